@@ -1,0 +1,130 @@
+"""The corpus: decision files and their metadata sidecars.
+
+A decision is a text file (``.txt`` or ``.md``) in the corpus folder, with an
+optional YAML sidecar of the same stem giving its metadata (see
+``corpus/*.yaml``). Adding a decision is dropping the two files in; nothing in
+the code knows any document by name. Missing metadata fields are read off the
+text where the decision states them ("Số: ...", "<Tỉnh>, ngày ... tháng ...").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .normalize import nfc
+
+TEXT_SUFFIXES = (".txt", ".md")
+
+_NUMBER_RE = re.compile(r"^\W*Số\s*:\s*(.+?)\s*$", re.MULTILINE)
+_PLACE_DATE_RE = re.compile(
+    r"^\W*([A-ZĐÀ-Ỹ][^\W\d_]*(?: [A-ZĐÀ-Ỹ][^\W\d_]*)*)\s*,\s*ngày\s+(.*?năm\s+\d{4})", re.MULTILINE
+)
+_YEAR_RE = re.compile(r"(\d{4})")
+
+
+class CorpusError(ValueError):
+    """A corpus file or sidecar that cannot be used; the message is Vietnamese."""
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """What a decision is: the fields a citation needs."""
+
+    id: str
+    title: str
+    province: str = ""
+    issuer: str = ""
+    type: str = "Quyết định"
+    number: str = ""
+    date: str = ""
+    date_text: str = ""
+    short_name: str = ""
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def label(self) -> str:
+        """How answers name the decision, e.g. "QĐ …/2022 Ninh Thuận"."""
+        if self.short_name:
+            return self.short_name
+        number = self.number or "(chưa rõ số)"
+        return f"{self.type} {number} {self.province}".strip()
+
+
+@dataclass(frozen=True)
+class Document:
+    """A decision's metadata and its full text (NFC)."""
+
+    meta: DocumentMeta
+    text: str
+    path: Path
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the text and metadata: changes whenever either changes."""
+        h = hashlib.sha256(self.text.encode("utf-8"))
+        h.update(repr(sorted(vars(self.meta).items())).encode("utf-8"))
+        return h.hexdigest()
+
+
+def _stated_metadata(text: str) -> dict[str, str]:
+    """Metadata the text states about itself (number, place, date)."""
+    found: dict[str, str] = {}
+    head = text[:3000]
+    if m := _NUMBER_RE.search(head):
+        number = m.group(1).strip().strip("*").strip()
+        found["number"] = "…" + number if number.startswith("/") else number
+    if m := _PLACE_DATE_RE.search(head):
+        found["province"] = m.group(1)
+        found["date_text"] = "ngày " + re.sub(r"\s+", " ", m.group(2))
+        if y := _YEAR_RE.search(m.group(2)):
+            found["date"] = y.group(1)
+    return found
+
+
+def load_document(path: Path) -> Document:
+    """Read one decision and its sidecar; raises CorpusError when unusable."""
+    try:
+        text = nfc(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"Tệp {path.name} không phải văn bản UTF-8.") from exc
+    if not text.strip():
+        raise CorpusError(f"Tệp {path.name} rỗng.")
+    sidecar = path.with_suffix(".yaml")
+    meta: dict = _stated_metadata(text)
+    if sidecar.exists():
+        try:
+            loaded = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise CorpusError(f"Tệp siêu dữ liệu {sidecar.name} sai cú pháp YAML.") from exc
+        if not isinstance(loaded, dict):
+            raise CorpusError(f"Tệp siêu dữ liệu {sidecar.name} phải là một bảng khóa: giá trị.")
+        meta.update({k: nfc(str(v)) if isinstance(v, str) else v for k, v in loaded.items()})
+    meta.setdefault("id", path.stem)
+    meta.setdefault("title", path.stem)
+    known = {f for f in DocumentMeta.__dataclass_fields__ if f != "extra"}
+    fields = {k: str(v) for k, v in meta.items() if k in known}
+    extra = {k: v for k, v in meta.items() if k not in known}
+    return Document(meta=DocumentMeta(**fields, extra=extra), text=text, path=path)
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    """The decision files in ``folder``, in a stable order."""
+    if not folder.is_dir():
+        raise CorpusError(f"Không tìm thấy thư mục văn bản: {folder}")
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in TEXT_SUFFIXES and p.is_file())
+
+
+def load_corpus(folder: Path) -> list[Document]:
+    """Every decision in ``folder``; ids must be unique."""
+    docs = [load_document(p) for p in corpus_files(folder)]
+    seen: dict[str, Path] = {}
+    for doc in docs:
+        if doc.meta.id in seen:
+            raise CorpusError(f"Hai văn bản trùng mã '{doc.meta.id}': {seen[doc.meta.id].name}, {doc.path.name}")
+        seen[doc.meta.id] = doc.path
+    return docs

@@ -1,0 +1,326 @@
+"""Structure-aware parsing of Vietnamese decisions into citable passages.
+
+A decision is a main part (the "Quyết định": number, title, recitals,
+articles, recipients, signature) optionally followed by attachments
+("QUY ĐỊNH", "KẾ HOẠCH" ... ban hành kèm theo). Inside a part the legal
+hierarchy is recognised:
+
+    Chương I / Điều 4. / khoản "2." / điểm "b)" / bullets "-", "+"
+    Mục "II." / numbered "2." or "2.1." / điểm "a)" / bullets
+
+Every passage carries a citation ("Quy định kèm theo, Điều 4, khoản 2, điểm b",
+"Kế hoạch kèm theo, Mục II.2.1, điểm a") and its heading path as context.
+Markdown emphasis and heading marks are removed, lines split by a page break
+("Hiệu quả của hợp" / "tác xã chính là ...") are joined, and recipient lists
+("Nơi nhận"), signatures, national banners and separators never become
+passages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .documents import Document
+from .normalize import fold, nfc
+
+# Passages longer than this, whose body is a bullet list, are split per bullet.
+MAX_PASSAGE_CHARS = 1200
+
+_CHAPTER = re.compile(r"^Chương\s+([IVXLC]+|\d+)\b\.?\s*(.*)$")
+_ARTICLE = re.compile(r"^Điều\s+(\d+)\s*[.:]?\s*(.*)$")
+_ROMAN = re.compile(r"^([IVXL]+)\s*[.)]\s+(\S.*)$")
+_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)[.)](?!\d)\s*(.*)$")
+_POINT = re.compile(r"^([a-zđ])\)\s*(.*)$")
+_BULLET = re.compile(r"^([-+•–])\s*(.*)$")
+_RECIPIENTS = re.compile(r"^Nơi\s+nhận\b", re.IGNORECASE)
+_SIGNATURE = re.compile(r"^(TM|KT|TL|TUQ|Q)\s*\.\s*\S")
+_SIGNATURE_TITLES = {"chu tich", "pho chu tich", "giam doc", "pho giam doc", "truong ban", "pho truong ban"}
+_BANNER_FOLDED = ("cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc")
+_NUMBER_LINE = re.compile(r"^Số\s*:")
+_PLACE_DATE = re.compile(r"^[^\W\d_][^,]{0,40},\s*ngày\b")
+_ENACTING = re.compile(r"^(QUYẾT ĐỊNH|QUYẾT NGHỊ|CHỈ THỊ)\s*:\s*$")
+_RECITAL = re.compile(r"^(Căn cứ|Theo đề nghị|Xét đề nghị|Theo đề xuất)\b")
+_ATTACHMENT_NOTE = re.compile(r"^\((Ban hành )?[Kk]èm theo\b")
+_CLOSING = re.compile(r"^Trên đây là\b")
+_SEPARATOR = re.compile(r"^[\W_]*$")
+_ENDS_SENTENCE = re.compile(r"[.:;!?…)\]\"”]$")
+_DOC_TYPES = (
+    "QUYẾT ĐỊNH", "QUY ĐỊNH", "KẾ HOẠCH", "KẾ HOẠCH HÀNH ĐỘNG", "QUY CHẾ", "HƯỚNG DẪN",
+    "ĐỀ ÁN", "CHƯƠNG TRÌNH", "CHƯƠNG TRÌNH HÀNH ĐỘNG", "PHƯƠNG ÁN", "ĐIỀU LỆ", "CHỈ THỊ",
+)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One answerable unit of a decision.
+
+    ``text`` is the verbatim clause (markdown removed); ``headings`` the titles
+    of the enclosing units, outermost first; ``citation`` where it stands.
+    """
+
+    doc_id: str
+    citation: str
+    text: str
+    headings: tuple[str, ...] = ()
+    kind: str = "body"  # body | title | recital | closing
+
+
+@dataclass
+class _Unit:
+    """A node of the legal hierarchy while parsing."""
+
+    kind: str  # part | chapter | article | section | numbered | point
+    label: str  # "4", "II", "2.1", "b"
+    line: str  # the line that opened it, e.g. "b) Tỷ lệ thu hồi ..."
+    parent: "_Unit | None"
+    body: list[str] = field(default_factory=list)
+    has_children: bool = False
+
+    def ancestors(self) -> list["_Unit"]:
+        chain: list[_Unit] = []
+        node: _Unit | None = self
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain[::-1]
+
+
+def clean_lines(raw: str) -> list[str]:
+    """Non-empty logical lines: markdown stripped, page-break splits joined."""
+    text = nfc(raw).replace("\r\n", "\n").replace("\u00a0", " ")
+    text = re.sub(r"\*{4,}", "\n", text)  # "**I. MỤC ĐÍCH****1. Mục đích**": two headings glued
+    lines: list[str] = []
+    for raw_line in text.split("\n"):
+        line = re.sub(r"^\s{0,3}#{1,6}\s*", "", raw_line)
+        line = line.replace("**", "").replace("__", "")
+        line = re.sub(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])", r"\1", line)  # *italic*
+        line = re.sub(r"\s+", " ", line).strip()
+        if not line:
+            continue
+        if lines and _continues(lines[-1], line):
+            lines[-1] = f"{lines[-1]} {line}"
+        else:
+            lines.append(line)
+    return lines
+
+
+def _continues(previous: str, line: str) -> bool:
+    """True when ``line`` is the rest of a sentence cut by a page or line break."""
+    if _ENDS_SENTENCE.search(previous) or _BULLET.match(line) or _POINT.match(line):
+        return False
+    first = line.lstrip("(")[:1]
+    return first.islower()
+
+
+def _is_banner(line: str) -> bool:
+    folded = fold(line)
+    return any(folded.startswith(b) for b in _BANNER_FOLDED)
+
+
+def _is_upper(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters)
+
+
+def _doc_type(line: str) -> str | None:
+    """The document type when ``line`` is a bare type heading ("QUY ĐỊNH")."""
+    stripped = line.strip(" :.")
+    return stripped if stripped in _DOC_TYPES and not line.endswith(":") else None
+
+
+class _Parser:
+    """Single pass over the cleaned lines of one document."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.units: list[_Unit] = []
+        self.extra: list[Passage] = []
+        self.part = _Unit("part", "", "", None)
+        self.part_prefix = ""
+        self.current: _Unit = self.part
+        self.state = "header"  # header | body | skip | attachment-title
+
+    # -- hierarchy -------------------------------------------------------
+    def _open(self, kind: str, label: str, line: str) -> None:
+        unit = _Unit(kind, label, line, None)
+        parent = self.current
+        while parent.kind != "part" and self._depth(parent) >= self._depth(unit):
+            parent = parent.parent  # type: ignore[assignment]
+        if kind == "numbered" and parent.kind == "numbered" and not label.startswith(parent.label + "."):
+            parent = parent.parent  # type: ignore[assignment]
+        unit.parent = parent
+        parent.has_children = True
+        self.units.append(unit)
+        self.current = unit
+
+    @staticmethod
+    def _depth(unit: _Unit) -> float:
+        base = {"chapter": 0, "article": 1, "section": 1, "numbered": 2, "point": 3}[unit.kind]
+        if unit.kind == "numbered":  # "2.1" sits below "2"
+            return base + unit.label.count(".") * 0.1
+        return base
+
+    def _start_part(self, doc_type: str) -> None:
+        self.part = _Unit("part", doc_type, doc_type, None)
+        self.part_prefix = doc_type.capitalize() + " kèm theo"
+        self.current = self.part
+        self.state = "attachment-title"
+
+    # -- dispatch ---------------------------------------------------------
+    def feed(self, line: str) -> None:
+        if _SEPARATOR.match(line) or _is_banner(line):
+            return
+        if _RECIPIENTS.match(line) or _SIGNATURE.match(line):
+            self.state = "skip"
+            return
+        doc_type = _doc_type(line)
+        if doc_type and (self.state == "skip" or (self.state == "body" and not self.units)):
+            self._start_part(doc_type)
+            return
+        if self.state == "skip":
+            return
+        if self.state == "header":
+            self._header(line)
+        elif self.state == "attachment-title":
+            self._attachment_title(line)
+        else:
+            self._body(line)
+
+    def _header(self, line: str) -> None:
+        if _ENACTING.match(line):
+            self.state = "body"
+        elif _ARTICLE.match(line):
+            self.state = "body"
+            self._body(line)
+        elif _RECITAL.match(line):
+            self.extra.append(self._passage("Phần căn cứ", line, "recital"))
+        elif (_NUMBER_LINE.match(line) or _PLACE_DATE.match(line) or _is_upper(line)):
+            return  # number, place and date, type, issuer: metadata, not passages
+        else:
+            self.extra.append(self._passage("Trích yếu", line, "title"))
+
+    def _attachment_title(self, line: str) -> None:
+        if _ATTACHMENT_NOTE.match(line):
+            self.part.body.append(line)
+            return
+        if any(p.match(line) for p in (_CHAPTER, _ARTICLE, _ROMAN, _NUMBERED, _POINT)):
+            self.state = "body"
+            self._body(line)
+            return
+        self.part.line = f"{self.part.line}: {line}" if self.part.line == self.part.label else self.part.line
+        self.extra.append(self._passage(self.part_prefix + ", trích yếu", line, "title"))
+
+    def _body(self, line: str) -> None:
+        if m := _CHAPTER.match(line):
+            self._open("chapter", m.group(1), line)
+        elif m := _ARTICLE.match(line):
+            self._open("article", m.group(1), line)
+        elif (m := _ROMAN.match(line)) and self._roman_plausible(m.group(1)):
+            self._open("section", m.group(1), line)
+        elif m := _NUMBERED.match(line):
+            self._open("numbered", m.group(1), line)
+        elif m := _POINT.match(line):
+            self._open("point", m.group(1), line)
+        elif _CLOSING.match(line):
+            self.extra.append(self._passage(self._prefixed("đoạn kết"), line, "closing"))
+            self.state = "skip"
+        elif _SIGNATURE_TITLES.intersection({fold(line)}):
+            self.state = "skip"
+        else:
+            self.current.body.append(line)
+
+    def _roman_plausible(self, numeral: str) -> bool:
+        """"I." and "V." are also Latin letters; accept numerals, not sentences."""
+        return len(numeral) > 1 or numeral in "IVX"
+
+    # -- output -------------------------------------------------------------
+    def _prefixed(self, citation: str) -> str:
+        return f"{self.part_prefix}, {citation}" if self.part_prefix else citation[:1].upper() + citation[1:]
+
+    def _passage(self, citation: str, text: str, kind: str, headings: tuple[str, ...] = ()) -> Passage:
+        return Passage(self.doc.meta.id, citation, text, headings, kind)
+
+    def passages(self) -> list[Passage]:
+        out = list(p for p in self.extra if p.kind in ("title", "recital"))
+        for unit in self.units:
+            out.extend(_unit_passages(self.doc.meta.id, unit))
+        out.extend(p for p in self.extra if p.kind == "closing")
+        return out
+
+
+def _citation(unit: _Unit) -> str:
+    parts: list[str] = []
+    in_article = False
+    section = ""
+    for node in unit.ancestors():
+        if node.kind == "part" and node.label:
+            parts.append(node.label.capitalize() + " kèm theo")
+        elif node.kind == "article":
+            in_article = True
+            parts.append(f"Điều {node.label}")
+        elif node.kind == "section":
+            section = node.label
+            parts.append(f"Mục {node.label}")
+        elif node.kind == "numbered":
+            if in_article:
+                parts.append(f"khoản {node.label}")
+            else:
+                label = f"{section}.{node.label}" if section else node.label
+                if parts and parts[-1].startswith("Mục "):
+                    parts[-1] = f"Mục {label}"
+                else:
+                    parts.append(f"Mục {label}")
+        elif node.kind == "point":
+            parts.append(f"điểm {node.label}")
+    return ", ".join(parts)
+
+
+def _short(line: str, limit: int = 160) -> str:
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def _headings(unit: _Unit) -> tuple[str, ...]:
+    return tuple(_short(n.line) for n in unit.ancestors()[:-1] if n.kind != "part")
+
+
+def _bullet_groups(body: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Split a body into its lead-in lines and its top-level bullets (with sub-bullets)."""
+    lead: list[str] = []
+    groups: list[list[str]] = []
+    for line in body:
+        m = _BULLET.match(line)
+        if m and m.group(1) != "+":
+            groups.append([line])
+        elif groups:
+            groups[-1].append(line)
+        else:
+            lead.append(line)
+    return lead, groups
+
+
+def _unit_passages(doc_id: str, unit: _Unit) -> list[Passage]:
+    if unit.has_children and not unit.body:
+        return []  # a heading: context for its children
+    citation = _citation(unit)
+    headings = _headings(unit)
+    whole = "\n".join([unit.line, *unit.body])
+    lead, groups = _bullet_groups(unit.body)
+    if len(whole) <= MAX_PASSAGE_CHARS or not groups:
+        return [Passage(doc_id, citation, whole, headings)]
+    out: list[Passage] = []
+    lead_text = "\n".join([unit.line, *lead])
+    inner_headings = headings + (_short(unit.line),)
+    if lead:
+        out.append(Passage(doc_id, citation, lead_text, headings))
+    for n, group in enumerate(groups, 1):
+        out.append(Passage(doc_id, f"{citation}, gạch đầu dòng {n}", "\n".join(group), inner_headings))
+    return out
+
+
+def parse_document(doc: Document) -> list[Passage]:
+    """All answerable passages of ``doc``, in document order."""
+    parser = _Parser(doc)
+    for line in clean_lines(doc.text):
+        parser.feed(line)
+    return parser.passages()

@@ -1,0 +1,93 @@
+"""Restoring diacritics of questions typed without them, from the corpus's own words.
+
+The dense model understands "tỷ lệ thu hồi vốn" but not "ty le thu hoi von".
+A bigram model of the corpus's syllables (lower-case, accented) picks, for each
+folded syllable of the question, the accented form that best fits its
+neighbours (Viterbi). Syllables the corpus never uses stay as typed; syllables
+typed with diacritics are kept as they are.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .normalize import fold, has_diacritics, nfc, syllables
+
+_BIGRAM_WEIGHT = 0.8
+_QUESTION_PHRASES = Path(__file__).with_name("question_words.txt")
+
+
+def _question_phrases() -> list[str]:
+    """Question phrases officers type, each as its own text (see question_words.txt)."""
+    lines = _QUESTION_PHRASES.read_text(encoding="utf-8").splitlines()
+    return [nfc(line) for line in lines if line.strip() and not line.startswith("#")]
+
+
+@dataclass
+class DiacriticRestorer:
+    """Syllable unigram and bigram counts of an accented corpus."""
+
+    unigrams: Counter[str] = field(default_factory=Counter)
+    bigrams: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self._forms: dict[str, list[str]] = defaultdict(list)
+        for word in self.unigrams:
+            self._forms[fold(word)].append(word)
+        self._total = sum(self.unigrams.values()) or 1
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> "DiacriticRestorer":
+        """Count syllables and syllable pairs of ``texts`` and of the common question phrases."""
+        unigrams: Counter[str] = Counter()
+        bigrams: Counter[tuple[str, str]] = Counter()
+        for text in itertools.chain(texts, _question_phrases()):
+            sylls = syllables(text)
+            unigrams.update(sylls)
+            bigrams.update(zip(sylls, sylls[1:]))
+        return cls(unigrams, bigrams)
+
+    def to_json(self) -> dict:
+        """A JSON-serialisable form (see ``from_json``)."""
+        return {"unigrams": dict(self.unigrams), "bigrams": [[a, b, n] for (a, b), n in self.bigrams.items()]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "DiacriticRestorer":
+        return cls(Counter(data["unigrams"]), Counter({(a, b): n for a, b, n in data["bigrams"]}))
+
+    def _candidates(self, syllable: str) -> list[str]:
+        if has_diacritics(syllable):
+            return [syllable]
+        return self._forms.get(fold(syllable)) or [syllable]
+
+    def _log_prob(self, previous: str | None, word: str) -> float:
+        unigram = (self.unigrams.get(word, 0) + 0.1) / self._total
+        if previous is None or not self.unigrams.get(previous):
+            return math.log(unigram)
+        bigram = self.bigrams.get((previous, word), 0) / self.unigrams[previous]
+        return math.log(_BIGRAM_WEIGHT * bigram + (1 - _BIGRAM_WEIGHT) * unigram)
+
+    def restore(self, text: str) -> str:
+        """The most likely accented reading of ``text``'s syllables, space-joined."""
+        sylls = syllables(text)
+        if not sylls:
+            return ""
+        # best[form] = (log-probability, path) for the path ending in ``form``
+        best: dict[str, tuple[float, list[str]]] = {
+            form: (self._log_prob(None, form), [form]) for form in self._candidates(sylls[0])
+        }
+        for syllable in sylls[1:]:
+            step: dict[str, tuple[float, list[str]]] = {}
+            for form in self._candidates(syllable):
+                score, path = max(
+                    ((s + self._log_prob(prev, form), p) for prev, (s, p) in best.items()),
+                    key=lambda item: item[0],
+                )
+                step[form] = (score, path + [form])
+            best = step
+        return " ".join(max(best.values(), key=lambda item: item[0])[1])

@@ -1,0 +1,124 @@
+"""Hybrid retrieval: accent-folded BM25 fused with dense e5 vectors.
+
+``HybridIndex.search`` scores every passage lexically (BM25 over folded
+syllables and compounds, see ``tokenize``) and semantically (cosine in a faiss
+index; a question typed without diacritics is first restored with the corpus's
+own words, see ``restore``), then fuses the two normalised scores.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .encoder import Encoder
+from .normalize import expand_abbreviations, has_diacritics, nfc
+from .parse import Passage
+from .restore import DiacriticRestorer
+from .tokenize import STOP_WORDS, query_tokens
+
+LEXICAL_WEIGHT = 0.6  # share of the fused score that comes from BM25
+DENSE_CANDIDATES = 200
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A passage with its scores for one question."""
+
+    passage: Passage
+    score: float  # fused, in [0, 1]
+    lexical: float  # BM25 / best BM25 for this question, in [0, 1]
+    dense: float  # cosine similarity
+    coverage: float  # IDF-weighted share of the question's terms found in the passage
+
+
+class HybridIndex:
+    """A loaded index build: passages, BM25, faiss vectors and the lexicon."""
+
+    def __init__(self, build: Path, encoder: Encoder) -> None:
+        import bm25s
+        import faiss
+
+        self.build = build
+        self.encoder = encoder
+        self.manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+        raw = json.loads((build / "passages.json").read_text(encoding="utf-8"))
+        self.passages = [Passage(**{**p, "headings": tuple(p["headings"])}) for p in raw]
+        self.documents: dict[str, dict] = json.loads((build / "documents.json").read_text(encoding="utf-8"))
+        self.lexicon = frozenset(json.loads((build / "lexicon.json").read_text(encoding="utf-8")))
+        self.restorer = DiacriticRestorer.from_json(json.loads((build / "restorer.json").read_text(encoding="utf-8")))
+        self.bm25 = bm25s.BM25.load(str(build / "bm25"))
+        self.vectors = faiss.read_index(str(build / "vectors.faiss"))
+        self._idf = self._token_idf()
+        self._max_idf = max(self._idf.values(), default=1.0)
+
+    def _token_idf(self) -> dict[str, float]:
+        """Inverse document frequency of every indexed token."""
+        n = max(len(self.passages), 1)
+        df = np.diff(self.bm25.scores["indptr"])
+        vocab = self.bm25.vocab_dict
+        return {tok: float(np.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5))) for tok, i in vocab.items() if i < len(df)}
+
+    def dense_query_text(self, question: str) -> str:
+        """The question as the dense model sees it: abbreviations expanded, diacritics restored."""
+        expanded = expand_abbreviations(nfc(question))
+        return expanded if has_diacritics(question) else self.restorer.restore(expanded)
+
+    def search(self, question: str, k: int = 10) -> list[Hit]:
+        """The ``k`` best passages for ``question``, best first."""
+        n = len(self.passages)
+        if n == 0:
+            return []
+        tokens = query_tokens(question, self.lexicon)
+        lexical = self.bm25.get_scores(tokens) if tokens else np.zeros(n, np.float32)
+        top_lexical = float(lexical.max()) if lexical.size else 0.0
+        lexical_norm = lexical / top_lexical if top_lexical > 0 else lexical
+
+        query_vector = self.encoder.encode_query(self.dense_query_text(question))
+        depth = min(DENSE_CANDIDATES, n)
+        sims, ids = self.vectors.search(query_vector.reshape(1, -1), depth)
+        dense = np.full(n, float(sims[0].min()) if depth else 0.0, np.float32)
+        dense[ids[0]] = sims[0]
+        floor, ceiling = float(dense.min()), float(dense.max())
+        dense_norm = (dense - floor) / (ceiling - floor) if ceiling > floor else np.zeros(n, np.float32)
+
+        fused = LEXICAL_WEIGHT * lexical_norm + (1 - LEXICAL_WEIGHT) * dense_norm
+        order = np.argsort(-fused, kind="stable")[:k]
+        content = [t for t in tokens if "_" not in t and "+" not in t and t not in STOP_WORDS]
+        return [
+            Hit(self.passages[i], float(fused[i]), float(lexical_norm[i]), float(dense[i]),
+                self._coverage(content, i))
+            for i in order
+        ]
+
+    def _coverage(self, tokens: list[str], index: int) -> float:
+        """IDF-weighted share of the distinct ``tokens`` that occur in passage ``index``."""
+        distinct = set(tokens)
+        total = sum(self._idf.get(t, self._max_idf) for t in distinct)
+        if total <= 0:
+            return 0.0
+        indptr, indices = self.bm25.scores["indptr"], self.bm25.scores["indices"]
+        found = 0.0
+        for token in distinct:
+            i = self.bm25.vocab_dict.get(token)
+            if i is not None and index in indices[indptr[i]:indptr[i + 1]]:
+                found += self._idf[token]
+        return found / total
+
+
+def open_index(corpus: Path | None = None, data_dir: Path | None = None, progress: bool = True) -> HybridIndex:
+    """The live index for ``corpus``, rebuilt first if the corpus, model or versions changed."""
+    from sotay import config
+
+    from .store import IndexPaths, build_index, is_current
+
+    corpus = corpus or config.corpus_dir()
+    data_dir = data_dir or config.data_dir()
+    encoder = Encoder()
+    build = IndexPaths(data_dir).live_build()
+    if not is_current(build, corpus, encoder.model_id):
+        build = build_index(corpus, data_dir, encoder, progress=progress)
+    return HybridIndex(build, encoder)

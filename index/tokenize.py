@@ -1,0 +1,86 @@
+"""Lexical tokens for BM25: accent-folded syllables plus segmented compound words.
+
+Passages (which carry diacritics) are segmented with underthesea, whose word
+segmentation is reliable on accented text; every compound it finds ("hợp_tác_xã")
+is kept, folded ("hop_tac_xa"), beside the folded syllables. The compounds seen
+in the corpus form a lexicon; questions, typed with or without diacritics, are
+segmented by longest match against that lexicon after folding, so both ways of
+typing yield the same tokens. Abbreviations are expanded on both sides first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .normalize import expand_abbreviations, fold, syllables
+
+MAX_COMPOUND = 4  # syllables in the longest compound looked up in questions
+
+# Question and filler words: they say what is asked, not what about.
+STOP_WORDS = frozenset(
+    fold(w)
+    for w in (
+        "gì", "nào", "sao", "ai", "đâu", "bao", "nhiêu", "mấy", "hả", "nhỉ", "vậy", "ạ", "à", "ơi",
+        "thế", "làm", "là", "có", "không", "được", "thì", "mà", "của", "và", "với", "cho", "các",
+        "những", "này", "đó", "khi", "nếu", "phải", "bị", "cần", "hay", "hoặc", "như", "ra", "ở",
+        "tại", "theo", "về", "để", "trong", "trên", "từ", "đến", "một", "lúc", "em", "anh", "chị",
+        "tôi", "mình", "xin", "hỏi", "cho biết", "giúp", "nhé",
+    )
+)
+
+
+def segment_passage(text: str) -> list[str]:
+    """underthesea word segmentation of an accented text, after abbreviation expansion."""
+    from underthesea import word_tokenize  # heavy: only when (re)building the index
+
+    return word_tokenize(expand_abbreviations(text))
+
+
+def _bigrams(sylls: list[str]) -> list[str]:
+    """Adjacent syllable pairs ("thu+hoi"): phrase evidence that single folded
+    syllables, often ambiguous ("tien" is tiền, tiến, tiên), do not give."""
+    return [f"{a}+{b}" for a, b in zip(sylls, sylls[1:])]
+
+
+def passage_tokens(words: Iterable[str]) -> list[str]:
+    """BM25 tokens of a segmented passage: folded syllables, compounds and syllable pairs."""
+    tokens: list[str] = []
+    sylls: list[str] = []
+    for word in words:
+        parts = [fold(s) for s in syllables(word)]
+        sylls.extend(parts)
+        if len(parts) > 1:
+            tokens.append("_".join(parts))
+    return sylls + tokens + _bigrams(sylls)
+
+
+def compounds_of(words: Iterable[str]) -> set[str]:
+    """The folded multi-syllable words among segmented ``words``."""
+    found: set[str] = set()
+    for word in words:
+        parts = [fold(s) for s in syllables(word)]
+        if 1 < len(parts) <= MAX_COMPOUND:
+            found.add("_".join(parts))
+    return found
+
+
+def query_syllables(text: str) -> list[str]:
+    """Folded syllables of a question, abbreviations expanded."""
+    return [fold(s) for s in syllables(expand_abbreviations(text))]
+
+
+def query_tokens(text: str, lexicon: frozenset[str] | set[str]) -> list[str]:
+    """BM25 tokens of a question: content syllables, lexicon compounds (longest match), syllable pairs."""
+    sylls = query_syllables(text)
+    tokens = [s for s in sylls if s not in STOP_WORDS]
+    i = 0
+    while i < len(sylls):
+        for n in range(min(MAX_COMPOUND, len(sylls) - i), 1, -1):
+            candidate = "_".join(sylls[i:i + n])
+            if candidate in lexicon:
+                tokens.append(candidate)
+                i += n
+                break
+        else:
+            i += 1
+    return tokens + _bigrams(sylls)

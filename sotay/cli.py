@@ -1,0 +1,78 @@
+"""The ``sotay`` console command: one entry point, one subcommand per job.
+
+Each subcommand lives next to the code it drives (``index/``, ``rules/``,
+``bot/``) in a small ``*_command`` module exposing ``add_arguments(parser)``
+and ``run(args) -> int``. Those modules import nothing heavy at module level,
+so ``sotay recover`` never pays for the embedding stack.
+
+Exit codes: 0 success, 2 bad input or usage (with a Vietnamese message on
+stderr), 1 an unexpected internal error (logged, no traceback shown).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from typing import NoReturn, Sequence
+
+# name -> (module implementing it, Vietnamese one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "ask": ("sotay.index.ask_command", "Hỏi đáp: trích dẫn điều khoản trả lời câu hỏi"),
+    "recover": ("sotay.rules.recover_command", "Tính số vốn thu hồi và thời hạn thu hồi"),
+}
+
+log = logging.getLogger("sotay")
+
+
+class VietnameseArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are explained in Vietnamese (exit code 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"Lỗi: tham số không hợp lệ ({message}).\n"
+                     f"Gõ '{self.prog} --help' để xem hướng dẫn.\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full command-line parser (subcommand modules are imported here, cheaply)."""
+    parser = VietnameseArgumentParser(
+        prog="sotay",
+        description="Sổ tay xã — trợ lý tra cứu quyết định của tỉnh cho cán bộ xã.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="LỆNH", parser_class=VietnameseArgumentParser)
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        module = importlib.import_module(module_name)
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception:  # the last line of defence: never show a traceback to a user
+        log.debug("unexpected error", exc_info=True)
+        log.error("lỗi nội bộ", exc_info=logging.getLogger().isEnabledFor(logging.DEBUG))
+        print("Xin lỗi, đã có lỗi nội bộ. Vui lòng thử lại hoặc báo cho quản trị viên.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
