@@ -32,8 +32,10 @@ class Encoder:
 
     @cached_property
     def _model(self):
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no weight-loading progress bars
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
         model = embed_model.load_model()
         prompts = getattr(model, "prompts", {}) or {}
         self._has_prompts = "query" in prompts and "passage" in prompts

@@ -164,6 +164,7 @@ def build_index(corpus: Path, data_dir: Path, encoder, progress: bool = True) ->
     _atomic_write(build / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     _atomic_write(paths.current, build.name)  # the switch: atomic
     _remove_old_builds(paths, keep=build)
+    _remove_stale_caches(paths, keep={d.digest for d in docs})
     return build
 
 
@@ -177,6 +178,13 @@ def _remove_old_builds(paths: IndexPaths, keep: Path) -> None:
     for old in paths.root.glob("build-*"):
         if old != keep and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove_stale_caches(paths: IndexPaths, keep: set[str]) -> None:
+    """Delete per-document caches of documents no longer in the corpus (or since changed)."""
+    for cached in paths.docs.glob("*"):
+        if cached.name.split("-", 1)[0] not in keep:
+            cached.unlink(missing_ok=True)
 
 
 def is_current(build: Path | None, corpus: Path, model_id: str) -> bool:

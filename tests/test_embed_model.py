@@ -29,7 +29,7 @@ from sentence_transformers import SentenceTransformer  # noqa: E402
 
 from sotay.index import embed_model  # noqa: E402
 
-SEEDS_DIR = Path("/work/shared/seeds")
+SEEDS_DIR = Path(__file__).resolve().parents[1] / "corpus"  # copies of the seed decisions
 MIN_COSINE = 0.999
 PROMPT_FLAGS = {"query": True, "passage": False}
 

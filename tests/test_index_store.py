@@ -1,0 +1,112 @@
+"""Index persistence: reload, stale-index rebuild, new decisions, interrupted builds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sotay.index import embed_model
+from sotay.index.answer import answer_question
+from sotay.index.search import open_index
+from sotay.index.store import IndexPaths, read_manifest
+
+from conftest import CORPUS
+
+NEW_ARTICLE = """
+Điều 10. Khen thưởng
+
+Cộng đồng dân cư hoàn thành quay vòng vốn đúng hạn được Ủy ban nhân dân cấp xã biểu dương, khen thưởng.
+"""
+
+NEW_DECISION = """Số: 15/2024/QĐ-UBND
+
+Bình Thuận, ngày 05 tháng 3 năm 2024
+
+QUYẾT ĐỊNH
+
+Quy định mức hỗ trợ nuôi ong lấy mật cho hộ nghèo trên địa bàn tỉnh Bình Thuận
+
+ỦY BAN NHÂN DÂN TỈNH BÌNH THUẬN
+
+QUYẾT ĐỊNH:
+
+Điều 1. Mức hỗ trợ
+
+1. Mỗi hộ nghèo nuôi ong lấy mật được hỗ trợ tối đa 20 thùng ong giống.
+
+2. Hộ cận nghèo được hỗ trợ tối đa 10 thùng ong giống.
+
+Điều 2. Hiệu lực thi hành
+
+Quyết định này có hiệu lực kể từ ngày ký.
+"""
+
+
+@pytest.fixture()
+def workspace(tmp_path: Path, index, monkeypatch) -> tuple[Path, Path]:
+    """A private copy of the corpus and a data dir reusing the session's converted model."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    monkeypatch.setenv("SOTAY_EMBED_MODEL", str(embed_model.model_path()))
+    return corpus, tmp_path / "data"
+
+
+def test_built_once_then_reloaded(workspace) -> None:
+    corpus, data = workspace
+    first = open_index(corpus, data, progress=False)
+    second = open_index(corpus, data, progress=False)
+    assert first.build == second.build
+    manifest = read_manifest(first.build)
+    assert manifest["model_id"] == embed_model.model_id()
+    assert set(manifest["documents"]) == {"nt-2022-quayvong", "sl-2021-kttt", "ls-2020-ct135"}
+    assert {"sotay", "bm25s", "faiss-cpu", "sentence-transformers"} <= set(manifest["versions"])
+
+
+def test_changed_corpus_rebuilds_and_reuses_unchanged_documents(workspace) -> None:
+    corpus, data = workspace
+    first = open_index(corpus, data, progress=False)
+    cache = IndexPaths(data).docs
+    before = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+
+    path = corpus / "ninh-thuan-2022-quay-vong-von.txt"
+    path.write_text(path.read_text(encoding="utf-8") + NEW_ARTICLE, encoding="utf-8")
+    second = open_index(corpus, data, progress=False)
+
+    assert second.build != first.build
+    assert not first.build.exists()  # the old build is cleaned up
+    after = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    reused = {name for name in before if after.get(name) == before[name]}
+    assert len(reused) == 4  # json + npy of the two unchanged decisions
+    assert len(set(after) - set(before)) == 2  # the changed decision, parsed and embedded again
+    assert len(after) == 6  # the stale cache of its previous version is gone
+    answer = answer_question(second, "Cộng đồng hoàn thành quay vòng vốn đúng hạn được khen thưởng không?")
+    assert answer.answered and answer.sources[0]["citation"] == "Quy định kèm theo, Điều 10"
+
+
+def test_dropping_a_new_decision_in_makes_it_answerable(workspace) -> None:
+    corpus, data = workspace
+    (corpus / "binh-thuan-2024-nuoi-ong.txt").write_text(NEW_DECISION, encoding="utf-8")
+    (corpus / "binh-thuan-2024-nuoi-ong.yaml").write_text(
+        "id: bt-2024-ong\nprovince: Bình Thuận\nshort_name: QĐ 15/2024 Bình Thuận\n"
+        "title: Quy định mức hỗ trợ nuôi ong lấy mật cho hộ nghèo\n", encoding="utf-8")
+    index = open_index(corpus, data, progress=False)
+    answer = answer_question(index, "ho ngheo nuoi ong duoc ho tro toi da bao nhieu thung")
+    assert answer.answered
+    assert answer.sources[0]["doc"] == "QĐ 15/2024 Bình Thuận"
+    assert answer.sources[0]["citation"] == "Điều 1, khoản 1"
+
+
+def test_interrupted_build_leaves_previous_index_live(workspace) -> None:
+    corpus, data = workspace
+    good = open_index(corpus, data, progress=False)
+    paths = IndexPaths(data)
+    half = paths.root / "build-interrupted"
+    half.mkdir()
+    (half / "passages.json").write_text("[", encoding="utf-8")  # a build killed mid-way
+    assert paths.live_build() == good.build
+    again = open_index(corpus, data, progress=False)
+    assert again.build == good.build
+    assert json.loads((good.build / "manifest.json").read_text(encoding="utf-8"))["passages"] == len(again.passages)

@@ -1,0 +1,57 @@
+"""Vietnamese text handling: folding, tones, abbreviations, tokens, diacritic restoration."""
+
+from __future__ import annotations
+
+from sotay.index.normalize import expand_abbreviations, fold, has_diacritics, normalize_tones, syllables
+from sotay.index.restore import DiacriticRestorer
+from sotay.index.tokenize import query_tokens
+
+from conftest import CORPUS
+
+
+def test_fold_removes_every_diacritic_and_d_bar() -> None:
+    assert fold("Ủy ban nhân dân ĐẶC BIỆT khó khăn") == "uy ban nhan dan dac biet kho khan"
+    assert not has_diacritics("ty le thu hoi von")
+    assert has_diacritics("tỷ lệ") and has_diacritics("đ")
+
+
+def test_old_and_new_tone_placement_meet() -> None:
+    assert normalize_tones("Uỷ ban nhân dân") == "Ủy ban nhân dân"
+    assert normalize_tones("hoà giải") == "hòa giải"
+    assert fold("Uỷ") == fold("Ủy")
+
+
+def test_syllables_keep_one_letter_words_and_numbers() -> None:
+    tokens = syllables("Thời gian: 3,5 ngày/lớp, thiệt hại từ 30% trở lên ở ý")
+    assert {"3,5", "30%", "ở", "ý"} <= set(tokens)
+
+
+def test_abbreviations_expand_with_or_without_diacritics_and_case() -> None:
+    assert expand_abbreviations("UBND cấp xã") == "Ủy ban nhân dân cấp xã"
+    assert expand_abbreviations("ubnd cap xa") == "Ủy ban nhân dân cap xa"
+    assert expand_abbreviations("Sở LĐTBXH") == "Sở Lao động - Thương binh và Xã hội"
+    assert expand_abbreviations("so ldtbxh") == "so Lao động - Thương binh và Xã hội"
+    assert expand_abbreviations("xã DBKK") == "xã đặc biệt khó khăn"
+    assert expand_abbreviations("Sở NN&PTNT, Sở KH&ĐT") == "Sở Nông nghiệp và Phát triển nông thôn, Sở Kế hoạch và Đầu tư"
+    assert "Mặt trận Tổ quốc Việt Nam" in expand_abbreviations("Ủy ban MTTQVN tỉnh")
+    # A longer key wins, and words that merely contain a key are left alone.
+    assert expand_abbreviations("HTXH") == "HTXH"
+
+
+def test_question_tokens_do_not_depend_on_diacritics() -> None:
+    lexicon = {"thu_hoi", "dia_ban", "kho_khan", "ty_le", "uy_ban", "nhan_dan"}
+    with_marks = query_tokens("Tỷ lệ thu hồi vốn địa bàn khó khăn của UBND?", lexicon)
+    without = query_tokens("ty le thu hoi von dia ban kho khan cua ubnd", lexicon)
+    assert with_marks == without
+    assert "thu_hoi" in with_marks and "kho_khan" in with_marks
+
+
+def test_diacritics_restored_from_the_corpus_words() -> None:
+    restorer = DiacriticRestorer.from_texts(p.read_text(encoding="utf-8") for p in CORPUS.glob("*.txt"))
+    assert restorer.restore("ty le thu hoi von dia ban kho khan") == "tỷ lệ thu hồi vốn địa bàn khó khăn"
+    assert restorer.restore("gia han thu hoi von toi da bao nhieu thang") == \
+        "gia hạn thu hồi vốn tối đa bao nhiêu tháng"
+    # Words typed with their marks stay as typed.
+    assert restorer.restore("hợp tác xa") .startswith("hợp tác")
+    round_trip = DiacriticRestorer.from_json(restorer.to_json())
+    assert round_trip.restore("nguyen tac thuc hien") == restorer.restore("nguyen tac thuc hien")
