@@ -21,6 +21,7 @@ from typing import NoReturn, Sequence
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "ask": ("sotay.index.ask_command", "Hỏi đáp: trích dẫn điều khoản trả lời câu hỏi"),
     "recover": ("sotay.rules.recover_command", "Tính số vốn thu hồi và thời hạn thu hồi"),
+    "chat": ("sotay.bot.chat_command", "Trò chuyện với trợ lý ngay trong cửa sổ lệnh (không cần Telegram)"),
 }
 
 log = logging.getLogger("sotay")

@@ -1,0 +1,54 @@
+"""``sotay chat``: the dialogue in the terminal, with no token and no network.
+
+On a terminal it shows a prompt; when stdin is piped, each line is one message
+and the replies are printed in order (scripts and tests use this). Buttons are
+shown numbered; typing the number presses the button. The conversation state is
+kept in memory unless ``--state FILE`` asks for a durable SQLite file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--state", metavar="TỆP", help="lưu trạng thái hội thoại vào tệp SQLite (mặc định: trong bộ nhớ)")
+
+
+def _render(reply) -> str:
+    lines = [reply.text]
+    flat = [b for row in reply.buttons for b in row]
+    if flat:
+        lines.append("  ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, 1)))
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .dialogue import Dialogue
+    from .services import Services
+    from .state import StateStore
+
+    dialogue = Dialogue(StateStore(args.state or ":memory:"), Services())
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("Sổ tay xã — gõ câu hỏi (Ctrl+D để thoát, /help để xem hướng dẫn).")
+    buttons: list = []
+    while True:
+        try:
+            line = input("Bạn: ") if interactive else sys.stdin.buffer.readline().decode("utf-8", errors="replace")
+        except EOFError:
+            break
+        if not interactive and not line:
+            break
+        text = line.rstrip("\r\n")
+        if text.strip().isdigit() and 1 <= int(text.strip()) <= len(buttons):
+            replies = dialogue.press("terminal", buttons[int(text.strip()) - 1].data)
+        else:
+            replies = dialogue.handle("terminal", text)
+        buttons = [b for reply in replies for row in reply.buttons for b in row]
+        for reply in replies:
+            print(("Sổ tay: " if interactive else "") + _render(reply), flush=True)
+        if not interactive:
+            print(flush=True)
+    return 0

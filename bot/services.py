@@ -1,0 +1,85 @@
+"""What the dialogue calls: question answering, responsibilities, recovery.
+
+The heavy question-answering index (embedding model, faiss) is loaded on the
+first question only; greetings, the responsibility look-up and recovery
+calculations never wait for it. Every function returns Vietnamese text.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from pathlib import Path
+
+
+class Services:
+    """Shared, thread-safe access to the corpus index, the duty records and the rules."""
+
+    def __init__(self, corpus: Path | None = None, data_dir: Path | None = None) -> None:
+        self.corpus = corpus
+        self.data_dir = data_dir
+        self._lock = threading.Lock()
+
+    @cached_property
+    def index(self):
+        from sotay.index.search import open_index
+
+        return open_index(self.corpus, self.data_dir, progress=False)
+
+    def warm_up(self) -> None:
+        """Load the index now (e.g. at bot start) instead of on the first question."""
+        with self._lock:
+            self.index.search("khởi động", k=1)
+
+    def ask(self, question: str) -> str:
+        """The quoted, cited answer to ``question``, or the abstention text."""
+        from sotay.index.answer import QuestionError, answer_question
+
+        try:
+            with self._lock:  # one search at a time: the encoder is not re-entrant
+                return answer_question(self.index, question).answer
+        except QuestionError as exc:
+            return str(exc)
+
+    def who_answer(self, question: str, force: bool = False) -> str | None:
+        """The responsibility answer when ``question`` asks who does what (or ``force``), else None."""
+        from sotay.index import duties
+
+        parsed = duties.parse_duty_question(question)
+        if parsed is None and force:
+            agency, records = duties.duties_for(question)
+            if agency is not None:
+                return duties.format_duties(agency, records)
+            return None
+        if parsed is None:
+            return None
+        kind, target = parsed
+        if kind == "agency_duties":
+            agency, records = duties.duties_for(target.name if hasattr(target, "name") else str(target))
+            return duties.format_duties(agency, records) if agency is not None else None
+        ranked = duties.answer_who_does(target, duties.all_duties())
+        return duties.format_who_does(target, ranked) if ranked else None
+
+    def recover(self, slots: dict, hint_damage: bool = False) -> str:
+        """The Vietnamese recovery report for the collected ``slots``."""
+        from sotay.rules import InputError, compute, format_result
+
+        try:
+            result = compute(
+                slots["tier"], slots["amount"], _dmy(slots["end"]), damage=slots.get("damage"),
+                force_majeure=bool(slots.get("force_majeure")), verified=bool(slots.get("verified")),
+                in_kind=slots.get("in_kind"),
+            )
+        except InputError as exc:
+            return f"Không tính được: {exc.message}"
+        text = format_result(result)
+        if hint_damage and not slots.get("damage") and not slots.get("force_majeure"):
+            text += ("\n\nNếu dự án bị thiệt hại do thiên tai hoặc bất khả kháng, hãy nhắn thêm, ví dụ: "
+                     "\"thiệt hại 20%, có biên bản\" cùng các thông tin trên, hoặc gõ /thuhoi để tính từng bước.")
+        return text
+
+
+def _dmy(iso: str) -> str:
+    """'2024-03-15' -> '15/03/2024' (the rules accept both; dd/mm/yyyy reads better in errors)."""
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
