@@ -1,7 +1,8 @@
 """``sotay chat``: the dialogue in the terminal, with no token and no network.
 
 On a terminal it shows a prompt; when stdin is piped, each line is one message
-and the replies are printed in order (scripts and tests use this). Buttons are
+and the replies are printed in order, each message's replies followed by a
+line "────" (scripts and tests use this). Buttons are
 shown numbered; typing the number presses the button. The conversation state is
 kept in memory unless ``--state FILE`` asks for a durable SQLite file.
 """
@@ -10,6 +11,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+
+
+SEPARATOR = "────"  # printed after each message's replies when stdin is piped
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,5 +54,5 @@ def run(args: argparse.Namespace) -> int:
         for reply in replies:
             print(("Sổ tay: " if interactive else "") + _render(reply), flush=True)
         if not interactive:
-            print(flush=True)
+            print(SEPARATOR, flush=True)
     return 0

@@ -52,15 +52,18 @@ class HybridIndex:
         self.restorer = DiacriticRestorer.from_json(json.loads((build / "restorer.json").read_text(encoding="utf-8")))
         self.bm25 = bm25s.BM25.load(str(build / "bm25"))
         self.vectors = faiss.read_index(str(build / "vectors.faiss"))
-        self._idf = self._token_idf()
-        self._max_idf = max(self._idf.values(), default=1.0)
 
-    def _token_idf(self) -> dict[str, float]:
-        """Inverse document frequency of every indexed token."""
-        n = max(len(self.passages), 1)
-        df = np.diff(self.bm25.scores["indptr"])
-        vocab = self.bm25.vocab_dict
-        return {tok: float(np.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5))) for tok, i in vocab.items() if i < len(df)}
+    def _postings(self, token: str) -> np.ndarray:
+        """Ids of the passages containing ``token`` (empty when it is not indexed)."""
+        i = self.bm25.vocab_dict.get(token)
+        indptr = self.bm25.scores["indptr"]
+        if i is None or i + 1 >= len(indptr):
+            return np.zeros(0, np.int64)
+        return self.bm25.scores["indices"][indptr[i]:indptr[i + 1]]
+
+    def _idf(self, df: int) -> float:
+        n = len(self.passages)
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
     def dense_query_text(self, question: str) -> str:
         """The question as the dense model sees it: abbreviations expanded, diacritics restored."""
@@ -95,18 +98,18 @@ class HybridIndex:
         ]
 
     def _coverage(self, tokens: list[str], index: int) -> float:
-        """IDF-weighted share of the distinct ``tokens`` that occur in passage ``index``."""
-        distinct = set(tokens)
-        total = sum(self._idf.get(t, self._max_idf) for t in distinct)
-        if total <= 0:
-            return 0.0
-        indptr, indices = self.bm25.scores["indptr"], self.bm25.scores["indices"]
-        found = 0.0
-        for token in distinct:
-            i = self.bm25.vocab_dict.get(token)
-            if i is not None and index in indices[indptr[i]:indptr[i + 1]]:
-                found += self._idf[token]
-        return found / total
+        """IDF-weighted share of the distinct ``tokens`` that occur in passage ``index``.
+
+        A token the corpus never uses weighs as much as the rarest possible one.
+        """
+        total = found = 0.0
+        for token in set(tokens):
+            postings = self._postings(token)
+            weight = self._idf(len(postings))
+            total += weight
+            if index in postings:
+                found += weight
+        return found / total if total > 0 else 0.0
 
 
 def open_index(corpus: Path | None = None, data_dir: Path | None = None, progress: bool = True) -> HybridIndex:

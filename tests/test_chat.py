@@ -1,0 +1,104 @@
+"""`sotay chat` with piped dialogues, and the dialogue's per-chat durable state."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from sotay.bot.chat_command import SEPARATOR
+from sotay.bot.dialogue import Dialogue
+from sotay.bot.services import Services
+from sotay.bot.state import EXPIRY_SECONDS, StateStore
+
+from conftest import CORPUS, SOTAY_BIN
+
+
+@pytest.fixture(scope="module", autouse=True)
+def built(index):
+    """The index is built in-process first, so the chat subprocesses only load it."""
+    return index
+
+
+def chat(*lines: str) -> list[str]:
+    """Pipe ``lines`` into `sotay chat`; one reply block per message (blank-line separated)."""
+    stdin = "".join(line + "\n" for line in lines).encode("utf-8")
+    result = subprocess.run([str(SOTAY_BIN), "chat"], input=stdin, capture_output=True, timeout=300)
+    err = result.stderr.decode("utf-8")
+    assert result.returncode == 0, err
+    assert "Traceback" not in err
+    blocks = result.stdout.decode("utf-8").split(SEPARATOR + "\n")
+    assert blocks[-1] == ""
+    return [b.strip() for b in blocks[:-1]]
+
+
+def test_greeting_help_and_unknown_command() -> None:
+    replies = chat("xin chào", "/help", "/xyz")
+    assert "Sổ tay xã" in replies[0] and "/thuhoi" in replies[0]
+    assert "/hoi" in replies[1]
+    assert "Không có lệnh /xyz" in replies[2]
+
+
+def test_one_message_recovery() -> None:
+    [reply] = chat("Xã khó khăn, hỗ trợ 100 triệu, dự án kết thúc 15/3/2024, thu hồi bao nhiêu?")
+    assert "10.000.000 đồng" in reply and "17/06/2024" in reply
+    assert "Điều 4 khoản 2 điểm b" in reply
+
+
+def test_guided_recovery_asks_one_thing_at_a_time_and_remembers() -> None:
+    replies = chat("/thuhoi", "2", "hai trăm triệu", "31/02/2024", "15-03-2024", "2", "20%", "1")
+    assert "địa bàn nào" in replies[0] and "[2] Khó khăn" in replies[0]
+    assert "bao nhiêu" in replies[1]
+    assert "kết thúc ngày nào" in replies[2]
+    assert "không có ngày 31" in replies[3] and "kết thúc ngày nào" in replies[3]
+    assert "thiệt hại" in replies[4]
+    assert "phần trăm" in replies[5]
+    assert "biên bản" in replies[6]
+    assert "20.000.000 đồng" in replies[7] and "16/06/2025" in replies[7]
+
+
+def test_cancel_mid_flow_then_ask() -> None:
+    replies = chat("/thuhoi", "hủy", "gia han thu hoi von toi da bao nhieu thang")
+    assert "Đã hủy" in replies[1]
+    assert "12 tháng" in replies[2] and "Điều 4, khoản 4, điểm a" in replies[2]
+
+
+def test_questions_with_and_without_diacritics_and_out_of_domain() -> None:
+    replies = chat("Tỷ lệ thu hồi vốn ở địa bàn khó khăn là bao nhiêu?", "ty le thu hoi von dia ban kho khan",
+                   "Thủ tục đăng ký kết hôn cần giấy tờ gì?")
+    assert "Điều 4, khoản 2, điểm b" in replies[0] and "Điều 4, khoản 2, điểm b" in replies[1]
+    assert "Không tìm thấy" in replies[2]
+
+
+def test_hostile_input_gets_a_clear_message() -> None:
+    replies = chat("<script>alert(1)</script>", "x" * 10_000, "👍👍", "a & b < c", "")
+    assert len(replies) == 5
+    assert "quá dài" in replies[1]
+    assert "Tin nhắn trống" in replies[4]
+
+
+def test_chats_are_separate_and_state_survives_a_restart(tmp_path) -> None:
+    path = tmp_path / "state.sqlite"
+    services = Services(CORPUS)
+    first = Dialogue(StateStore(path), services)
+    first.handle("chat-a", "/thuhoi")
+    first.press("chat-a", "tier:dbkk")
+    first.handle("chat-b", "/thuhoi")
+    first.press("chat-b", "tier:con-lai")
+    first.store.close()
+
+    restarted = Dialogue(StateStore(path), services)  # a new process on the same file
+    [reply] = restarted.handle("chat-b", "60 triệu")
+    assert "kết thúc ngày nào" in reply.text
+    [reply] = restarted.handle("chat-b", "15/3/2024")
+    assert "thiệt hại" in reply.text
+    restarted.press("chat-b", "damage:none")
+    assert restarted.store.load("chat-b") == {}
+    assert restarted.store.load("chat-a")["recover"]["slots"] == {"tier": "dbkk"}
+
+
+def test_state_expires_after_a_day_of_silence(tmp_path) -> None:
+    store = StateStore(tmp_path / "s.sqlite")
+    store.save("c", {"recover": {"slots": {}}}, now=1000.0)
+    assert store.load("c", now=1000.0 + EXPIRY_SECONDS - 1)
+    assert store.load("c", now=1000.0 + EXPIRY_SECONDS + 1) == {}
