@@ -42,23 +42,25 @@ class Services:
             return str(exc)
 
     def who_answer(self, question: str, force: bool = False) -> str | None:
-        """The responsibility answer when ``question`` asks who does what (or ``force``), else None."""
-        from sotay.index import duties
+        """The responsibility answer when ``question`` asks who does what, else None.
 
-        parsed = duties.parse_duty_question(question)
+        With ``force`` (the /ai command) a bare agency name is enough.
+        """
+        from sotay.index import duties as duty_records
+
+        records = duty_records.all_duties(self.corpus)
+        registry = duty_records.corpus_registry(records)
+        parsed = duty_records.parse_duty_question(question, registry)
         if parsed is None and force:
-            agency, records = duties.duties_for(question)
-            if agency is not None:
-                return duties.format_duties(agency, records)
-            return None
+            agency, own = duty_records.duties_for(question, records)
+            return duty_records.format_duties(agency, own) if agency is not None else None
         if parsed is None:
             return None
-        kind, target = parsed
+        kind, subject = parsed
         if kind == "agency_duties":
-            agency, records = duties.duties_for(target.name if hasattr(target, "name") else str(target))
-            return duties.format_duties(agency, records) if agency is not None else None
-        ranked = duties.answer_who_does(target, duties.all_duties())
-        return duties.format_who_does(target, ranked) if ranked else None
+            return duty_records.format_duties(subject, duty_records.duties_of(subject, records))
+        ranked = duty_records.answer_who_does(subject, records)
+        return duty_records.format_who_does(subject, ranked) if ranked else None
 
     def recover(self, slots: dict, hint_damage: bool = False) -> str:
         """The Vietnamese recovery report for the collected ``slots``."""

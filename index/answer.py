@@ -89,8 +89,17 @@ def covered_topics(index: HybridIndex) -> str:
 
 
 def answer_question(index: HybridIndex, question: str) -> Answer:
-    """Search ``index`` and answer ``question`` (raises QuestionError for unusable input)."""
+    """Search ``index`` and answer ``question`` (raises QuestionError for unusable input).
+
+    Questions about responsibilities ("Sở Tài chính có trách nhiệm gì?", "ai chủ trì
+    tổng hợp báo cáo?") are answered from the duty records (see ``duties``): the
+    search runs only over the passages that assign duties, and the answer names the
+    agencies first.
+    """
     cleaned = validate_question(question)
+    routed = _answer_from_duties(index, question, cleaned)
+    if routed is not None:
+        return routed
     hits = index.search(cleaned, k=SOURCES)
     sources = [_source(index, h) for h in hits]
     if not hits or not is_answerable(hits[0]):
@@ -111,3 +120,45 @@ def answer_question(index: HybridIndex, question: str) -> Answer:
 def _excerpt(text: str, limit: int = 300) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+def _answer_from_duties(index: HybridIndex, question: str, cleaned: str) -> Answer | None:
+    """The answer of a responsibility question from duty records, or None for other questions."""
+    from pathlib import Path
+
+    from . import duties as duty_records
+
+    records = duty_records.all_duties(Path(index.manifest["corpus_dir"]))
+    parsed = duty_records.parse_duty_question(cleaned, duty_records.corpus_registry(records))
+    if parsed is None:
+        return None
+    kind, subject = parsed
+    if kind == "agency_duties":
+        records = duty_records.duties_of(subject, records)
+        if not records:
+            return None
+    by_position = {}
+    for record in records:
+        position = index.position(record.doc_id, record.citation)
+        if position is not None:
+            by_position.setdefault(position, record)
+    hits = index.search(cleaned, k=SOURCES, within=list(by_position))
+    if not hits or (kind == "who_does" and not is_answerable(hits[0])):
+        return None
+    ranked = [(hit, by_position[index.position(hit.passage.doc_id, hit.passage.citation)]) for hit in hits]
+    sources = [_source(index, hit) for hit, _ in ranked]
+    others = [h for h in index.search(cleaned, k=SOURCES * 2) if all(h.passage != r.passage for r, _ in ranked)]
+    sources += [_source(index, h) for h in others][: max(0, SOURCES - len(sources))]
+    if kind == "agency_duties":
+        lines = [f"{subject.name}: {len(records)} nhiệm vụ trong các văn bản hiện có (kể cả nhiệm vụ chung "
+                 f"của nhóm cơ quan). Liên quan nhất đến câu hỏi (xem đầy đủ: sotay who \"{subject.name}\"):"]
+    else:
+        names: dict[str, str] = {}
+        for _, record in ranked[:3]:
+            names.setdefault(record.agency.name, record.role)
+        lines = ["Cơ quan được giao: " + "; ".join(f"{n} ({r})" for n, r in names.items()) + "."]
+    for hit, record in ranked[:3]:
+        source = _source(index, hit)
+        lines.append(f"- {record.agency.name} ({record.role}) — theo {source['doc']}, {source['citation']}:")
+        lines.append(f"«{source['text']}»")
+    return Answer(question, True, "\n".join(lines), sources)

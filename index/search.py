@@ -70,8 +70,14 @@ class HybridIndex:
         expanded = expand_abbreviations(nfc(question))
         return expanded if has_diacritics(question) else self.restorer.restore(expanded)
 
-    def search(self, question: str, k: int = 10) -> list[Hit]:
-        """The ``k`` best passages for ``question``, best first."""
+    def position(self, doc_id: str, citation: str) -> int | None:
+        """The index of the passage at ``citation`` in ``doc_id``, if there is one."""
+        if not hasattr(self, "_positions"):
+            self._positions = {(p.doc_id, p.citation): i for i, p in enumerate(self.passages)}
+        return self._positions.get((doc_id, citation))
+
+    def search(self, question: str, k: int = 10, within: list[int] | None = None) -> list[Hit]:
+        """The ``k`` best passages for ``question``, best first (only among ``within`` if given)."""
         n = len(self.passages)
         if n == 0:
             return []
@@ -85,11 +91,18 @@ class HybridIndex:
         sims, ids = self.vectors.search(query_vector.reshape(1, -1), depth)
         dense = np.full(n, float(sims[0].min()) if depth else 0.0, np.float32)
         dense[ids[0]] = sims[0]
+        if within:  # exact cosines for the candidates, wherever they rank overall
+            chosen = np.asarray(sorted(set(within)), dtype=np.int64)
+            dense[chosen] = self.vectors.reconstruct_batch(chosen) @ query_vector
         floor, ceiling = float(dense.min()), float(dense.max())
         dense_norm = (dense - floor) / (ceiling - floor) if ceiling > floor else np.zeros(n, np.float32)
 
         fused = LEXICAL_WEIGHT * lexical_norm + (1 - LEXICAL_WEIGHT) * dense_norm
-        order = np.argsort(-fused, kind="stable")[:k]
+        if within:
+            mask = np.full(n, -np.inf)
+            mask[chosen] = 0.0
+            fused = fused + mask
+        order = [i for i in np.argsort(-fused, kind="stable")[:k] if np.isfinite(fused[i])]
         content = [t for t in tokens if "_" not in t and "+" not in t and t not in STOP_WORDS]
         return [
             Hit(self.passages[i], float(fused[i]), float(lexical_norm[i]), float(dense[i]),

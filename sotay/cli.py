@@ -21,7 +21,9 @@ from typing import NoReturn, Sequence
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "ask": ("sotay.index.ask_command", "Hỏi đáp: trích dẫn điều khoản trả lời câu hỏi"),
     "recover": ("sotay.rules.recover_command", "Tính số vốn thu hồi và thời hạn thu hồi"),
+    "who": ("sotay.index.who_command", "Tra cứu trách nhiệm của một cơ quan"),
     "chat": ("sotay.bot.chat_command", "Trò chuyện với trợ lý ngay trong cửa sổ lệnh (không cần Telegram)"),
+    "bot": ("sotay.bot.bot_command", "Chạy trợ lý trên Telegram (cần TELEGRAM_BOT_TOKEN)"),
 }
 
 log = logging.getLogger("sotay")

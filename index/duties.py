@@ -1,0 +1,553 @@
+"""Duty records: which body must do what, extracted from the parsed decisions.
+
+A :class:`Duty` is (agency, verbatim passage text, role, level, document, citation,
+collective). One passage gives one duty per body it assigns work to; a passage naming
+several bodies gives a duty to each. Where a body is found:
+
+- a section named after bodies: the heading or the passage's own first line is a list of
+  them ("1. Sở LĐTBXH, Sở NN&PTNT, Ban Dân tộc tỉnh.", "a) Các sở, ban, ngành, địa
+  phương", "3. Đối với cộng đồng dân cư tham gia dự án") or opens with one and a colon
+  ("b) Sở Tài chính: Cân đối, bố trí …"): every clause below is theirs, unless the clause
+  names its own subject;
+- the subject opening a clause, recognised by the verb after it ("Ủy ban nhân dân cấp xã
+  thông báo …", "Cộng đồng dân cư tự quản lý …", "Giao Sở Tài chính chủ trì …");
+- inside a clause: "X chủ trì" (chủ trì), "phối hợp (với) Y" (phối hợp), "để / thì /
+  gửi / chỉ đạo / , X <verb>", "giao nhiệm vụ … cho X", "(do X biên soạn)", "vai trò,
+  trách nhiệm của X" (thực hiện);
+- a heading about bodies ("Điều 7. Trách nhiệm của các Sở, ban, ngành", "Quy trình theo
+  dõi, giám sát của cơ quan, đơn vị được giao vốn", "2. Sở Tài chính có trách nhiệm:")
+  counts as a section named after them.
+
+Role: "chủ trì" when the body leads, "phối hợp" when it is named as a partner (both sides
+of "X phối hợp với Y" are partners), "thực hiện" otherwise; a body with several roles in
+one passage keeps the strongest (chủ trì, then thực hiện, then phối hợp).
+
+Not duties: titles, recitals ("Căn cứ …"), the closing "Trên đây là …", recipients
+("Nơi nhận", dropped by the parser), and the execution boilerplate "… chịu trách nhiệm thi
+hành Quyết định này" of the decision's last article — it names every office without
+giving any of them a task of this decision, so keeping it would add one empty duty to
+every body. Bodies named only as recipients or objects ("báo cáo UBND tỉnh", "hướng dẫn
+UBND cấp xã") get no duty.
+
+Groups ("Các sở, ban, ngành") keep their duties as collective records; ``duties_of``
+shows them for every body the group covers (see ``agencies.yaml``), after that body's
+own duties and never twice for one passage.
+
+Extraction is pure Python over ``parse_document``'s passages (no embeddings, no
+underthesea): about 0.1 s for the three bundled decisions, so results are not persisted,
+only cached in memory per corpus state (file names, sizes, modification times).
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+from sotay.config import corpus_dir as default_corpus_dir
+
+from .agencies import (
+    Agency,
+    Mention,
+    Registry,
+    Token,
+    gazetteer,
+    is_action,
+    key,
+    match_agency,
+    parse_list,
+    shape_at,
+    skip_modals,
+    starts_with,
+    token_index,
+    tokenize,
+)
+from .documents import Document, corpus_files, load_corpus
+from .normalize import fold, nfc
+from .parse import Passage, parse_document
+
+ROLES = ("chủ trì", "thực hiện", "phối hợp")  # strongest first; also the display order
+LEAD, DO, PARTNER = ROLES
+_RANK = {role: n for n, role in enumerate(ROLES)}
+
+_LABEL = re.compile(r"^\s*(?:Điều\s+\d+\s*[.:]?|[IVXLC]+\s*[.)]|\d{1,2}(?:\.\d{1,2})*[.)](?!\d)|[a-zđ]\)|[-+•])\s*")
+_FOR = re.compile(r"^Đối với\s+", re.IGNORECASE)
+_BULLETS = {"-", "+", "•", "–"}
+_BOILERPLATE = "chiu trach nhiem thi hanh"
+# "<word> của X" in a heading names the body the section is about.
+_OWNER_WORDS = [w.split() for w in ("trach nhiem", "nhiem vu", "vai tro", "giam sat", "hoat dong", "chuc nang")]
+# Labels before a colon that introduce a list of people or places, not a subject.
+_NOT_SUBJECT_LABELS = [w.split() for w in (
+    "doi tuong", "thanh phan", "gom", "bao gom", "dia diem", "noi mo tai khoan", "ten tai khoan",
+    "chu tai khoan", "hinh thuc", "thoi gian", "noi dung", "so luong",
+)]
+_MAX_HEADING_TAIL = 6  # words after the bodies in a heading such as "UBND cấp xã và … kinh phí thực hiện"
+
+
+@dataclass(frozen=True)
+class Duty:
+    """One body's duty in one passage; ``text`` is the passage, verbatim."""
+
+    agency: Agency
+    text: str
+    role: str
+    level: str
+    doc_id: str
+    doc_label: str
+    citation: str
+    collective: bool
+
+    def to_json(self) -> dict:
+        """The machine contract's record: exactly doc, citation, role, text."""
+        return {"doc": self.doc_label, "citation": self.citation, "role": self.role, "text": self.text}
+
+
+# --- extraction -----------------------------------------------------------------------------
+
+
+def extract_duties(doc: Document, registry: Registry | None = None) -> list[Duty]:
+    """The duty records of one decision, in document order."""
+    registry = registry or gazetteer()
+    out: list[Duty] = []
+    for passage in parse_document(doc):
+        for mention, role in _passage_actions(passage, registry):
+            out.append(Duty(mention.agency, passage.text, role, mention.level, doc.meta.id,
+                            doc.meta.label, passage.citation, mention.agency.collective))
+    return out
+
+
+def _passage_actions(passage: Passage, registry: Registry) -> list[tuple[Mention, str]]:
+    """(body, role) pairs of one passage, one per body, strongest role kept."""
+    if passage.kind != "body" or _BOILERPLATE in fold(passage.text):
+        return []
+    first, _, rest = passage.text.partition("\n")
+    own = _holder_line(_strip_label(first), registry)
+    if own is not None:
+        holders, body = own[0], "\n".join(x for x in (own[1], rest) if x)
+    else:
+        holders, body = _heading_holders(passage.headings, registry), _strip_label(first) + "\n" + rest
+    actions = _body_actions(body, holders, registry)
+    best: dict[str, tuple[Mention, str]] = {}
+    for mention, role in actions:
+        name = mention.agency.name
+        if name not in best or _RANK[role] < _RANK[best[name][1]]:
+            best[name] = (mention, role)
+    return list(best.values())
+
+
+def _strip_label(line: str) -> str:
+    return _LABEL.sub("", line, count=1).strip()
+
+
+def _holder_line(line: str, registry: Registry, *, heading: bool = False) -> tuple[list[Mention], str] | None:
+    """(bodies, rest of the line) when ``line`` names the bodies a section is about.
+
+    "Sở A, Sở B; đề nghị C", "Đối với cộng đồng dân cư tham gia dự án", "Sở A: do this"
+    and "Sở A có trách nhiệm:" qualify; "Sở A phối hợp với …" (a sentence: a verb follows)
+    does not, unless it is a short ``heading`` with points below it.
+    """
+    text = _FOR.sub("", line, count=1)
+    tokens = tokenize(text)
+    colon = next((n for n, t in enumerate(tokens) if t.word == ":"), len(tokens))
+    mentions, j = parse_list(text, tokens, 0, colon, registry,
+                             discover="whole" if colon < len(tokens) else "phrase")
+    if not mentions:
+        return None
+    rest = text[tokens[colon].end:].strip() if colon < len(tokens) else ""
+    tail = [t for t in tokens[j:colon] if t.is_word]
+    if not tail:
+        return mentions, rest
+    if len(tail) > _MAX_HEADING_TAIL or tokens[j].word in ("-", "–"):
+        return None
+    if is_action(tokens, j, colon) and not heading:  # a sentence: its clauses are read one by one
+        return None
+    return mentions, rest
+
+
+def _heading_holders(headings: tuple[str, ...], registry: Registry) -> list[Mention]:
+    """The bodies of the innermost heading that names them.
+
+    A heading names bodies when it lists them ("1. Ban Dân tộc tỉnh", "2. Sở Tài chính có
+    trách nhiệm:") or is about them ("Điều 7. Trách nhiệm của các Sở, ban, ngành").
+    """
+    for heading in reversed(headings):
+        text = _strip_label(heading)
+        found = _holder_line(text, registry, heading=True)
+        if found is not None:
+            return found[0]
+        tokens = tokenize(text)
+        for n, tok in enumerate(tokens):
+            if tok.word == "cua" and any(_ends_with(tokens, n, words) for words in _OWNER_WORDS):
+                mentions, _ = parse_list(text, tokens, n + 1, len(tokens), registry)
+                if mentions:
+                    return mentions
+    return []
+
+
+def _clauses(text: str, tokens: Sequence[Token]) -> list[tuple[int, int, list[str], bool]]:
+    """Clauses as (start, stop, folded label before an opening colon, starts a line)."""
+    out: list[tuple[int, int, list[str], bool]] = []
+    start, label, line_start = 0, [], True
+    for n, tok in enumerate(tokens):
+        if n > start and "\n" in text[tokens[n - 1].end:tok.start]:
+            out.append((start, n, label, line_start))
+            start, label, line_start = n, [], True
+        if tok.word == ";" or (tok.word == "." and (n + 1 == len(tokens) or tokens[n + 1].upper)):
+            out.append((start, n, label, line_start))
+            start, label, line_start = n + 1, [], False
+        elif tok.word == ":":
+            out.append((start, n, label, line_start))
+            label = [t.word for t in tokens[start:n] if t.is_word]
+            start, line_start = n + 1, False
+    out.append((start, len(tokens), label, line_start))
+    return [c for c in out if any(t.is_word for t in tokens[c[0]:c[1]])]
+
+
+def _clause_start(tokens: Sequence[Token], a: int, b: int) -> int:
+    """First token of a clause's content: bullets and a leading "Căn cứ …," skipped."""
+    while a < b and tokens[a].word in _BULLETS:
+        a += 1
+    if starts_with(tokens, a, [["can", "cu"]], b) > 0:
+        comma = next((k for k in range(a, b) if tokens[k].word == ","), None)
+        if comma is not None:
+            a = comma + 1
+    return a
+
+
+def _body_actions(body: str, holders: list[Mention], registry: Registry) -> list[tuple[Mention, str]]:
+    tokens = tokenize(body)
+    actions: list[tuple[Mention, str]] = []
+    subject: list[Mention] = []
+    for a, b, label, line_start in _clauses(body, tokens):
+        if line_start:
+            subject = []
+        i = _clause_start(tokens, a, b)
+        listing = any(label[-len(w):] == w for w in _NOT_SUBJECT_LABELS)  # "Đối tượng: Ban Thanh tra …"
+        found = None if listing else _subject(body, tokens, i, b, registry)
+        if found is not None:
+            subject, role, scan_from = found
+            actions.extend((m, role) for m in subject)
+        else:
+            actions.extend((m, _verb_role(tokens, i, b)) for m in (subject or holders))
+            scan_from = i
+        actions.extend(_inner_actions(body, tokens, scan_from, b, a, registry))
+    return actions
+
+
+def _subject(text: str, tokens: Sequence[Token], i: int, b: int,
+             registry: Registry) -> tuple[list[Mention], str, int] | None:
+    """(bodies, role, index after them) when the clause at ``i`` opens with its subject."""
+    giao = starts_with(tokens, i, [["giao"]], b)
+    start = giao if giao > 0 else i
+    mentions, j = parse_list(text, tokens, start, b, registry, discover="phrase")
+    if not mentions:
+        return None
+    strict = giao > 0 or any(not m.agency.known for m in mentions)
+    if j < b and tokens[j].word in ("-", "–", ":") and not strict:
+        return mentions, _verb_role(tokens, j + 1, b), j
+    if is_action(tokens, j, b):
+        return mentions, _verb_role(tokens, j, b), j
+    lenient = j < b and tokens[j].word not in (";", ".") and any(is_action(tokens, k, b) for k in range(j, b))
+    if not strict and lenient:
+        return mentions, DO, j
+    return None
+
+
+def _verb_role(tokens: Sequence[Token], i: int, b: int) -> str:
+    """The role the verb at ``i`` gives its subject."""
+    i = skip_modals(tokens, i, b)
+    if starts_with(tokens, i, [["chu", "tri"]], b) > 0:
+        return LEAD
+    if starts_with(tokens, i, [["phoi", "hop"]], b) > 0:
+        return PARTNER
+    return DO
+
+
+def _inner_actions(text: str, tokens: Sequence[Token], i: int, b: int, clause: int,
+                   registry: Registry) -> list[tuple[Mention, str]]:
+    """Bodies given work inside a clause (see the module docstring)."""
+    out: list[tuple[Mention, str]] = []
+    assigns = any(starts_with(tokens, k, [["giao", "nhiem", "vu"]], b) > 0 for k in range(clause, b))
+    k = i
+    while k < b:
+        if not tokens[k].is_word:
+            k += 1
+            continue
+        mentions, j = parse_list(text, tokens, k, b, registry,
+                                 discover="phrase" if shape_at(tokens, k, b) else "")
+        if not mentions:
+            k += 1
+            continue
+        role = _inner_role(tokens, k, j, b, clause, assigns)
+        if role is not None and (all(m.agency.known for m in mentions) or role != DO or is_action(tokens, j, b)):
+            out.extend((m, role) for m in mentions)
+        k = max(j, k + 1)
+    return out
+
+
+def _inner_role(tokens: Sequence[Token], k: int, j: int, b: int, clause: int, assigns: bool) -> str | None:
+    """The role of bodies ``tokens[k:j]`` inside a clause, from the words around them."""
+    prev = tokens[max(clause, k - 4):k]
+    if _ends_with(tokens, k, ["phoi", "hop", "voi"], clause) or _ends_with(tokens, k, ["phoi", "hop"], clause):
+        return PARTNER
+    if starts_with(tokens, j, [["chu", "tri"]], b) > 0:
+        return LEAD
+    last = prev[-1].word if prev else ""
+    verb = j if is_action(tokens, j, b) else -1
+    if last in ("de", "thi") or last == "," or _ends_with(tokens, k, ["chi", "dao"], clause):
+        return _verb_role(tokens, verb, b) if verb >= 0 else None
+    if last in ("gui", "ve"):
+        between = j + 1 if j < b and tokens[j].word in (",", "de") else j
+        if is_action(tokens, between, b) and (last == "gui" or tokens[j].word == "de"):
+            return DO
+        return None
+    if last == "do" and len(prev) >= 2 and prev[-2].word == "(" and verb >= 0:
+        return DO
+    if last == "cho" and assigns:
+        return DO
+    if any(_ends_with(tokens, k, words + ["cua"], clause) for words in (["vai", "tro"], ["trach", "nhiem"])):
+        return DO
+    return None
+
+
+def _ends_with(tokens: Sequence[Token], k: int, words: list[str], floor: int = 0) -> bool:
+    """True when the words just before token ``k`` (not before ``floor``) are ``words``."""
+    start = k - len(words)
+    return start >= floor and all(tokens[start + n].is_word and tokens[start + n].word == w
+                                  for n, w in enumerate(words))
+
+
+# --- the corpus -------------------------------------------------------------------------------
+
+
+def all_duties(corpus_dir: Path | None = None) -> list[Duty]:
+    """Every duty record of the corpus (``config.corpus_dir()`` by default), in corpus order.
+
+    Raises ``CorpusError`` (Vietnamese message) when the corpus cannot be read.
+    """
+    folder = Path(corpus_dir or default_corpus_dir()).resolve()
+    state = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                  for p in corpus_files(folder) + sorted(folder.glob("*.yaml")))
+    return list(_corpus_duties(folder, state))
+
+
+@lru_cache(maxsize=4)
+def _corpus_duties(folder: Path, state: tuple) -> tuple[Duty, ...]:
+    registry = gazetteer()
+    return tuple(d for doc in load_corpus(folder) for d in extract_duties(doc, registry))
+
+
+def corpus_registry(duties: list[Duty]) -> Registry:
+    """The gazetteer plus the bodies found by shape in ``duties``."""
+    return gazetteer().extended(d.agency for d in duties if not d.agency.known)
+
+
+def duties_of(agency: Agency, duties: list[Duty]) -> list[Duty]:
+    """``agency``'s duties, its groups' duties included, in display order.
+
+    Order: by document (corpus order), then role (chủ trì, thực hiện, phối hợp), own duties
+    before collective ones, then position. A group's duty is left out where the body
+    already has its own duty in the same passage.
+    """
+    own = [d for d in duties if d.agency.name == agency.name]
+    places = {(d.doc_id, d.citation) for d in own}
+    shared: dict[tuple[str, str], Duty] = {}
+    for d in duties:
+        place = (d.doc_id, d.citation)
+        if d.collective and d.agency.covers(agency) and place not in places:
+            if place not in shared or _RANK[d.role] < _RANK[shared[place].role]:
+                shared[place] = d
+    chosen = own + list(shared.values())
+    order = {id(d): n for n, d in enumerate(duties)}
+    docs: dict[str, int] = {}
+    for d in duties:
+        docs.setdefault(d.doc_id, len(docs))
+    return sorted(chosen, key=lambda d: (docs[d.doc_id], _RANK[d.role], d.collective, order[id(d)]))
+
+
+def duties_for(name: str, duties: list[Duty] | None = None) -> tuple[Agency | None, list[Duty]]:
+    """(the agency ``name`` names, its duties) — or (None, []) for an unknown name."""
+    duties = all_duties() if duties is None else duties
+    agency = match_agency(name, corpus_registry(duties))
+    if agency is None:
+        return None, []
+    return agency, duties_of(agency, duties)
+
+
+def agency_counts(duties: list[Duty]) -> list[tuple[Agency, int]]:
+    """Every body with duties of its own and its number of duties (groups' included), most first."""
+    bodies: dict[str, Agency] = {}
+    for d in duties:
+        bodies.setdefault(d.agency.name, d.agency)
+    counts = [(a, len(duties_of(a, duties))) for a in bodies.values()]
+    return sorted(counts, key=lambda c: (-c[1], c[0].name))
+
+
+# --- questions (for `sotay ask`) -------------------------------------------------------------
+
+_LEAD_INS = [w.split() for w in ("cho toi hoi", "cho hoi", "xin hoi", "toi muon biet", "theo quy dinh")]
+_DUTY_TAIL = re.compile(
+    r"^(?:co |phai |can |se |chiu |duoc giao )?(?:nhung )?(?:trach nhiem|nhiem vu|lam|vai tro|viec|cong viec|phu trach)"
+    r"(?: nhung)?(?: gi| viec gi| nhiem vu gi| nhung gi| the nao| ra sao)?(?: (?:trong|ve|doi voi|khi) .*)?"
+    r"(?: vay| a| nhi)?$"
+)
+_OWNER_OF = [w.split() + ["cua"] for w in ("nhiem vu", "trach nhiem", "vai tro", "cong viec", "viec")]
+_WHO = [w.split() for w in ("co quan nao", "don vi nao", "cap nao", "ai")]
+_WHO_VERBS = [w.split() for w in (
+    "chiu trach nhiem", "co trach nhiem", "co nhiem vu", "duoc giao", "phu trach", "phai", "lam", "se",
+)]
+_ROLE_WORDS = [w.split() for w in ("chu tri", "phoi hop", "thuc hien")]
+_WHO_TAILS = [w.split() for w in (
+    "do co quan nao", "do don vi nao", "do ai", "la co quan nao", "la ai", "thuoc trach nhiem cua ai",
+    "thuoc trach nhiem cua co quan nao", "thuoc ve ai", "cua ai", "cua co quan nao",
+)]
+_STOPWORDS = set("cua va cac cho voi ve theo trong duoc co la nhung nay de tai khi thi o mot nhu "
+                 "gi nao ai viec phai can se do".split())
+
+
+def parse_duty_question(question: str, registry: Registry | None = None
+                        ) -> tuple[str, Agency] | tuple[str, str] | None:
+    """Recognise a question about responsibilities (with or without diacritics).
+
+    - ``("agency_duties", agency)`` for "Sở Tài chính có trách nhiệm gì", "nhiệm vụ của UBND
+      cấp xã", "Ban Dân tộc phải làm gì";
+    - ``("who_does", topic)`` for "ai chịu trách nhiệm thu hồi vốn", "cơ quan nào chủ trì
+      tổng hợp báo cáo" (topic: the task, in the question's own words; a role word such as
+      "chủ trì" is kept in it);
+    - None for any other question.
+
+    Bodies are looked up in ``registry``: the gazetteer by default; pass
+    ``corpus_registry(all_duties())`` to also recognise bodies found by shape in the corpus.
+    """
+    registry = registry or gazetteer()
+    text = nfc(question).strip().rstrip("?.! ")
+    tokens = tuple(t for t in tokenize(text) if t.is_word)
+    i = 0
+    while (after := starts_with(tokens, i, _LEAD_INS)) > 0:
+        i = after
+    if i >= len(tokens):
+        return None
+    words = [t.word for t in tokens]
+    for n in range(i, len(tokens)):
+        if any(_ends_with(tokens, n, w) for w in _OWNER_OF):
+            mention = registry.match_at(tokens, n)
+            if mention is not None:
+                return "agency_duties", mention.agency
+    mention = registry.match_at(tokens, i)
+    if mention is not None:
+        after = token_index(tokens, mention.end)
+        if _DUTY_TAIL.match(" ".join(words[after:])):
+            return "agency_duties", mention.agency
+    if (who := starts_with(tokens, i, _WHO)) > 0:
+        j = who
+        while (after := starts_with(tokens, j, _WHO_VERBS)) > 0:
+            j = after
+        if j > who or starts_with(tokens, j, _ROLE_WORDS) > 0:
+            return _topic(text, tokens, j, len(tokens))
+    for n in range(i + 1, len(tokens)):
+        if (end := starts_with(tokens, n, _WHO_TAILS)) > 0:
+            while (after := starts_with(tokens, end, _WHO_VERBS + _ROLE_WORDS)) > 0:
+                end = after
+            if end == len(tokens):
+                return _topic(text, tokens, i, n)
+    return None
+
+
+def _topic(text: str, tokens: Sequence[Token], a: int, b: int) -> tuple[str, str] | None:
+    if a >= b:
+        return None
+    return "who_does", text[tokens[a].start:tokens[b - 1].end]
+
+
+def answer_who_does(topic: str, duties: list[Duty]) -> list[tuple[Duty, float]]:
+    """Duty records about ``topic``, best first, with scores in (0, 1].
+
+    The score is the share of the topic's content words (folded, abbreviations expanded)
+    found in the duty's text, blended with the share of its word pairs; a duty whose role
+    the topic names ("chủ trì …") gains a little. Records matching under half of the
+    words are left out. Pure Python: no embeddings.
+    """
+    wanted = [w for w in key(topic) if w not in _STOPWORDS]
+    roles = {role for role, words in zip(ROLES, (["chu", "tri"], ["thuc", "hien"], ["phoi", "hop"]))
+             if _contains(wanted, words)}
+    wanted = [w for w in wanted if w not in {"chu", "tri", "phoi", "hop"} or not roles]
+    if not wanted:
+        return []
+    pairs = set(zip(wanted, wanted[1:]))
+    scored: list[tuple[Duty, float, int]] = []
+    for n, duty in enumerate(duties):
+        words = key(duty.text)
+        have = set(words)
+        share = sum(w in have for w in wanted) / len(wanted)
+        if share < 0.5:
+            continue
+        pair_share = len(pairs & set(zip(words, words[1:]))) / len(pairs) if pairs else share
+        score = 0.6 * share + 0.4 * pair_share + (0.1 if duty.role in roles else 0.0)
+        scored.append((duty, min(score, 1.0), n))
+    scored.sort(key=lambda s: (-s[1], _RANK[s[0].role], s[0].collective, s[2]))
+    return [(duty, score) for duty, score, _ in scored]
+
+
+def _contains(words: list[str], phrase: list[str]) -> bool:
+    return any(words[n:n + len(phrase)] == phrase for n in range(len(words)))
+
+
+# --- formatting ---------------------------------------------------------------------------------
+
+_ROLE_TITLES = {"chủ trì": "Chủ trì", "thực hiện": "Thực hiện", "phối hợp": "Phối hợp"}
+
+
+def format_duties(agency: Agency, duties: list[Duty], width: int = 100) -> str:
+    """A Vietnamese report of ``agency``'s duties, grouped by decision, chủ trì first.
+
+    The body's own duties are quoted in full; its groups' duties ("Các sở, ban, ngành")
+    follow in each decision, marked as shared and shortened to their first lines.
+    """
+    if not duties:
+        return f"{agency.name}: không có nhiệm vụ nào trong các văn bản hiện có."
+    docs: dict[str, list[Duty]] = {}
+    for d in duties:
+        docs.setdefault(d.doc_label, []).append(d)
+    shared_count = sum(d.collective and d.agency != agency for d in duties)
+    summary = f"{len(duties) - shared_count} nhiệm vụ riêng"
+    if shared_count:
+        summary += f" và {shared_count} nhiệm vụ chung của nhóm cơ quan"
+    lines = [f"{agency.name}: {summary}, trong {len(docs)} văn bản."]
+    for label, items in docs.items():
+        lines += ["", f"■ {label}"]
+        for d in items:
+            shared = d.collective and d.agency != agency
+            group = f" — nhiệm vụ chung của {d.agency.name}" if shared else ""
+            lines.append(f"  [{_ROLE_TITLES[d.role]}{group}] {d.citation}")
+            lines.extend(_indented(_shortened(d.text) if shared else d.text, width))
+    return "\n".join(lines)
+
+
+def format_who_does(topic: str, ranked: list[tuple[Duty, float]], limit: int = 5, width: int = 100) -> str:
+    """A Vietnamese answer to "who does <topic>": the bodies first, then the cited passages."""
+    if not ranked:
+        return f"Không tìm thấy cơ quan nào được giao việc “{topic}” trong các văn bản hiện có."
+    top = ranked[:limit]
+    names: dict[str, str] = {}
+    for d, _ in top:
+        names.setdefault(d.agency.name, d.role)
+    lines = [f"Cơ quan được giao việc “{topic}”: "
+             + "; ".join(f"{name} ({role})" for name, role in names.items()) + "."]
+    for d, _ in top:
+        lines += ["", f"• {d.agency.name} — {d.role} — {d.doc_label}, {d.citation}"]
+        lines.extend(_indented(d.text, width))
+    return "\n".join(lines)
+
+
+def _shortened(text: str, limit: int = 240) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _indented(text: str, width: int) -> list[str]:
+    out: list[str] = []
+    for line in text.splitlines():
+        out.extend(textwrap.wrap(line, width=width, initial_indent="    ", subsequent_indent="      ") or [""])
+    return out
