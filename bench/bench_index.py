@@ -421,30 +421,45 @@ def phase_query(ns: argparse.Namespace) -> dict:
     index = open_index(corpus, data, progress=False)
     open_s = _now() - started
     rebuilt = index.build != live_before
+    encode_times: list[float] = []
+    encode_query = index.encoder.encode_query
+
+    def timed_encode_query(text):  # the query embedding share of each answer
+        s = _now()
+        try:
+            return encode_query(text)
+        finally:
+            encode_times.append(_now() - s)
+
+    index.encoder.encode_query = timed_encode_query
     s = _now()
     answer_question(index, questions[0])
     first_answer_s = _now() - s
     result: dict = {"open_index_s": round(open_s, 3), "first_answer_s": round(first_answer_s, 4),
-                    "rebuilt": rebuilt, "questions": len(questions)}
+                    "rebuilt": rebuilt, "questions": len(questions), "loadavg_start": os.getloadavg()}
     for variant, qs in (("diacritics", questions), ("folded", [fold(q) for q in questions])):
         passes: list[list[float]] = []
-        answered = 0
         for _ in range(2):
             times = []
+            encode_times.clear()
             for q in qs:
                 s = _now()
-                ans = answer_question(index, q)
+                answer_question(index, q)
                 times.append(_now() - s)
             passes.append(times)
+        warm, warm_encode = passes[1], list(encode_times)
         answered = sum(answer_question(index, q).answered for q in qs)
-        warm = passes[1]
         result[variant] = {
             "median_ms": round(statistics.median(warm) * 1000, 2),
             "p95_ms": round(_percentile(warm, 95) * 1000, 2),
             "max_ms": round(max(warm) * 1000, 2),
+            "encode_query_median_ms": round(statistics.median(warm_encode) * 1000, 2),
+            "encode_query_p95_ms": round(_percentile(warm_encode, 95) * 1000, 2),
             "first_pass_median_ms": round(statistics.median(passes[0]) * 1000, 2),
+            "warm_ms": [round(x * 1000, 2) for x in warm],
             "answered": answered,
         }
+    result["loadavg_end"] = os.getloadavg()
     return result
 
 
@@ -620,6 +635,11 @@ def markdown(results: dict) -> str:
         lambda s: f"{_f(s['query']['diacritics']['median_ms'])} / {_f(s['query']['diacritics']['p95_ms'])}")
     row("query latency warm, median / p95, ms (accent-folded)",
         lambda s: f"{_f(s['query']['folded']['median_ms'])} / {_f(s['query']['folded']['p95_ms'])}")
+    row("&nbsp;&nbsp;of which query embedding, median ms (diacritics / folded)",
+        lambda s: f"{_f(s['query']['diacritics']['encode_query_median_ms'])} / "
+                  f"{_f(s['query']['folded']['encode_query_median_ms'])}")
+    row("load average during query phase (start → end)",
+        lambda s: f"{s['query']['loadavg_start'][0]:.1f} → {s['query']['loadavg_end'][0]:.1f}")
     row("answered (diacritics / folded)",
         lambda s: f"{s['query']['diacritics']['answered']} / {s['query']['folded']['answered']} "
                   f"of {s['query']['questions']}")

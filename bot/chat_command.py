@@ -33,8 +33,8 @@ def run(args: argparse.Namespace) -> int:
     from .services import Services
     from .state import StateStore
 
-    dialogue = Dialogue(StateStore(args.state or ":memory:"), Services())
     interactive = sys.stdin.isatty()
+    dialogue = Dialogue(StateStore(args.state or ":memory:"), Services(progress=True))
     if interactive:
         print("Sổ tay xã — gõ câu hỏi (Ctrl+D để thoát, /help để xem hướng dẫn).")
     buttons: list = []

@@ -45,12 +45,15 @@ GREETING = "Xin chào! " + HELP
 
 _GREETINGS = re.compile(r"^(xin )?chao( ban| anh| chi| em| ad| admin)?\b|^(hello|hi|alo|hey)\b")
 _HELP_WORDS = re.compile(r"^(giup|tro giup|huong dan|help|menu)\b|ban (lam|giup) (duoc )?(gi|nhung gi)")
-_CANCEL = re.compile(r"^(/huy|huy|huy bo|thoi|dung lai|cancel)\b")
+# "hủy", "thôi", "dừng lại" cancel only as the whole message: "Thời gian ..." folds to "thoi" too.
+_CANCEL = re.compile(r"^(/huy\b.*|(huy|huy bo|thoi|dung lai|cancel)( di| nhe| a| thoi)?[.!]*)$")
 
 TIER_BUTTONS = [("Đặc biệt khó khăn", "tier:dbkk"), ("Khó khăn", "tier:kho-khan"), ("Còn lại", "tier:con-lai")]
 DAMAGE_BUTTONS = [("Không thiệt hại", "damage:none"), ("Thiệt hại do thiên tai", "damage:disaster"),
                   ("Bất khả kháng khác", "damage:force")]
 YES_NO_BUTTONS = [("Có biên bản", "verified:yes"), ("Không có", "verified:no")]
+
+_BUTTON_LABELS = {data: label for label, data in TIER_BUTTONS + DAMAGE_BUTTONS + YES_NO_BUTTONS}
 
 PROMPTS = {
     "tier": "Dự án thực hiện trên địa bàn nào?",
@@ -129,7 +132,9 @@ class Dialogue:
             slots["verified"] = value == "yes"
         else:
             return [Reply("Lựa chọn không hợp lệ. " + PROMPTS.get(flow.get("asking", ""), ""))]
-        return self._advance(chat_id, state)
+        replies = self._advance(chat_id, state)
+        replies[0].text = f"Đã chọn: {_BUTTON_LABELS[data]}.\n{replies[0].text}"  # the keyboard may vanish
+        return replies
 
     # -- routing ------------------------------------------------------------------
     def _route(self, chat_id: str, message: str, state: dict) -> list[Reply]:

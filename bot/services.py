@@ -15,16 +15,17 @@ from pathlib import Path
 class Services:
     """Shared, thread-safe access to the corpus index, the duty records and the rules."""
 
-    def __init__(self, corpus: Path | None = None, data_dir: Path | None = None) -> None:
+    def __init__(self, corpus: Path | None = None, data_dir: Path | None = None, progress: bool = False) -> None:
         self.corpus = corpus
         self.data_dir = data_dir
+        self.progress = progress  # show a progress bar on stderr if the index must be (re)built
         self._lock = threading.Lock()
 
     @cached_property
     def index(self):
         from sotay.index.search import open_index
 
-        return open_index(self.corpus, self.data_dir, progress=False)
+        return open_index(self.corpus, self.data_dir, progress=self.progress)
 
     def warm_up(self) -> None:
         """Load the index now (e.g. at bot start) instead of on the first question."""

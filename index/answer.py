@@ -82,9 +82,15 @@ def _source(index: HybridIndex, hit: Hit) -> dict:
     }
 
 
+MAX_TOPICS = 6
+
+
 def covered_topics(index: HybridIndex) -> str:
-    """A Vietnamese list of what the corpus is about, from the documents' titles."""
-    lines = [f"- {d.get('label', i)}: {d.get('title', '').strip()}" for i, d in index.documents.items()]
+    """A Vietnamese list of what the corpus is about, from the documents' titles (at most MAX_TOPICS)."""
+    docs = list(index.documents.items())
+    lines = [f"- {d.get('label', i)}: {d.get('title', '').strip()}" for i, d in docs[:MAX_TOPICS]]
+    if len(docs) > MAX_TOPICS:
+        lines.append(f"- và {len(docs) - MAX_TOPICS} văn bản khác.")
     return "\n".join(lines)
 
 
@@ -124,11 +130,13 @@ def _excerpt(text: str, limit: int = 300) -> str:
 
 def _answer_from_duties(index: HybridIndex, question: str, cleaned: str) -> Answer | None:
     """The answer of a responsibility question from duty records, or None for other questions."""
-    from pathlib import Path
-
     from . import duties as duty_records
 
-    records = duty_records.all_duties(Path(index.manifest["corpus_dir"]))
+    # The gazetteer alone tells cheaply whether this is a duty question at all; only then
+    # are the corpus's duty records (and the bodies found in them) needed.
+    if duty_records.parse_duty_question(cleaned) is None:
+        return None
+    records = index.duties
     parsed = duty_records.parse_duty_question(cleaned, duty_records.corpus_registry(records))
     if parsed is None:
         return None

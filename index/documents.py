@@ -25,6 +25,7 @@ _PLACE_DATE_RE = re.compile(
     r"^\W*([A-ZĐÀ-Ỹ][^\W\d_]*(?: [A-ZĐÀ-Ỹ][^\W\d_]*)*)\s*,\s*ngày\s+(.*?năm\s+\d{4})", re.MULTILINE
 )
 _YEAR_RE = re.compile(r"(\d{4})")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ~10x faster at 1,000s of sidecars
 
 
 class CorpusError(ValueError):
@@ -98,7 +99,7 @@ def load_document(path: Path) -> Document:
     meta: dict = _stated_metadata(text)
     if sidecar.exists():
         try:
-            loaded = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
+            loaded = yaml.load(sidecar.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
         except yaml.YAMLError as exc:
             raise CorpusError(f"Tệp siêu dữ liệu {sidecar.name} sai cú pháp YAML.") from exc
         if not isinstance(loaded, dict):

@@ -61,5 +61,16 @@ class Encoder:
         return self._encode(texts, "passage")
 
     def encode_query(self, text: str) -> np.ndarray:
-        """(dim,) vector of a question."""
-        return self._encode([text], "query")[0]
+        """(dim,) vector of a question.
+
+        One short text gains nothing from a second thread, and on a busy 2-core machine
+        the threads' contention made single questions up to 50x slower (measured).
+        """
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return self._encode([text], "query")[0]
+        finally:
+            torch.set_num_threads(threads)

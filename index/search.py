@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +71,13 @@ class HybridIndex:
         expanded = expand_abbreviations(nfc(question))
         return expanded if has_diacritics(question) else self.restorer.restore(expanded)
 
+    @cached_property
+    def duties(self) -> list:
+        """The corpus's duty records (``duties.all_duties``), extracted once per loaded index."""
+        from . import duties as duty_records
+
+        return duty_records.all_duties(Path(self.manifest["corpus_dir"]))
+
     def position(self, doc_id: str, citation: str) -> int | None:
         """The index of the passage at ``citation`` in ``doc_id``, if there is one."""
         if not hasattr(self, "_positions"):
@@ -102,7 +110,8 @@ class HybridIndex:
             mask = np.full(n, -np.inf)
             mask[chosen] = 0.0
             fused = fused + mask
-        order = [i for i in np.argsort(-fused, kind="stable")[:k] if np.isfinite(fused[i])]
+        top = np.argpartition(-fused, k - 1)[:k] if k < n else np.arange(n)
+        order = [i for i in sorted(top, key=lambda i: (-fused[i], i)) if np.isfinite(fused[i])]
         content = [t for t in tokens if "_" not in t and "+" not in t and t not in STOP_WORDS]
         return [
             Hit(self.passages[i], float(fused[i]), float(lexical_norm[i]), float(dense[i]),
@@ -120,7 +129,8 @@ class HybridIndex:
             postings = self._postings(token)
             weight = self._idf(len(postings))
             total += weight
-            if index in postings:
+            at = int(np.searchsorted(postings, index))
+            if at < len(postings) and postings[at] == index:
                 found += weight
         return found / total if total > 0 else 0.0
 

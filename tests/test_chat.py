@@ -58,9 +58,12 @@ def test_guided_recovery_asks_one_thing_at_a_time_and_remembers() -> None:
 
 
 def test_cancel_mid_flow_then_ask() -> None:
-    replies = chat("/thuhoi", "hủy", "gia han thu hoi von toi da bao nhieu thang")
+    replies = chat("/thuhoi", "hủy", "gia han thu hoi von toi da bao nhieu thang", "/thuhoi", "thôi",
+                   "Thời gian thu hồi vốn tối đa là bao lâu?")
     assert "Đã hủy" in replies[1]
     assert "12 tháng" in replies[2] and "Điều 4, khoản 4, điểm a" in replies[2]
+    assert "Đã hủy" in replies[4]
+    assert "03 tháng" in replies[5]  # "Thời ..." is a question, not "thôi"
 
 
 def test_questions_with_and_without_diacritics_and_out_of_domain() -> None:

@@ -1,0 +1,119 @@
+"""``sotay bot``: the assistant on Telegram (the twin of ``sotay chat``).
+
+Settings come from the environment:
+
+- ``TELEGRAM_BOT_TOKEN`` (required): the token @BotFather gives;
+- ``SOTAY_TELEGRAM_BASE_URL``: the Bot API address the token is appended to
+  (default ``https://api.telegram.org/bot``), for a self-hosted Bot API server;
+- ``SOTAY_ALLOWED_CHATS``: comma-separated chat ids the bot serves; unset or
+  blank means every chat.
+
+Updates arrive by long polling unless ``--webhook URL`` is given; the webhook
+server then listens on ``--listen HOST:PORT`` (default 127.0.0.1:8443, behind a
+reverse proxy that terminates HTTPS). The conversation state is kept in
+``<data dir>/telegram_state.sqlite`` (``--state FILE``), so a restarted bot
+resumes every conversation.
+
+Exit codes: 0 stopped normally, 2 missing or invalid settings (a Vietnamese
+message on stderr), 1 Telegram unreachable at start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+NO_TOKEN = """\
+Chưa có mã bot Telegram (biến môi trường TELEGRAM_BOT_TOKEN).
+Cách lấy mã: trong Telegram, nhắn cho @BotFather, gõ /newbot rồi đặt tên cho bot;
+BotFather sẽ gửi lại một mã dạng 123456789:ABCdef... Sau đó chạy:
+    TELEGRAM_BOT_TOKEN=<mã của bạn> sotay bot
+Muốn dùng thử ngay mà không cần Telegram: gõ 'sotay chat'."""
+
+DEFAULT_LISTEN = ("127.0.0.1", 8443)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--state", metavar="TỆP", type=Path,
+                        help="tệp SQLite lưu trạng thái hội thoại (mặc định: telegram_state.sqlite "
+                             "trong thư mục dữ liệu SOTAY_DATA)")
+    parser.add_argument("--webhook", metavar="URL", type=_webhook_url,
+                        help="nhận tin nhắn qua webhook tại địa chỉ công khai URL thay vì long polling")
+    parser.add_argument("--listen", metavar="HOST:PORT", type=_host_port,
+                        help="địa chỉ máy chủ webhook lắng nghe (mặc định 127.0.0.1:8443; chỉ dùng với --webhook)")
+
+
+def _webhook_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"địa chỉ webhook phải có dạng https://tên-miền/đường-dẫn, không phải {value!r}")
+    return value
+
+
+def _host_port(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"cần dạng HOST:PORT, ví dụ 0.0.0.0:8443, không phải {value!r}")
+    return host.strip("[]"), int(port)
+
+
+def allowed_chats(value: str | None) -> frozenset[int] | None:
+    """Chat ids from ``SOTAY_ALLOWED_CHATS``; None (everyone) when unset or blank.
+
+    Raises ValueError naming the first entry that is not a chat id.
+    """
+    if not value or not value.strip():
+        return None
+    chats = set()
+    for item in value.split(","):
+        item = item.strip()
+        try:
+            chats.add(int(item))
+        except ValueError:
+            raise ValueError(item) from None
+    return frozenset(chats)
+
+
+def run(args: argparse.Namespace) -> int:
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if not token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    if args.listen and not args.webhook:
+        print("Lỗi: --listen chỉ dùng cùng với --webhook URL.", file=sys.stderr)
+        return 2
+    try:
+        chats = allowed_chats(os.environ.get("SOTAY_ALLOWED_CHATS"))
+    except ValueError as exc:
+        print(f"Lỗi: SOTAY_ALLOWED_CHATS phải là các mã cuộc trò chuyện (số nguyên) cách nhau bởi dấu phẩy; "
+              f"'{exc}' không phải là mã hợp lệ.", file=sys.stderr)
+        return 2
+
+    from telegram.error import InvalidToken, NetworkError
+
+    from sotay import config
+
+    from .telegram_app import DEFAULT_BASE_URL, BotSettings, run_bot
+
+    settings = BotSettings(
+        token=token,
+        base_url=os.environ.get("SOTAY_TELEGRAM_BASE_URL") or DEFAULT_BASE_URL,
+        state_path=args.state or config.data_dir() / "telegram_state.sqlite",
+        allowed_chats=chats,
+        webhook_url=args.webhook,
+        listen=args.listen or DEFAULT_LISTEN,
+    )
+    try:
+        run_bot(settings)
+    except InvalidToken:
+        print("Lỗi: Telegram không chấp nhận mã bot trong TELEGRAM_BOT_TOKEN. "
+              "Hãy kiểm tra lại mã (nhắn /mybots cho @BotFather để xem).", file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        print(f"Lỗi: không kết nối được tới máy chủ Telegram ({exc}). "
+              "Hãy kiểm tra mạng hoặc SOTAY_TELEGRAM_BASE_URL rồi chạy lại.", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,300 @@
+"""The Telegram front end: python-telegram-bot handlers around one ``Dialogue``.
+
+The dialogue owns every decision about what to answer; this module only moves
+messages between Telegram and it:
+
+- text (commands included) goes to ``Dialogue.handle(chat_id, text)``, button
+  presses (callback queries) to ``Dialogue.press(chat_id, data)``; each reply
+  is sent HTML-escaped and split under Telegram's length limit
+  (``render.to_html_messages``), its buttons as an inline keyboard under the
+  last part; a pressed keyboard is removed so it is not pressed twice;
+  stickers, photos and other non-text messages get a "text only" notice;
+- dialogue calls run in a thread pool, so a slow search never blocks other
+  chats; updates are processed concurrently, but one chat's updates are handled
+  one at a time and in order (a per-chat lock), so its state is never raced;
+- a "typing…" action is shown while the dialogue works;
+- private chats are served fully; in groups the bot answers only commands and
+  replies to its own messages (what Telegram delivers to a bot in privacy
+  mode), so it never answers the group's ordinary conversation;
+- with an allowlist, any other chat gets one polite refusal per process run
+  and no content;
+- an error while handling an update is logged and the user gets a short
+  apology; the bot keeps running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import sys
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+from weakref import WeakValueDictionary
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from .dialogue import Button, Dialogue, Reply
+from .render import to_html_messages
+from .services import Services
+from .state import StateStore
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+
+# Shown in Telegram's command menu (setMyCommands); the dialogue implements them.
+COMMANDS = [
+    BotCommand("start", "Bắt đầu, xem trợ lý làm được gì"),
+    BotCommand("hoi", "Hỏi về nội dung các quyết định (kèm trích dẫn)"),
+    BotCommand("ai", "Cơ quan nào chịu trách nhiệm việc gì"),
+    BotCommand("thuhoi", "Tính số vốn hỗ trợ phải thu hồi, từng bước"),
+    BotCommand("huy", "Hủy việc đang làm"),
+    BotCommand("help", "Hướng dẫn sử dụng"),
+]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+REFUSAL = ("Xin lỗi, trợ lý này chỉ phục vụ các cuộc trò chuyện đã được đăng ký. "
+           "Nếu bạn cần sử dụng, hãy gửi mã cuộc trò chuyện <code>{chat_id}</code> cho quản trị viên.")
+APOLOGY = "Xin lỗi, đã có lỗi khi xử lý tin nhắn này. Vui lòng thử lại sau ít phút."
+NOT_TEXT = ("Tôi chỉ đọc được tin nhắn dạng chữ, chưa đọc được ảnh, nhãn dán, tệp hay tin nhắn thoại. "
+            "Hãy gõ câu hỏi, hoặc gõ /help để xem hướng dẫn.")
+
+TYPING_REFRESH_SECONDS = 4.0  # Telegram shows a chat action for about 5 seconds
+DIALOGUE_THREADS = 16  # most wait on the one-search-at-a-time lock; the rest stay free
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    """Everything ``run_bot`` needs, already validated."""
+
+    token: str
+    base_url: str
+    state_path: Path
+    allowed_chats: frozenset[int] | None  # None: every chat is served
+    webhook_url: str | None  # None: long polling
+    listen: tuple[str, int]  # where the webhook server listens
+
+
+class _HideStartupTraceback(logging.Filter):
+    """Drop python-telegram-bot's traceback for a failed start-up (bad token, no network):
+    the error is raised to ``sotay bot``, which explains it in Vietnamese."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "(Bootstrap " not in record.getMessage()
+
+
+class _RepliesToThisBot(filters.MessageFilter):
+    """Messages that reply to one of this bot's own messages."""
+
+    def filter(self, message: Message) -> bool:
+        replied = message.reply_to_message
+        return bool(replied and replied.from_user and replied.from_user.id == message.get_bot().id)
+
+
+# Updates the bot answers besides commands: all of a private chat, replies to it in groups.
+ADDRESSED = filters.ChatType.PRIVATE | (filters.ChatType.GROUPS & _RepliesToThisBot())
+
+
+class TelegramFrontEnd:
+    """The handlers; one instance serves every chat of one ``Application``."""
+
+    def __init__(self, dialogue: Dialogue, services: Services, allowed_chats: frozenset[int] | None) -> None:
+        self.dialogue = dialogue
+        self.services = services
+        self.allowed_chats = allowed_chats
+        self.executor = ThreadPoolExecutor(max_workers=DIALOGUE_THREADS, thread_name_prefix="dialogue")
+        self._chat_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
+        self._refused: set[int] = set()
+
+    def register(self, application: Application) -> None:
+        """Add the handlers: access check first, then commands, text, other messages, buttons."""
+        application.add_handler(TypeHandler(Update, self.check_access), group=-1)
+        application.add_handler(CommandHandler([c.command for c in COMMANDS], self.on_text))
+        application.add_handler(MessageHandler(ADDRESSED & filters.TEXT, self.on_text))
+        application.add_handler(MessageHandler(ADDRESSED & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                                               self.on_not_text))
+        application.add_handler(CallbackQueryHandler(self.on_press))
+        application.add_error_handler(self.on_error)
+
+    async def post_init(self, application: Application) -> None:
+        """Publish the command menu, start loading the search index in the background."""
+        await application.bot.set_my_commands(COMMANDS)
+        # a daemon thread: stopping the bot never waits for (or trips over) a half-loaded model
+        threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
+        print(f"Sổ tay xã đang chạy trên Telegram: @{application.bot.username}. Nhấn Ctrl+C để dừng.",
+              file=sys.stderr, flush=True)
+
+    def _warm_up(self) -> None:
+        try:
+            self.services.warm_up()
+        except Exception:  # the first question will try again and report its own error
+            log.warning("chưa nạp được chỉ mục tìm kiếm", exc_info=True)
+
+    # -- handlers -------------------------------------------------------------------
+    async def check_access(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stop every update from a chat outside the allowlist; refuse each such chat once."""
+        chat = update.effective_chat
+        if self.allowed_chats is None or (chat is not None and chat.id in self.allowed_chats):
+            return
+        if update.callback_query:
+            await _quietly(update.callback_query.answer(), "trả lời nút bấm của cuộc trò chuyện bị từ chối")
+        if chat is not None and chat.id not in self._refused:
+            self._refused.add(chat.id)
+            await context.bot.send_message(chat.id, REFUSAL.format(chat_id=chat.id))
+        raise ApplicationHandlerStop
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A text message or command: the dialogue's replies."""
+        await self._respond(update.effective_chat.id, context, self.dialogue.handle, update.effective_message.text)
+
+    async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button press: acknowledge it, retire its keyboard, send the dialogue's replies."""
+        query = update.callback_query
+        await _quietly(query.answer(), "trả lời nút bấm")
+        if update.effective_chat is None:  # a message sent via inline mode: not ours
+            return
+        if isinstance(query.message, Message) and query.message.reply_markup:
+            # pressed twice or too old to edit: the keyboard is only cosmetic
+            await _quietly(query.edit_message_reply_markup(reply_markup=None), "gỡ các nút đã dùng")
+        await self._respond(update.effective_chat.id, context, self.dialogue.press, query.data or "")
+
+    async def on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A sticker, photo, file, voice message…: say that only text is read."""
+        await context.bot.send_message(update.effective_chat.id, NOT_TEXT)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the error; apologise to the chat whose update failed."""
+        if not isinstance(update, Update):
+            log.warning("lỗi khi nhận cập nhật từ Telegram: %s", context.error)
+            return
+        log.error("lỗi khi xử lý cập nhật %s", update.update_id, exc_info=context.error)
+        if update.effective_chat is not None:
+            await _quietly(context.bot.send_message(update.effective_chat.id, APOLOGY), "gửi lời xin lỗi")
+
+    # -- helpers ----------------------------------------------------------------------
+    async def _respond(self, chat_id: int, context: ContextTypes.DEFAULT_TYPE,
+                       step: Callable[[str, str], list[Reply]], argument: str) -> None:
+        """Run ``step(str(chat_id), argument)`` off the event loop and send its replies, in chat order."""
+        async with self._lock_for(chat_id):
+            async with _typing(context, chat_id):
+                replies = await asyncio.get_running_loop().run_in_executor(
+                    self.executor, step, str(chat_id), argument)
+            for reply in replies:
+                await _send(context, chat_id, reply)
+
+    def _lock_for(self, chat_id: int) -> asyncio.Lock:
+        """The chat's lock; it lives as long as some update of the chat holds or awaits it."""
+        lock = self._chat_locks.get(chat_id)
+        if lock is None:
+            lock = self._chat_locks[chat_id] = asyncio.Lock()
+        return lock
+
+
+async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
+    """One dialogue reply as one or more HTML messages; its buttons go under the last one."""
+    messages = to_html_messages(reply.text)
+    for number, text in enumerate(messages, 1):
+        markup = _keyboard(reply.buttons) if number == len(messages) else None
+        await context.bot.send_message(chat_id, text, reply_markup=markup)
+
+
+def _keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows])
+
+
+@contextlib.asynccontextmanager
+async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIterator[None]:
+    """Show "typing…" in the chat, renewed until the block ends.
+
+    On leaving, a chat action still in flight is awaited rather than cancelled,
+    so it can never reach Telegram after the reply and leave "typing…" showing.
+    """
+    done = asyncio.Event()
+
+    async def keep_typing() -> None:
+        while not done.is_set():
+            await _quietly(context.bot.send_chat_action(chat_id, ChatAction.TYPING), "hiện trạng thái đang gõ")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), TYPING_REFRESH_SECONDS)
+
+    task = asyncio.create_task(keep_typing())
+    try:
+        yield
+    finally:
+        done.set()
+        await task
+
+
+async def _quietly(call: Awaitable[object], what: str) -> None:
+    """Await a call whose failure must not stop the reply (it is logged)."""
+    try:
+        await call
+    except TelegramError as exc:
+        log.info("không %s được: %s", what, exc)
+
+
+def build_application(settings: BotSettings, front_end: TelegramFrontEnd) -> Application:
+    """The python-telegram-bot application: HTML replies, concurrent updates, rate limits."""
+    application = (
+        Application.builder()
+        .token(settings.token)
+        .base_url(settings.base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .concurrent_updates(True)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(front_end.post_init)
+        .build()
+    )
+    front_end.register(application)
+    return application
+
+
+def run_bot(settings: BotSettings) -> None:
+    """Serve Telegram until stopped (Ctrl+C / SIGTERM); raises telegram errors from start-up."""
+    logging.getLogger("telegram.ext").addFilter(_HideStartupTraceback())
+    store = StateStore(settings.state_path)
+    services = Services()
+    front_end = TelegramFrontEnd(Dialogue(store, services), services, settings.allowed_chats)
+    application = build_application(settings, front_end)
+    try:
+        if settings.webhook_url:
+            host, port = settings.listen
+            application.run_webhook(
+                listen=host, port=port, url_path=urlsplit(settings.webhook_url).path.strip("/"),
+                webhook_url=settings.webhook_url, secret_token=secrets.token_urlsafe(32),
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    finally:
+        front_end.executor.shutdown(cancel_futures=True)  # a dialogue step still running may write state
+        store.close()
