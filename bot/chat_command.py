@@ -13,6 +13,7 @@ import argparse
 import sys
 
 
+TERMINAL_WIDTH = 88  # reports are wrapped for a terminal; Telegram wraps for itself
 SEPARATOR = "────"  # printed after each message's replies when stdin is piped
 
 
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from .state import StateStore
 
     interactive = sys.stdin.isatty()
-    dialogue = Dialogue(StateStore(args.state or ":memory:"), Services(progress=True))
+    dialogue = Dialogue(StateStore(args.state or ":memory:"), Services(progress=True, width=TERMINAL_WIDTH))
     if interactive:
         print("Sổ tay xã — gõ câu hỏi (Ctrl+D để thoát, /help để xem hướng dẫn).")
     buttons: list = []

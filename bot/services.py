@@ -15,9 +15,11 @@ from pathlib import Path
 class Services:
     """Shared, thread-safe access to the corpus index, the duty records and the rules."""
 
-    def __init__(self, corpus: Path | None = None, data_dir: Path | None = None, progress: bool = False) -> None:
+    def __init__(self, corpus: Path | None = None, data_dir: Path | None = None, progress: bool = False,
+                 width: int | None = None) -> None:
         self.corpus = corpus
         self.data_dir = data_dir
+        self.width = width  # wrap reports at this many characters (None: chat apps wrap themselves)
         self.progress = progress  # show a progress bar on stderr if the index must be (re)built
         self._lock = threading.Lock()
 
@@ -54,14 +56,14 @@ class Services:
         parsed = duty_records.parse_duty_question(question, registry)
         if parsed is None and force:
             agency, own = duty_records.duties_for(question, records)
-            return duty_records.format_duties(agency, own) if agency is not None else None
+            return duty_records.format_duties(agency, own, width=self.width) if agency is not None else None
         if parsed is None:
             return None
         kind, subject = parsed
         if kind == "agency_duties":
-            return duty_records.format_duties(subject, duty_records.duties_of(subject, records))
+            return duty_records.format_duties(subject, duty_records.duties_of(subject, records), width=self.width)
         ranked = duty_records.answer_who_does(subject, records)
-        return duty_records.format_who_does(subject, ranked) if ranked else None
+        return duty_records.format_who_does(subject, ranked, width=self.width) if ranked else None
 
     def recover(self, slots: dict, hint_damage: bool = False) -> str:
         """The Vietnamese recovery report for the collected ``slots``."""
@@ -75,7 +77,7 @@ class Services:
             )
         except InputError as exc:
             return f"Không tính được: {exc.message}"
-        text = format_result(result)
+        text = format_result(result, width=self.width)
         if hint_damage and not slots.get("damage") and not slots.get("force_majeure"):
             text += ("\n\nNếu dự án bị thiệt hại do thiên tai hoặc bất khả kháng, hãy nhắn thêm, ví dụ: "
                      "\"thiệt hại 20%, có biên bản\" cùng các thông tin trên, hoặc gõ /thuhoi để tính từng bước.")

@@ -500,7 +500,7 @@ def _contains(words: list[str], phrase: list[str]) -> bool:
 _ROLE_TITLES = {"chủ trì": "Chủ trì", "thực hiện": "Thực hiện", "phối hợp": "Phối hợp"}
 
 
-def format_duties(agency: Agency, duties: list[Duty], width: int = 100) -> str:
+def format_duties(agency: Agency, duties: list[Duty], width: int | None = 100) -> str:
     """A Vietnamese report of ``agency``'s duties, grouped by decision, chủ trì first.
 
     The body's own duties are quoted in full; its groups' duties ("Các sở, ban, ngành")
@@ -526,7 +526,8 @@ def format_duties(agency: Agency, duties: list[Duty], width: int = 100) -> str:
     return "\n".join(lines)
 
 
-def format_who_does(topic: str, ranked: list[tuple[Duty, float]], limit: int = 5, width: int = 100) -> str:
+def format_who_does(topic: str, ranked: list[tuple[Duty, float]], limit: int = 5,
+                    width: int | None = 100) -> str:
     """A Vietnamese answer to "who does <topic>": the bodies first, then the cited passages."""
     if not ranked:
         return f"Không tìm thấy cơ quan nào được giao việc “{topic}” trong các văn bản hiện có."
@@ -546,7 +547,10 @@ def _shortened(text: str, limit: int = 240) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
-def _indented(text: str, width: int) -> list[str]:
+def _indented(text: str, width: int | None) -> list[str]:
+    """``text``'s lines indented, wrapped at ``width`` (None: left whole, for chat apps)."""
+    if width is None:
+        return ["    " + line for line in text.splitlines()]
     out: list[str] = []
     for line in text.splitlines():
         out.extend(textwrap.wrap(line, width=width, initial_indent="    ", subsequent_indent="      ") or [""])

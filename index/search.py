@@ -23,6 +23,10 @@ from .tokenize import STOP_WORDS, query_tokens
 
 LEXICAL_WEIGHT = 0.6  # share of the fused score that comes from BM25
 DENSE_CANDIDATES = 200
+# The best fused candidates are re-ranked by how many of the question's content words
+# (IDF-weighted) they contain: a clause that has them all beats a shorter sibling.
+RERANK_DEPTH = 20
+COVERAGE_WEIGHT = 0.2
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,7 @@ class Hit:
     """A passage with its scores for one question."""
 
     passage: Passage
-    score: float  # fused, in [0, 1]
+    score: float  # fused score + COVERAGE_WEIGHT x coverage, in [0, 1 + COVERAGE_WEIGHT]
     lexical: float  # BM25 / best BM25 for this question, in [0, 1]
     dense: float  # cosine similarity
     coverage: float  # IDF-weighted share of the question's terms found in the passage
@@ -110,14 +114,14 @@ class HybridIndex:
             mask = np.full(n, -np.inf)
             mask[chosen] = 0.0
             fused = fused + mask
-        top = np.argpartition(-fused, k - 1)[:k] if k < n else np.arange(n)
-        order = [i for i in sorted(top, key=lambda i: (-fused[i], i)) if np.isfinite(fused[i])]
+        depth = min(max(k, RERANK_DEPTH), n)
+        top = np.argpartition(-fused, depth - 1)[:depth] if depth < n else np.arange(n)
+        top = [i for i in top if np.isfinite(fused[i])]
         content = [t for t in tokens if "_" not in t and "+" not in t and t not in STOP_WORDS]
-        return [
-            Hit(self.passages[i], float(fused[i]), float(lexical_norm[i]), float(dense[i]),
-                self._coverage(content, i))
-            for i in order
-        ]
+        coverage = {i: self._coverage(content, i) for i in top}
+        final = {i: float(fused[i]) + COVERAGE_WEIGHT * coverage[i] for i in top}
+        order = sorted(top, key=lambda i: (-final[i], i))[:k]
+        return [Hit(self.passages[i], final[i], float(lexical_norm[i]), float(dense[i]), coverage[i]) for i in order]
 
     def _coverage(self, tokens: list[str], index: int) -> float:
         """IDF-weighted share of the distinct ``tokens`` that occur in passage ``index``.

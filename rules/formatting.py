@@ -61,8 +61,13 @@ def format_quantity(quantity: Decimal, unit: str) -> str:
     return f"{format_number(quantity)} {unit}"
 
 
-def _wrap(text: str, first: str = "", rest: str | None = None, width: int = 88) -> str:
-    """Wrap for a terminal, never splitting a number from its unit (``4.000.000 đồng``)."""
+def _wrap(text: str, first: str = "", rest: str | None = None, width: int | None = 88) -> str:
+    """Wrap for a terminal, never splitting a number from its unit (``4.000.000 đồng``).
+
+    ``width=None`` leaves the line whole (chat apps wrap for themselves).
+    """
+    if width is None:
+        return first + text
     protected = re.sub(r"(?<=\d) ", "\u00a0", text)
     wrapped = textwrap.fill(
         protected, width=width, initial_indent=first, subsequent_indent=first if rest is None else rest,
@@ -71,8 +76,11 @@ def _wrap(text: str, first: str = "", rest: str | None = None, width: int = 88) 
     return wrapped.replace("\u00a0", " ")
 
 
-def format_result(result: "RecoveryResult") -> str:
-    """The full Vietnamese report for one project (what, by when, why, who does what next)."""
+def format_result(result: "RecoveryResult", width: int | None = 88) -> str:
+    """The full Vietnamese report for one project (what, by when, why, who does what next).
+
+    Lines are wrapped at ``width`` characters for a terminal; ``None`` leaves them whole.
+    """
     from .inputs import TIER_LABELS
     from .calendar import weekday_vi
 
@@ -85,7 +93,7 @@ def format_result(result: "RecoveryResult") -> str:
         f"vốn hỗ trợ {format_vnd(p.support)}",
         f"kết thúc ngày {format_date(p.end)}",
     ]
-    lines.append(_wrap("; ".join(facts) + ".", ""))
+    lines.append(_wrap("; ".join(facts) + ".", "", width=width))
     extra: list[str] = []
     if p.in_kind is not None:
         extra.append(f"hỗ trợ bằng hiện vật: {format_quantity(p.in_kind.quantity, p.in_kind.unit)}")
@@ -98,7 +106,7 @@ def format_result(result: "RecoveryResult") -> str:
             "có biên bản xác nhận của Tổ thẩm định" if p.verified else "chưa có biên bản xác nhận của Tổ thẩm định"
         )
     if extra:
-        lines.append(_wrap("Thông tin thêm: " + "; ".join(extra) + ".", ""))
+        lines.append(_wrap("Thông tin thêm: " + "; ".join(extra) + ".", "", width=width))
     lines.append("")
 
     if result.status == "no_recovery":
@@ -134,18 +142,18 @@ def format_result(result: "RecoveryResult") -> str:
     if result.warnings:
         lines.append("")
         for warning in result.warnings:
-            lines.append(_wrap("LƯU Ý: " + warning, ""))
+            lines.append(_wrap("LƯU Ý: " + warning, "", width=width))
 
     lines.append("")
     lines.append("CÁCH TÍNH VÀ CĂN CỨ:")
     for item in result.basis:
-        lines.append(_wrap(f"• {item.determines}", "", "  "))
+        lines.append(_wrap(f"• {item.determines}", "", "  ", width=width))
         lines.append(f"  Căn cứ: {item.citation}")
-        lines.append(_wrap(f"“{item.text}”", "    "))
+        lines.append(_wrap(f"“{item.text}”", "    ", width=width))
     lines.append("")
     lines.append("VIỆC CẦN LÀM TIẾP THEO:")
     for i, step in enumerate(result.steps, start=1):
-        lines.append(_wrap(f"{i}. {step.who}: {step.what}", "", "   "))
+        lines.append(_wrap(f"{i}. {step.who}: {step.what}", "", "   ", width=width))
         lines.append(f"   Căn cứ: {step.citation}")
     lines.append("")
     lines.append(
@@ -153,6 +161,7 @@ def format_result(result: "RecoveryResult") -> str:
             "Kết quả tính theo quy định, dùng để đối chiếu; số vốn phải thu hồi chính thức do cơ quan có "
             "thẩm quyền phê duyệt dự án xác định trong quyết định phê duyệt dự án.",
             "",
+            width=width,
         )
     )
     return "\n".join(lines)

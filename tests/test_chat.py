@@ -105,3 +105,12 @@ def test_state_expires_after_a_day_of_silence(tmp_path) -> None:
     store.save("c", {"recover": {"slots": {}}}, now=1000.0)
     assert store.load("c", now=1000.0 + EXPIRY_SECONDS - 1)
     assert store.load("c", now=1000.0 + EXPIRY_SECONDS + 1) == {}
+
+
+def test_reports_are_wrapped_for_a_terminal_only() -> None:
+    slots = {"tier": "kho-khan", "amount": "100000000", "end": "2024-03-15"}
+    terminal = Services(CORPUS, width=88).recover(slots)
+    phone = Services(CORPUS, width=None).recover(slots)
+    unbroken = "100.000.000 đồng × 10% = 10.000.000 đồng (làm tròn"
+    assert unbroken in phone and unbroken not in terminal
+    assert "10.000.000 đồng" in terminal
