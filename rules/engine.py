@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -105,7 +105,7 @@ class BasisItem:
     kind: str
 
     def to_json(self) -> dict[str, str]:
-        return {"citation": self.citation, "text": self.text, "determines": self.determines, "kind": self.kind}
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ class Step:
     text: str
 
     def to_json(self) -> dict[str, str]:
-        return {"who": self.who, "what": self.what, "citation": self.citation, "text": self.text}
+        return asdict(self)
 
 
 @dataclass(frozen=True)
