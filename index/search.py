@@ -117,7 +117,10 @@ class HybridIndex:
         depth = min(max(k, RERANK_DEPTH), n)
         top = np.argpartition(-fused, depth - 1)[:depth] if depth < n else np.arange(n)
         top = [i for i in top if np.isfinite(fused[i])]
-        content = [t for t in tokens if "_" not in t and "+" not in t and t not in STOP_WORDS]
+        # Content words only: no compounds or pairs (counted as syllables), no question words,
+        # no numbers (a question's "40%" is a value to look up, not a topic).
+        content = [t for t in tokens if "_" not in t and "+" not in t and t not in STOP_WORDS
+                   and not any(c.isdigit() for c in t)]
         coverage = {i: self._coverage(content, i) for i in top}
         final = {i: float(fused[i]) + COVERAGE_WEIGHT * coverage[i] for i in top}
         order = sorted(top, key=lambda i: (-final[i], i))[:k]

@@ -53,9 +53,21 @@ def _versions() -> dict[str, str]:
     return found
 
 
+# Data files whose content shapes the index: editing one makes the index stale.
+INDEX_RESOURCES = tuple(Path(__file__).with_name(n) for n in ("abbreviations.yaml", "question_words.txt"))
+
+
+def _resources_key() -> str:
+    """Short hash of the index's data files (part of the per-document cache key)."""
+    h = hashlib.sha256()
+    for resource in INDEX_RESOURCES:
+        h.update(resource.read_bytes())
+    return h.hexdigest()[:10]
+
+
 def corpus_hash(docs: list[Document]) -> str:
-    """Hash of every document digest and the index format version."""
-    h = hashlib.sha256(f"format={FORMAT_VERSION}".encode())
+    """Hash of every document digest, the index format version and the index's data files."""
+    h = hashlib.sha256(f"format={FORMAT_VERSION};resources={_resources_key()}".encode())
     for doc in sorted(docs, key=lambda d: d.meta.id):
         h.update(f"{doc.meta.id}:{doc.digest}".encode())
     return h.hexdigest()
@@ -89,7 +101,7 @@ def read_manifest(build: Path) -> dict:
 
 def _doc_cache(paths: IndexPaths, doc: Document, encoder) -> tuple[list[Passage], list[list[str]], np.ndarray]:
     """Passages, segmented words and vectors of one document, from cache or computed."""
-    stem = paths.docs / f"{doc.digest}-{FORMAT_VERSION}-{encoder.cache_key}"
+    stem = paths.docs / f"{doc.digest}-{FORMAT_VERSION}-{_resources_key()}-{encoder.cache_key}"
     json_path, npy_path = stem.with_suffix(".json"), stem.with_suffix(".npy")
     if json_path.exists() and npy_path.exists():
         cached = json.loads(json_path.read_text(encoding="utf-8"))
