@@ -17,7 +17,7 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("question", nargs="?", help="câu hỏi (có dấu hoặc không dấu)")
+    parser.add_argument("question", nargs="?", metavar="CÂU_HỎI", help="câu hỏi (có dấu hoặc không dấu)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="in một đối tượng JSON")
     mode.add_argument("--jsonl", action="store_true", help="đọc mỗi dòng stdin một câu hỏi, in mỗi dòng một JSON")

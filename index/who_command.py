@@ -43,7 +43,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "       sotay who --list\n"
         "       sotay who --json \"Sở LĐTBXH\""
     )
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("agency", nargs="?", metavar="CƠ_QUAN",
                         help="tên cơ quan, có dấu hoặc không dấu, viết tắt được (UBND, Sở LĐTBXH, MTTQ …)")
     parser.add_argument("--list", action="store_true", help="liệt kê mọi cơ quan có nhiệm vụ và số nhiệm vụ")

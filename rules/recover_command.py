@@ -35,7 +35,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "       sotay recover --json --tier con-lai --amount 20000000 --end 2024-05-31 --in-kind \"10 con bò\"\n"
         "       sotay recover --csv duan.csv --output ketqua.csv"
     )
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     one = parser.add_argument_group("Một dự án")
     one.add_argument(
         "--tier",

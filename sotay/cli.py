@@ -29,13 +29,47 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 log = logging.getLogger("sotay")
 
 
+class VietnameseHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's help layout (descriptions and examples kept as written) with a Vietnamese "usage" line."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # noqa: ANN001 (argparse's signature)
+        super().add_usage(usage, actions, groups, "Cách dùng: " if prefix is None else prefix)
+
+
 class VietnameseArgumentParser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors are explained in Vietnamese (exit code 2)."""
+    """An ArgumentParser that speaks Vietnamese: help, section titles and usage errors (exit code 2)."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 (argparse's signature)
+        kwargs.setdefault("formatter_class", VietnameseHelpFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "tham số"
+        self._optionals.title = "tùy chọn"
+        self.add_argument("-h", "--help", action="help", help="xem hướng dẫn này rồi thoát")
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(2, f"Lỗi: tham số không hợp lệ ({message}).\n"
+        self.exit(2, f"Lỗi: tham số không hợp lệ ({_in_vietnamese(message)}).\n"
                      f"Gõ '{self.prog} --help' để xem hướng dẫn.\n")
+
+
+# argparse's own error messages, in Vietnamese (the rest of the text is kept as is).
+_ARGPARSE_MESSAGES = (
+    ("unrecognized arguments:", "không nhận ra tham số:"),
+    ("the following arguments are required:", "thiếu tham số bắt buộc:"),
+    ("invalid choice:", "lựa chọn không hợp lệ:"),
+    ("choose from", "chọn một trong"),
+    ("expected one argument", "cần một giá trị"),
+    ("not allowed with argument", "không dùng cùng với tham số"),
+    ("ignored explicit argument", "không nhận giá trị"),
+    ("argument ", "tham số "),
+)
+
+
+def _in_vietnamese(message: str) -> str:
+    for english, vietnamese in _ARGPARSE_MESSAGES:
+        message = message.replace(english, vietnamese)
+    return message
 
 
 def build_parser() -> argparse.ArgumentParser:
