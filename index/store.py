@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -129,6 +130,8 @@ def build_index(corpus: Path, data_dir: Path, encoder, progress: bool = True) ->
     import bm25s
     import faiss
     from tqdm import tqdm
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
 
     from .tokenize import passage_tokens
 
