@@ -187,30 +187,29 @@ class Dialogue:
         return replies + self._advance(chat_id, state)
 
     def _fill(self, chat_id: str, message: str, state: dict) -> list[Reply]:
+        """Take the answer to the pending question (and any other detail the message gives)."""
+        from sotay.rules import InputError, parse_amount
+
         flow = state["recover"]
         details = extract(message)
         asking = flow.get("asking")
         folded = fold(message)
         if flow.pop("awaiting_percent", False) or asking == "damage_percent":
-            number = re.search(r"(\d{1,3}(?:[.,]\d+)?)\s*%?", folded)
-            if number:
-                details.damage = number.group(1).replace(",", ".")
-                details.found.add("damage")
+            if number := re.search(r"(\d{1,3}(?:[.,]\d+)?)\s*%?", folded):
+                details.set("damage", number.group(1).replace(",", "."))
         if asking == "verified" and "verified" not in details.found:
             if re.match(r"^(co|roi|da co|yes|ok)\b", folded):
-                details.verified, _ = True, details.found.add("verified")
+                details.set("verified", True)
             elif re.match(r"^(khong|chua|no)\b", folded):
-                details.verified, _ = False, details.found.add("verified")
-        if asking == "damage" and "damage" not in details.found and "force_majeure" not in details.found:
-            if re.match(r"^(khong|no)\b", folded):
-                details.damage, _ = "0", details.found.add("damage")
+                details.set("verified", False)
+        no_damage_said = not {"damage", "force_majeure"} & details.found
+        if asking == "damage" and no_damage_said and re.match(r"^(khong|no)\b", folded):
+            details.set("damage", "0")
         if asking == "amount" and "amount" not in details.found:
             try:
-                from sotay.rules import parse_amount
-
-                details.amount, _ = str(parse_amount(message)), details.found.add("amount")
-            except ValueError:
-                pass
+                details.set("amount", str(parse_amount(message)))
+            except InputError:
+                pass  # not a bare amount: the message is handled as any other below
         replies = self._absorb(flow, details)
         if not details.found and not replies:
             hint = PROMPTS.get(asking or "", "")

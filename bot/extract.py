@@ -64,6 +64,11 @@ class RecoveryDetails:
     in_kind: str | None = None
     found: set[str] = field(default_factory=set)
 
+    def set(self, name: str, value: object) -> None:
+        """Record ``value`` as the detail ``name`` and mark it found."""
+        setattr(self, name, value)
+        self.found.add(name)
+
 
 def _number(text: str) -> float:
     """'1,5' -> 1.5 ; '1.500' -> 1500 ; '100' -> 100."""
@@ -141,34 +146,26 @@ def extract(text: str) -> RecoveryDetails:
     folded = fold(nfc(text))
     details = RecoveryDetails()
     if tier := find_tier(folded):
-        details.tier = tier
-        details.found.add("tier")
+        details.set("tier", tier)
     without_dates = _DATE_WORDS.sub(" ", _DATE_NUMERIC.sub(" ", _DATE_ISO.sub(" ", folded)))
     if date := find_date(folded):
-        details.end = date
-        details.found.add("end")
+        details.set("end", date)
     money_text = _DAMAGE.sub(" ", _PERCENT_DAMAGE.sub(" ", without_dates))
     if amount := find_amount(money_text):
-        details.amount_value, details.amount = amount[0], str(amount[0])
-        details.found.add("amount")
+        details.amount_value = amount[0]
+        details.set("amount", str(amount[0]))
     if m := _DAMAGE.search(folded) or _PERCENT_DAMAGE.search(folded):
-        details.damage = m.group(1).replace(",", ".")
-        details.found.add("damage")
+        details.set("damage", m.group(1).replace(",", "."))
     elif _NO_DAMAGE.search(folded):
-        details.damage = "0"
-        details.found.add("damage")
+        details.set("damage", "0")
     if _FORCE_MAJEURE.search(folded):
-        details.force_majeure = True
-        details.found.add("force_majeure")
+        details.set("force_majeure", True)
     if _NO_RECORD.search(folded):
-        details.verified = False
-        details.found.add("verified")
+        details.set("verified", False)
     elif _RECORD.search(folded):
-        details.verified = True
-        details.found.add("verified")
+        details.set("verified", True)
     if m := _IN_KIND.search(folded):
-        details.in_kind = _original_span(text, folded, m.start(1), m.end(2)).strip()
-        details.found.add("in_kind")
+        details.set("in_kind", _original_span(text, folded, m.start(1), m.end(2)).strip())
     return details
 
 
