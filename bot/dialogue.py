@@ -30,6 +30,7 @@ from .state import StateStore
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
+MAX_NAME_WORDS = 10  # a message this short may be just an agency's name
 
 HELP = (
     "Tôi là Sổ tay xã — trợ lý tra cứu các quyết định của tỉnh. Tôi có thể:\n"
@@ -46,6 +47,7 @@ GREETING = "Xin chào! " + HELP
 _GREETINGS = re.compile(r"^(xin )?chao( ban| anh| chi| em| ad| admin)?\b|^(hello|hi|alo|hey)\b")
 _HELP_WORDS = re.compile(r"^(giup|tro giup|huong dan|help|menu)\b|ban (lam|giup) (duoc )?(gi|nhung gi)")
 # "hủy", "thôi", "dừng lại" cancel only as the whole message: "Thời gian ..." folds to "thoi" too.
+_THANKS = re.compile(r"^(cam on|thank|thanks|tks|ok|oke|okay|da|vang|duoc roi)\b[\w\s!.]{0,20}$")
 _CANCEL = re.compile(r"^(/huy\b.*|(huy|huy bo|thoi|dung lai|cancel)( di| nhe| a| thoi)?[.!]*)$")
 
 TIER_BUTTONS = [("Đặc biệt khó khăn", "tier:dbkk"), ("Khó khăn", "tier:kho-khan"), ("Còn lại", "tier:con-lai")]
@@ -150,9 +152,12 @@ class Dialogue:
             return [Reply(GREETING)]
         if _HELP_WORDS.search(folded):
             return [Reply(HELP)]
+        if _THANKS.match(folded):
+            return [Reply("Rất vui được giúp. Cần tra cứu gì thêm, bạn cứ nhắn.")]
         if looks_like_recovery_request(message):
             return self._start_recovery(chat_id, message, guided=False)
-        who = self.services.who_answer(message)
+        # A bare agency name ("Sở Tài chính", "ubnd cap xa") asks for that body's duties.
+        who = self.services.who_answer(message, force=len(message.split()) <= MAX_NAME_WORDS)
         if who is not None:
             return [Reply(who)]
         return [Reply(self.services.ask(message))]

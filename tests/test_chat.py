@@ -114,3 +114,11 @@ def test_reports_are_wrapped_for_a_terminal_only() -> None:
     unbroken = "100.000.000 đồng × 10% = 10.000.000 đồng (làm tròn"
     assert unbroken in phone and unbroken not in terminal
     assert "10.000.000 đồng" in terminal
+
+
+def test_a_bare_agency_name_lists_its_duties_and_thanks_are_acknowledged() -> None:
+    replies = chat("ubnd cap xa", "Sở LĐTBXH", "cảm ơn", "thu hoi von")
+    assert replies[0].startswith("Ủy ban nhân dân cấp xã:") and "Điều 6, khoản 1" in replies[0]
+    assert replies[1].startswith("Sở Lao động – Thương binh và Xã hội:")
+    assert "Rất vui được giúp" in replies[2]
+    assert replies[3].startswith("Theo QĐ")  # a topic, not a body: answered from the decisions
