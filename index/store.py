@@ -34,7 +34,7 @@ import numpy as np
 from .documents import Document, load_corpus
 from .parse import Passage, parse_document
 from .restore import DiacriticRestorer
-from .tokenize import compounds_of, segment_passage
+from .tokenize import compounds_of, passage_tokens, segment_passage
 
 FORMAT_VERSION = 5  # bump when parsing, tokens or the on-disk layout change
 # BM25 saturation and length normalisation: passages range from one line to a
@@ -132,8 +132,6 @@ def build_index(corpus: Path, data_dir: Path, encoder, progress: bool = True) ->
     from tqdm import tqdm
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
-
-    from .tokenize import passage_tokens
 
     paths = IndexPaths(data_dir)
     docs = load_corpus(corpus)

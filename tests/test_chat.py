@@ -21,7 +21,7 @@ def built(index):
 
 
 def chat(*lines: str) -> list[str]:
-    """Pipe ``lines`` into `sotay chat`; one reply block per message (blank-line separated)."""
+    """Pipe ``lines`` into `sotay chat`; the replies to each message, in order."""
     stdin = "".join(line + "\n" for line in lines).encode("utf-8")
     result = subprocess.run([str(SOTAY_BIN), "chat"], input=stdin, capture_output=True, timeout=300)
     err = result.stderr.decode("utf-8")
