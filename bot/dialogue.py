@@ -48,6 +48,7 @@ _GREETINGS = re.compile(r"^(xin )?chao( ban| anh| chi| em| ad| admin)?\b|^(hello
 _HELP_WORDS = re.compile(r"^(giup|tro giup|huong dan|help|menu)\b|ban (lam|giup) (duoc )?(gi|nhung gi)")
 # "hủy", "thôi", "dừng lại" cancel only as the whole message: "Thời gian ..." folds to "thoi" too.
 _THANKS = re.compile(r"^(cam on|thank|thanks|tks|ok|oke|okay|da|vang|duoc roi)\b[\w\s!.]{0,20}$")
+_QUESTION = re.compile(r"\?\s*$|\b(gi|nao|bao nhieu|bao lau|the nao|ra sao|tai sao|o dau|khi nao|ai)\b")
 _CANCEL = re.compile(r"^(/huy\b.*|(huy|huy bo|thoi|dung lai|cancel)( di| nhe| a| thoi)?[.!]*)$")
 
 TIER_BUTTONS = [("Đặc biệt khó khăn", "tier:dbkk"), ("Khó khăn", "tier:kho-khan"), ("Còn lại", "tier:con-lai")]
@@ -218,6 +219,10 @@ class Dialogue:
         replies = self._absorb(flow, details)
         if not details.found and not replies:
             hint = PROMPTS.get(asking or "", "")
+            if _QUESTION.search(folded):  # a question asked mid-calculation: answer it, keep the calculation
+                answer = self.services.who_answer(message) or self.services.ask(message)
+                return [Reply(answer), Reply(f"(Đang tính thu hồi) {hint}\nGõ /huy để hủy việc tính.",
+                                             self._buttons_for(asking))]
             return [Reply(f"Tôi chưa hiểu câu trả lời. {hint}\n(Gõ /huy để hủy.)", self._buttons_for(asking))]
         return replies + self._advance(chat_id, state)
 

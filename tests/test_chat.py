@@ -122,3 +122,10 @@ def test_a_bare_agency_name_lists_its_duties_and_thanks_are_acknowledged() -> No
     assert replies[1].startswith("Sở Lao động – Thương binh và Xã hội:")
     assert "Rất vui được giúp" in replies[2]
     assert replies[3].startswith("Theo QĐ")  # a topic, not a body: answered from the decisions
+
+
+def test_a_question_mid_calculation_is_answered_and_the_calculation_kept() -> None:
+    replies = chat("/thuhoi", "2", "Thời gian thu hồi vốn tối đa là bao lâu?", "100 triệu", "15/3/2024", "1")
+    assert "03 tháng" in replies[2] and "(Đang tính thu hồi)" in replies[2] and "bao nhiêu" in replies[2]
+    assert "kết thúc ngày nào" in replies[3]
+    assert "10.000.000 đồng" in replies[5] and "17/06/2024" in replies[5]
