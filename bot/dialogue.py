@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
-from sotay.index.normalize import fold, nfc
+from sotay.index.normalize import clean_text, fold
 
 from .extract import RecoveryDetails, extract, looks_like_recovery_request
 from .services import Services
@@ -88,11 +87,6 @@ def _buttons(pairs: list[tuple[str, str]]) -> list[list[Button]]:
     return [[Button(label, data)] for label, data in pairs]
 
 
-def clean_message(text: str) -> str:
-    """NFC text without control characters, whitespace collapsed."""
-    kept = "".join(ch for ch in nfc(text) if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
-    return re.sub(r"\s+", " ", kept).strip()
-
 
 class Dialogue:
     """Routes messages and runs the recovery conversation; one instance serves every chat."""
@@ -104,7 +98,7 @@ class Dialogue:
     # -- entry points -----------------------------------------------------------
     def handle(self, chat_id: str, text: str) -> list[Reply]:
         """Replies to one text message from ``chat_id``."""
-        message = clean_message(text or "")
+        message = clean_text(text or "")
         if not message:
             return [Reply("Tin nhắn trống. " + HELP)]
         if len(message) > MAX_MESSAGE_CHARS:

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from sotay.index.normalize import fold, nfc
 
 _DIGITS = {
-    "khong": 0, "mot": 1, "mots": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "lam": 5, "sau": 6,
-    "bay": 7, "tam": 8, "chin": 9, "muoi": 10, "muoi mot": 11,
+    "khong": 0, "mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "lam": 5, "sau": 6,
+    "bay": 7, "tam": 8, "chin": 9,
 }
 _SCALES = {"nghin": 10**3, "ngan": 10**3, "trieu": 10**6, "tr": 10**6, "ty": 10**9, "ti": 10**9, "k": 10**3}
 
@@ -27,7 +27,7 @@ _NUMBER = r"\d+(?:[.,]\d+)*"
 _MONEY_DIGITS = re.compile(
     rf"(?<![\d/.,-])({_NUMBER})\s*(ty|ti|trieu|tr|nghin|ngan|k)\b(?:\s*({_NUMBER})\s*(trieu|tr|nghin|ngan))?(?:\s*ruoi)?"
 )
-_PLAIN_MONEY = re.compile(rf"(?<![\d/.,-])(\d{{1,3}}(?:[. ]\d{{3}}){{2,}}|\d{{6,}})\s*(?:dong|d|vnd)?(?![\d/])")
+_PLAIN_MONEY = re.compile(r"(?<![\d/.,-])(\d{1,3}(?:[. ]\d{3}){2,}|\d{6,})\s*(?:dong|d|vnd)?(?![\d/])")
 _WORD_MONEY = re.compile(
     r"\b((?:(?:mot|hai|ba|bon|tu|nam|lam|sau|bay|tam|chin|muoi|tram|linh|le|ruoi)\s*)+)(ty|trieu|nghin|ngan)\b(\s+ruoi)?"
 )
@@ -56,7 +56,6 @@ class RecoveryDetails:
 
     tier: str | None = None
     amount: str | None = None  # as written by the user, for sotay.rules.parse_amount
-    amount_value: int | None = None
     end: str | None = None  # dd/mm/yyyy, for sotay.rules.parse_date
     damage: str | None = None  # percent as text
     force_majeure: bool | None = None
@@ -152,7 +151,6 @@ def extract(text: str) -> RecoveryDetails:
         details.set("end", date)
     money_text = _DAMAGE.sub(" ", _PERCENT_DAMAGE.sub(" ", without_dates))
     if amount := find_amount(money_text):
-        details.amount_value = amount[0]
         details.set("amount", str(amount[0]))
     if m := _DAMAGE.search(folded) or _PERCENT_DAMAGE.search(folded):
         details.set("damage", m.group(1).replace(",", "."))

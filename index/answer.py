@@ -10,10 +10,9 @@ unrelated passage as the answer.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
+from .normalize import clean_text
 from .search import Hit, HybridIndex
 
 MAX_QUESTION_CHARS = 1000
@@ -46,9 +45,7 @@ class Answer:
 
 def validate_question(text: str) -> str:
     """The cleaned question, or QuestionError explaining in Vietnamese what is wrong."""
-    cleaned = "".join(ch for ch in unicodedata.normalize("NFC", text)
-                      if unicodedata.category(ch)[0] != "C" or ch in "\t\n")
-    cleaned = re.sub(r"\s+", " ", cleaned).strip()
+    cleaned = clean_text(text)
     if not cleaned:
         raise QuestionError("Câu hỏi trống. Hãy gõ câu hỏi, ví dụ: \"Tỷ lệ thu hồi vốn ở địa bàn khó khăn là bao nhiêu?\"")
     if len(cleaned) > MAX_QUESTION_CHARS:

@@ -35,6 +35,12 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def clean_text(text: str) -> str:
+    """NFC ``text`` without control or format characters, whitespace collapsed to single spaces."""
+    kept = "".join(ch for ch in nfc(text) if unicodedata.category(ch)[0] != "C" or ch in "\t\n")
+    return re.sub(r"\s+", " ", kept).strip()
+
+
 @lru_cache(maxsize=65536)
 def _fold_word(word: str) -> str:
     decomposed = unicodedata.normalize("NFD", word)
