@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .normalize import clean_text
-from .search import Hit, HybridIndex
+from .search import Hit, HybridIndex, overlaps
 
 MAX_QUESTION_CHARS = 1000
 SOURCES = 8
@@ -113,7 +113,8 @@ def answer_question(index: HybridIndex, question: str) -> Answer:
         return Answer(question, False, text, sources)
     best = sources[0]
     parts = [f"Theo {best['doc']}, {best['citation']}:", f"«{best['text']}»"]
-    related = [s for s, h in zip(sources[1:3], hits[1:3]) if is_answerable(h) and h.score >= 0.85 * hits[0].score]
+    related = [s for s, h in zip(sources[1:], hits[1:]) if is_answerable(h) and h.score >= 0.85 * hits[0].score
+               and not overlaps(h.passage, hits[0].passage)][:2]
     if related:
         parts.append("Xem thêm:")
         parts.extend(f"- {s['doc']}, {s['citation']}: «{_excerpt(s['text'])}»" for s in related)

@@ -26,6 +26,10 @@ from .normalize import fold, nfc
 
 # Passages longer than this, whose body is a bullet list, are split per bullet.
 MAX_PASSAGE_CHARS = 1200
+# A short article or section with several clauses ("Điều 3. Nguyên tắc thực hiện": 1., 2.)
+# is also a passage as a whole, so a question about the unit itself is answered by all of
+# it; longer units are answered clause by clause.
+MAX_WHOLE_UNIT_CHARS = 1000
 
 _CHAPTER = re.compile(r"^Chương\s+([IVXLC]+|\d+)\b\.?\s*(.*)$")
 _ARTICLE = re.compile(r"^Điều\s+(\d+)\s*[.:]?\s*(.*)$")
@@ -63,7 +67,7 @@ class Passage:
     citation: str
     text: str
     headings: tuple[str, ...] = ()
-    kind: str = "body"  # body | title | recital | closing
+    kind: str = "body"  # body | whole (a short unit with its clauses) | title | recital | closing
 
 
 @dataclass
@@ -243,7 +247,12 @@ class _Parser:
 
     def passages(self) -> list[Passage]:
         out = list(p for p in self.extra if p.kind in ("title", "recital"))
+        children: dict[int, list[_Unit]] = {}
         for unit in self.units:
+            children.setdefault(id(unit.parent), []).append(unit)
+        for unit in self.units:
+            if whole := _whole_unit_passage(self.doc.meta.id, unit, children):
+                out.append(whole)
             out.extend(_unit_passages(self.doc.meta.id, unit))
         out.extend(p for p in self.extra if p.kind == "closing")
         return out
@@ -316,6 +325,23 @@ def _unit_passages(doc_id: str, unit: _Unit) -> list[Passage]:
     for n, group in enumerate(groups, 1):
         out.append(Passage(doc_id, f"{citation}, gạch đầu dòng {n}", "\n".join(group), inner_headings))
     return out
+
+
+def _subtree_lines(unit: _Unit, children: dict[int, list[_Unit]]) -> list[str]:
+    lines = [unit.line, *unit.body]
+    for child in children.get(id(unit), []):
+        lines.extend(_subtree_lines(child, children))
+    return lines
+
+
+def _whole_unit_passage(doc_id: str, unit: _Unit, children: dict[int, list[_Unit]]) -> Passage | None:
+    """The unit with all its clauses as one passage, if it has several and is short."""
+    if unit.kind == "chapter" or len(children.get(id(unit), [])) < 2:
+        return None  # a chapter has no citation of its own
+    whole = "\n".join(_subtree_lines(unit, children))
+    if len(whole) > MAX_WHOLE_UNIT_CHARS:
+        return None
+    return Passage(doc_id, _citation(unit), whole, _headings(unit), "whole")
 
 
 def parse_document(doc: Document) -> list[Passage]:

@@ -19,7 +19,7 @@ from .encoder import Encoder
 from .normalize import expand_abbreviations, has_diacritics, nfc
 from .parse import Passage
 from .restore import DiacriticRestorer
-from .tokenize import STOP_WORDS, query_tokens
+from .tokenize import query_terms
 
 LEXICAL_WEIGHT = 0.6  # share of the fused score that comes from BM25
 DENSE_CANDIDATES = 200
@@ -27,6 +27,11 @@ DENSE_CANDIDATES = 200
 # (IDF-weighted) they contain: a clause that has them all beats a shorter sibling.
 RERANK_DEPTH = 20
 COVERAGE_WEIGHT = 0.2
+# A short unit is indexed both whole and clause by clause (see parse.MAX_WHOLE_UNIT_CHARS).
+# One of its clauses answers more precisely than the whole when it is at least as close
+# semantically (the question is about that clause, not the unit) and nearly as strong overall.
+CLAUSE_DENSE_MARGIN = 0.002
+CLAUSE_SCORE_MARGIN = 0.06
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,8 @@ class HybridIndex:
         n = len(self.passages)
         if n == 0:
             return []
-        tokens = query_tokens(question, self.lexicon)
+        terms = query_terms(question, self.lexicon)
+        tokens = terms.tokens
         lexical = self.bm25.get_scores(tokens) if tokens else np.zeros(n, np.float32)
         top_lexical = float(lexical.max()) if lexical.size else 0.0
         lexical_norm = lexical / top_lexical if top_lexical > 0 else lexical
@@ -117,14 +123,29 @@ class HybridIndex:
         depth = min(max(k, RERANK_DEPTH), n)
         top = np.argpartition(-fused, depth - 1)[:depth] if depth < n else np.arange(n)
         top = [i for i in top if np.isfinite(fused[i])]
-        # Content words only: no compounds or pairs (counted as syllables), no question words,
+        # Content syllables only (compounds and pairs are counted through their syllables),
         # no numbers (a question's "40%" is a value to look up, not a topic).
-        content = [t for t in tokens if "_" not in t and "+" not in t and t not in STOP_WORDS
-                   and not any(c.isdigit() for c in t)]
+        content = [t for t in terms.content if not any(c.isdigit() for c in t)]
         coverage = {i: self._coverage(content, i) for i in top}
         final = {i: float(fused[i]) + COVERAGE_WEIGHT * coverage[i] for i in top}
-        order = sorted(top, key=lambda i: (-final[i], i))[:k]
+        order = self._clauses_before_wholes(sorted(top, key=lambda i: (-final[i], i)), final, dense)[:k]
         return [Hit(self.passages[i], final[i], float(lexical_norm[i]), float(dense[i]), coverage[i]) for i in order]
+
+    def _clauses_before_wholes(self, order: list[int], final: dict[int, float], dense: np.ndarray) -> list[int]:
+        """``order`` with each whole unit preceded by its clause that answers more precisely, if any."""
+        result: list[int] = []
+        for i in order:
+            if i in result:
+                continue
+            whole = self.passages[i]
+            if whole.kind == "whole":
+                clauses = [j for j in order if j not in result and _is_within(self.passages[j], whole)
+                           and dense[j] >= dense[i] + CLAUSE_DENSE_MARGIN
+                           and final[j] >= final[i] - CLAUSE_SCORE_MARGIN]
+                if clauses:
+                    result.append(max(clauses, key=lambda j: final[j]))
+            result.append(i)
+        return result
 
     def _coverage(self, tokens: list[str], index: int) -> float:
         """IDF-weighted share of the distinct ``tokens`` that occur in passage ``index``.
@@ -140,6 +161,17 @@ class HybridIndex:
             if at < len(postings) and postings[at] == index:
                 found += weight
         return found / total if total > 0 else 0.0
+
+
+def overlaps(a: Passage, b: Passage) -> bool:
+    """Whether one passage is part of the other (a whole unit and one of its clauses)."""
+    return _is_within(a, b) or _is_within(b, a)
+
+
+def _is_within(clause: Passage, unit: Passage) -> bool:
+    """Whether ``clause`` is part of ``unit`` (same document, citation below the unit's)."""
+    return clause.doc_id == unit.doc_id and clause.citation != unit.citation and (
+        clause.citation.startswith(unit.citation + ", ") or clause.citation.startswith(unit.citation + "."))
 
 
 def open_index(corpus: Path | None = None, data_dir: Path | None = None, progress: bool = True) -> HybridIndex:

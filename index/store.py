@@ -36,7 +36,7 @@ from .parse import Passage, parse_document
 from .restore import DiacriticRestorer
 from .tokenize import compounds_of, passage_tokens, segment_passage
 
-FORMAT_VERSION = 5  # bump when parsing, tokens or the on-disk layout change
+FORMAT_VERSION = 6  # bump when parsing, tokens or the on-disk layout change
 # BM25 saturation and length normalisation: passages range from one line to a
 # page, and a lower b keeps long clauses from being buried under short ones.
 BM25_K1 = 0.9

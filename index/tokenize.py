@@ -11,6 +11,7 @@ typing yield the same tokens. Abbreviations are expanded on both sides first.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from .normalize import expand_abbreviations, fold, syllables
 
@@ -69,18 +70,49 @@ def query_syllables(text: str) -> list[str]:
     return [fold(s) for s in syllables(expand_abbreviations(text))]
 
 
-def query_tokens(text: str, lexicon: frozenset[str] | set[str]) -> list[str]:
-    """BM25 tokens of a question: content syllables, lexicon compounds (longest match), syllable pairs."""
+@dataclass(frozen=True)
+class QueryTerms:
+    """What a question is searched by.
+
+    ``content``: its content syllables, in order. A syllable in STOP_WORDS is a
+    question or filler word ("tại", "có", "gì") unless it belongs to a corpus
+    compound matched in the question: once folded, "tai" is also the "tài" of
+    "tài liệu", "co" the "cơ" of "cơ quan", "chi" the "chi" of "chi phí".
+    ``compounds``: corpus compounds found by longest match; ``pairs``: adjacent
+    syllable pairs.
+    """
+
+    content: tuple[str, ...]
+    compounds: tuple[str, ...]
+    pairs: tuple[str, ...]
+
+    @property
+    def tokens(self) -> list[str]:
+        """BM25 tokens: content syllables, compounds, pairs."""
+        return [*self.content, *self.compounds, *self.pairs]
+
+
+def query_terms(text: str, lexicon: frozenset[str] | set[str]) -> QueryTerms:
+    """Content syllables, lexicon compounds (longest match) and syllable pairs of a question."""
     sylls = query_syllables(text)
-    tokens = [s for s in sylls if s not in STOP_WORDS]
+    in_compound = [False] * len(sylls)
+    compounds: list[str] = []
     i = 0
     while i < len(sylls):
         for n in range(min(MAX_COMPOUND, len(sylls) - i), 1, -1):
             candidate = "_".join(sylls[i:i + n])
             if candidate in lexicon:
-                tokens.append(candidate)
+                compounds.append(candidate)
+                if not all(s in STOP_WORDS for s in sylls[i:i + n]):
+                    in_compound[i:i + n] = [True] * n
                 i += n
                 break
         else:
             i += 1
-    return tokens + _bigrams(sylls)
+    content = tuple(s for s, kept in zip(sylls, in_compound) if kept or s not in STOP_WORDS)
+    return QueryTerms(content, tuple(compounds), tuple(_bigrams(sylls)))
+
+
+def query_tokens(text: str, lexicon: frozenset[str] | set[str]) -> list[str]:
+    """BM25 tokens of a question (see ``QueryTerms``)."""
+    return query_terms(text, lexicon).tokens

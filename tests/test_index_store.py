@@ -95,8 +95,10 @@ def test_dropping_a_new_decision_in_makes_it_answerable(workspace) -> None:
     index = open_index(corpus, data, progress=False)
     answer = answer_question(index, "ho ngheo nuoi ong duoc ho tro toi da bao nhieu thung")
     assert answer.answered
-    assert answer.sources[0]["doc"] == "QĐ 15/2024 Bình Thuận"
-    assert answer.sources[0]["citation"] == "Điều 1, khoản 1"
+    top = answer.sources[0]
+    assert top["doc"] == "QĐ 15/2024 Bình Thuận"
+    # Điều 1 is short: it is quoted whole, or its khoản 1 alone.
+    assert top["citation"] in ("Điều 1", "Điều 1, khoản 1") and "20 thùng ong giống" in top["text"]
 
 
 def test_interrupted_build_leaves_previous_index_live(workspace) -> None:
