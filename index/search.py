@@ -32,6 +32,9 @@ COVERAGE_WEIGHT = 0.2
 # semantically (the question is about that clause, not the unit) and nearly as strong overall.
 CLAUSE_DENSE_MARGIN = 0.002
 CLAUSE_SCORE_MARGIN = 0.06
+# A passage that assigns its duties to a body the question names ("Liên minh HTX tỉnh tổ
+# chức hội nghị gì?") is about that body, not one that merely mentions it beside others.
+HOLDER_WEIGHT = 0.2
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,8 @@ class Hit:
     score: float  # fused score + COVERAGE_WEIGHT x coverage, in [0, 1 + COVERAGE_WEIGHT]
     lexical: float  # BM25 / best BM25 for this question, in [0, 1]
     dense: float  # cosine similarity
-    coverage: float  # IDF-weighted share of the question's terms found in the passage
+    coverage: float  # IDF-weighted share of the question's content syllables found in the passage
+    phrases: float  # IDF-weighted share of the question's word pairs ("thu+hoi") found in the passage
 
 
 class HybridIndex:
@@ -87,6 +91,33 @@ class HybridIndex:
 
         return duty_records.all_duties(Path(self.manifest["corpus_dir"]))
 
+    @cached_property
+    def _holders(self) -> dict[int, frozenset[str]]:
+        """Passage position -> the bodies that lead or carry out its duties (a whole unit: its clauses')."""
+        found: dict[int, set[str]] = {}
+        for duty in self.duties:
+            if duty.role == "phối hợp":
+                continue
+            position = self.position(duty.doc_id, duty.citation)
+            if position is not None:
+                found.setdefault(position, set()).add(duty.agency.name)
+        wholes = [i for i, p in enumerate(self.passages) if p.kind == "whole"]
+        for position, names in list(found.items()):
+            for w in wholes:
+                if _is_within(self.passages[position], self.passages[w]):
+                    found.setdefault(w, set()).update(names)
+        return {i: frozenset(names) for i, names in found.items()}
+
+    def named_bodies(self, question: str) -> frozenset[str]:
+        """The bodies (gazetteer or found in the corpus) that ``question`` names."""
+        from . import duties as duty_records
+        from .agencies import find_agencies_in
+
+        if not find_agencies_in(question):  # the gazetteer alone says cheaply if any body is named
+            return frozenset()
+        registry = duty_records.corpus_registry(self.duties)
+        return frozenset(agency.name for agency, _ in find_agencies_in(question, registry))
+
     def position(self, doc_id: str, citation: str) -> int | None:
         """The index of the passage at ``citation`` in ``doc_id``, if there is one."""
         if not hasattr(self, "_positions"):
@@ -128,8 +159,13 @@ class HybridIndex:
         content = [t for t in terms.content if not any(c.isdigit() for c in t)]
         coverage = {i: self._coverage(content, i) for i in top}
         final = {i: float(fused[i]) + COVERAGE_WEIGHT * coverage[i] for i in top}
+        if bodies := self.named_bodies(question):
+            for i in top:
+                if bodies & self._holders.get(i, frozenset()):
+                    final[i] += HOLDER_WEIGHT
         order = self._clauses_before_wholes(sorted(top, key=lambda i: (-final[i], i)), final, dense)[:k]
-        return [Hit(self.passages[i], final[i], float(lexical_norm[i]), float(dense[i]), coverage[i]) for i in order]
+        return [Hit(self.passages[i], final[i], float(lexical_norm[i]), float(dense[i]), coverage[i],
+                    self._coverage(list(terms.phrases), i)) for i in order]
 
     def _clauses_before_wholes(self, order: list[int], final: dict[int, float], dense: np.ndarray) -> list[int]:
         """``order`` with each whole unit preceded by its clause that answers more precisely, if any."""

@@ -87,6 +87,11 @@ class QueryTerms:
     pairs: tuple[str, ...]
 
     @property
+    def phrases(self) -> tuple[str, ...]:
+        """The pairs that carry content: not made of question or filler words alone."""
+        return tuple(p for p in self.pairs if not all(s in STOP_WORDS for s in p.split("+")))
+
+    @property
     def tokens(self) -> list[str]:
         """BM25 tokens: content syllables, compounds, pairs."""
         return [*self.content, *self.compounds, *self.pairs]

@@ -1,8 +1,15 @@
 """Retrieval and abstention on real questions, with and without diacritics.
 
-The questions in tests/data/questions.jsonl were written for this project from
-the seed decisions (they are not the shared development set); gold phrases are
-quoted from the clause that answers each question.
+Two question sets written for this project from the seed decisions (neither is the
+shared development set); gold phrases are quoted from the clause that answers each
+question:
+
+- tests/data/questions.jsonl: 40 in-domain, 12 out-of-domain;
+- tests/data/heldout_questions.jsonl: 70 in-domain and 20 out-of-domain questions written
+  in a separate pass by someone who saw only the decisions, never the system's answers —
+  informal, 44% without diacritics, abbreviations and typos; 6 of its out-of-domain
+  questions use the corpus's own vocabulary ("lãi suất vay vốn quỹ hỗ trợ HTX Sơn La").
+  Its floors are lower: it was not used to design the method, only to check it.
 """
 
 from __future__ import annotations
@@ -20,6 +27,9 @@ from conftest import DATA, load_questions
 QUESTIONS = load_questions(DATA / "questions.jsonl")
 IN_DOMAIN = [q for q in QUESTIONS if not q["ood"]]
 OUT_OF_DOMAIN = [q for q in QUESTIONS if q["ood"]]
+HELDOUT = load_questions(DATA / "heldout_questions.jsonl")
+# set -> (in-domain questions, floor of hit@1, floor of hit@3)
+FLOORS = {"written": (IN_DOMAIN, 0.8, 0.9), "heldout": ([q for q in HELDOUT if not q["ood"]], 0.7, 0.85)}
 
 
 def _norm(text: str) -> str:
@@ -36,25 +46,36 @@ def _rank(index, question: str, gold: list[str]) -> int | None:
     return None
 
 
-def _hits(index, fold_questions: bool) -> tuple[float, float]:
-    ranks = [_rank(index, fold(q["q"]) if fold_questions else q["q"], q["gold"]) for q in IN_DOMAIN]
+def _hits(index, questions: list[dict], fold_questions: bool) -> tuple[float, float]:
+    ranks = [_rank(index, fold(q["q"]) if fold_questions else q["q"], q["gold"]) for q in questions]
     return (sum(r == 1 for r in ranks) / len(ranks), sum(r is not None and r <= 3 for r in ranks) / len(ranks))
 
 
 @pytest.fixture(scope="module")
-def scores(index) -> dict[str, tuple[float, float]]:
-    return {"accented": _hits(index, False), "folded": _hits(index, True)}
+def scores(index) -> dict[str, dict[str, tuple[float, float]]]:
+    return {name: {"accented": _hits(index, questions, False), "folded": _hits(index, questions, True)}
+            for name, (questions, _, _) in FLOORS.items()}
 
 
-def test_in_domain_questions_are_found(scores) -> None:
-    hit1, hit3 = scores["accented"]
-    assert hit1 >= 0.8 and hit3 >= 0.9, scores
+@pytest.mark.parametrize("name", FLOORS)
+def test_in_domain_questions_are_found(scores, name: str) -> None:
+    _, floor1, floor3 = FLOORS[name]
+    hit1, hit3 = scores[name]["accented"]
+    assert hit1 >= floor1 and hit3 >= floor3, scores[name]
 
 
-def test_questions_without_diacritics_score_within_five_points(scores) -> None:
-    (a1, a3), (f1, f3) = scores["accented"], scores["folded"]
-    assert f1 >= 0.8 and f3 >= 0.9, scores
-    assert abs(a1 - f1) <= 0.05 and abs(a3 - f3) <= 0.05, scores
+@pytest.mark.parametrize("name", FLOORS)
+def test_questions_without_diacritics_score_within_five_points(scores, name: str) -> None:
+    _, floor1, floor3 = FLOORS[name]
+    (a1, a3), (f1, f3) = scores[name]["accented"], scores[name]["folded"]
+    assert f1 >= floor1 and f3 >= floor3, scores[name]
+    assert abs(a1 - f1) <= 0.05 and abs(a3 - f3) <= 0.05, scores[name]
+
+
+def test_most_heldout_out_of_domain_questions_are_not_answered(index) -> None:
+    questions = [q["q"] for q in HELDOUT if q["ood"]]
+    answered = [q for q in questions + [fold(q) for q in questions] if answer_question(index, q).answered]
+    assert len(answered) <= 0.35 * 2 * len(questions), answered
 
 
 @pytest.mark.parametrize("item", OUT_OF_DOMAIN, ids=[q["id"] for q in OUT_OF_DOMAIN])
