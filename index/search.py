@@ -35,6 +35,10 @@ CLAUSE_SCORE_MARGIN = 0.06
 # A passage that assigns its duties to a body the question names ("Liên minh HTX tỉnh tổ
 # chức hội nghị gì?") is about that body, not one that merely mentions it beside others.
 HOLDER_WEIGHT = 0.2
+# A title or a closing paragraph ("Trên đây là Kế hoạch ...") restates what the whole document
+# is about, so it matches any question naming the document; it answers only when no clause does.
+RESTATEMENT_KINDS = frozenset({"title", "closing"})
+RESTATEMENT_PENALTY = 0.2
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,9 @@ class HybridIndex:
         content = [t for t in terms.content if not any(c.isdigit() for c in t)]
         coverage = {i: self._coverage(content, i) for i in top}
         final = {i: float(fused[i]) + COVERAGE_WEIGHT * coverage[i] for i in top}
+        for i in top:
+            if self.passages[i].kind in RESTATEMENT_KINDS:
+                final[i] -= RESTATEMENT_PENALTY
         if bodies := self.named_bodies(question):
             for i in top:
                 if bodies & self._holders.get(i, frozenset()):
