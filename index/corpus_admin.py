@@ -134,8 +134,6 @@ def _sidecar_text(meta: dict[str, str]) -> str:
 
 def _stage(path: Path, existing: dict[str, DocumentMeta], paths_of: dict[str, Path], texts: dict[str, str]) -> _Staged:
     """Check one input file and decide its id; raises IngestError (nothing written)."""
-    if not path.is_file():
-        raise IngestError(f"Không tìm thấy tệp {path}.")
     extracted = extract_decision(path)
     meta = _metadata(path, extracted)
     text = extracted.text if extracted.text.endswith("\n") else extracted.text + "\n"

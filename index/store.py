@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -50,6 +51,8 @@ from .tokenize import compounds_of, passage_tokens, segment_passage
 
 FORMAT_VERSION = 6  # bump when parsing, tokens or the on-disk layout change
 RACY_NS = 2_000_000_000  # a file modified within 2 s of a scan is re-read next time
+
+log = logging.getLogger(__name__)
 
 
 def _versions() -> dict[str, str]:
@@ -297,6 +300,8 @@ class _State:
 
     def remove(self, gone: dict[str, DocData]) -> None:
         """Cut the documents ``gone`` (id → their cached data) out."""
+        if not gone:
+            return
         keep = np.concatenate([np.full(s["count"], doc_id not in gone, bool) for doc_id, s in self.spans.items()]
                               or [np.zeros(0, bool)])
         self.lines = [line for line, k in zip(self.lines, keep) if k]
@@ -310,16 +315,20 @@ class _State:
             self.bigrams.subtract(data.bigrams)
         self.lexicon, self.unigrams, self.bigrams = +self.lexicon, +self.unigrams, +self.bigrams
 
-    def append(self, key: str, doc: Document, data: DocData) -> None:
-        self.spans[doc.meta.id] = {"key": key, "count": len(data.passages)}
-        self.lines += [json.dumps(asdict(p), ensure_ascii=False).encode("utf-8") for p in data.passages]
-        vectors = data.vectors.astype(np.float32)
-        self.vectors = np.concatenate([self.vectors, vectors]) if len(self.vectors) else vectors
-        self.metas[doc.meta.id] = _doc_meta(doc)
-        self.terms = self.terms.extend(data.tokens)
-        self.lexicon.update(data.compounds)
-        self.unigrams.update(data.unigrams)
-        self.bigrams.update(data.bigrams)
+    def append(self, added: list[tuple[str, Document, DocData]]) -> None:
+        """Append these documents (content key, document, data), all arrays extended once."""
+        if not added:
+            return
+        for key, doc, data in added:
+            self.spans[doc.meta.id] = {"key": key, "count": len(data.passages)}
+            self.lines += [json.dumps(asdict(p), ensure_ascii=False).encode("utf-8") for p in data.passages]
+            self.metas[doc.meta.id] = _doc_meta(doc)
+            self.lexicon.update(data.compounds)
+            self.unigrams.update(data.unigrams)
+            self.bigrams.update(data.bigrams)
+        vectors = [self.vectors] if len(self.vectors) else []
+        self.vectors = np.concatenate(vectors + [data.vectors.astype(np.float32) for _, _, data in added])
+        self.terms = self.terms.extend(tokens for _, _, data in added for tokens in data.tokens)
 
     def write(self, build: Path) -> None:
         (build / "passages.jsonl").write_bytes(b"".join(line + b"\n" for line in self.lines))
@@ -359,6 +368,10 @@ def _build_index(corpus: Path, data_dir: Path, encoder, progress: bool) -> Path:
     if manifest and _same_setup(manifest, encoder.model_id) and manifest.get("corpus_hash") == corpus_hash(entries):
         return live
     started = time.perf_counter()
+    from .corpus_admin import stray_warning
+
+    if warning := stray_warning(corpus):
+        log.warning(warning)
     usable = manifest is not None and _same_setup(manifest, encoder.model_id)
     state = _State.load(live, manifest) if usable else _State.empty()
     wanted = {e.id: e for e in entries}
@@ -369,9 +382,11 @@ def _build_index(corpus: Path, data_dir: Path, encoder, progress: bool) -> Path:
     state.remove(gone)
     new = [e for e in entries if e.id not in state.spans]
     bar = tqdm(new, desc="Lập chỉ mục văn bản", unit="văn bản", disable=not progress or not new, file=sys.stderr)
+    added = []
     for entry in bar:
         doc = entry.doc or load_document(corpus / entry.file)
-        state.append(entry.key, doc, _doc_data(paths, doc, encoder))
+        added.append((entry.key, doc, _doc_data(paths, doc, encoder)))
+    state.append(added)
     for entry in entries:  # metadata can change without the text (then the passages are kept)
         if entry.doc is not None:
             state.metas[entry.id] = _doc_meta(entry.doc)
