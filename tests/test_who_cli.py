@@ -189,7 +189,8 @@ sys.stderr.write("\\nMODULES " + " ".join(sorted(sys.modules)) + "\\n")
 sys.exit(rc)
 """
 _LIGHT_INDEX_MODULES = {
-    "sotay.index", "sotay.index.ask_command", "sotay.index.who_command", "sotay.index.agencies",
+    "sotay.index", "sotay.index.ask_command", "sotay.index.who_command", "sotay.index.corpus_command",
+    "sotay.index.agencies",
     "sotay.index.duties", "sotay.index.documents", "sotay.index.normalize", "sotay.index.parse",
 }
 
