@@ -1,0 +1,324 @@
+"""Taking in a decision file: .docx, .pdf with a text layer, .txt or .md.
+
+``extract_decision(path)`` checks the file before reading it (the real type is
+sniffed from its first bytes, not from its name; size, zip-bomb, encryption and
+page-count limits), pulls out the text (python-docx for .docx, pypdf for .pdf,
+both imported only when needed), repairs it into one paragraph per line the
+way ``corpus/*.txt`` is written, and reads the metadata the document states
+(``stated_meta``). Every refusal is an ``IngestError`` whose message is
+Vietnamese and names the file and the reason.
+
+``read_sidecar(path)`` reads the metadata overrides in ``<stem>.yaml`` next to
+the file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .line_repair import full_line_length, join_lines, strip_page_furniture
+from .normalize import nfc
+from .stated_meta import doc_type, stated_metadata
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_PDF_PAGES = 200
+# A .docx is a zip: refuse one whose members would inflate beyond this in total,
+# or any member that inflates more than this many times its compressed size.
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_ZIP_RATIO = 100
+# Below this many letters per page on average, a PDF has no real text layer.
+MIN_LETTERS_PER_PAGE = 40
+
+SUFFIX_FORMATS = {".docx": "docx", ".pdf": "pdf", ".txt": "txt", ".md": "md"}
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF8", "gif"),
+    (b"\x7fELF", "elf"),
+    (b"MZ", "exe"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole"),
+    (b"PK\x03\x04", "zip"),
+    (b"PK\x05\x06", "zip"),
+    (b"Rar!", "rar"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"\x1f\x8b", "gzip"),
+)
+_KIND_NAMES = {
+    "png": "một ảnh PNG",
+    "jpeg": "một ảnh JPEG",
+    "gif": "một ảnh GIF",
+    "elf": "một tệp chương trình (ELF)",
+    "exe": "một tệp chương trình Windows",
+    "ole": "một tệp Word/Excel đời cũ (.doc/.xls) — hãy lưu lại thành .docx",
+    "zip": "một tệp nén ZIP",
+    "rar": "một tệp nén RAR",
+    "7z": "một tệp nén 7z",
+    "gzip": "một tệp nén gzip",
+    "pdf": "một tệp PDF",
+    "docx": "một tài liệu Word (.docx)",
+    "text": "một tệp văn bản thuần",
+    "legacy": "văn bản không mã hóa UTF-8 (có thể là TCVN3, VNI hoặc Windows-1258) — hãy lưu lại với mã UTF-8",
+    "binary": "dữ liệu nhị phân không rõ loại",
+}
+_ARTICLE = re.compile(r"^Điều\s+\d+\b")
+_MARKDOWN = re.compile(r"[*_#]+")
+
+
+class IngestError(ValueError):
+    """A file that cannot be taken in; str(exc) is a clear Vietnamese message for the user."""
+
+
+@dataclass(frozen=True)
+class ExtractedDecision:
+    """The cleaned text of a decision, what it states about itself, and where it came from.
+
+    ``text`` is NFC, one paragraph per line (blank line between paragraphs), shaped like
+    ``corpus/*.txt``; ``meta`` holds only fields the document states (see ``stated_meta``);
+    ``source_format`` is "docx" | "pdf" | "txt" | "md"; ``pages`` the PDF's page count, else None.
+    """
+
+    text: str
+    meta: dict[str, str]
+    source_format: str
+    pages: int | None
+
+
+def extract_decision(path: Path) -> ExtractedDecision:
+    """Read a .docx/.pdf/.txt/.md decision. The real type is sniffed from the bytes, not the name.
+
+    Raises IngestError for: a type that is not what the name claims (renamed binary), an unsupported
+    type, a file over MAX_FILE_BYTES, a zip bomb (docx whose members inflate beyond a limit or ratio),
+    an encrypted PDF, a PDF over MAX_PDF_PAGES, a PDF with no text layer (scan: say so), an empty
+    document, a text that does not look like a decision (no Điều/khoản/Mục structure and no
+    QUYẾT ĐỊNH/KẾ HOẠCH/... heading).
+    """
+    path = Path(path)
+    name = path.name
+    claimed = SUFFIX_FORMATS.get(path.suffix.lower())
+    if claimed is None:
+        raise IngestError(
+            f"Tệp {name}: định dạng '{path.suffix or '(không có đuôi)'}' chưa được hỗ trợ; "
+            "hãy gửi tệp .docx, .pdf, .txt hoặc .md."
+        )
+    if not path.is_file():
+        raise IngestError(f"Không tìm thấy tệp {name}.")
+    size = path.stat().st_size
+    if size == 0:
+        raise IngestError(f"Tệp {name} rỗng (0 byte), không có nội dung.")
+    if size > MAX_FILE_BYTES:
+        raise IngestError(
+            f"Tệp {name} quá lớn ({_megabytes(size)}); giới hạn là {_megabytes(MAX_FILE_BYTES)} mỗi tệp."
+        )
+    data = path.read_bytes()
+    actual = _sniff(data)
+    expected = "text" if claimed in ("txt", "md") else claimed
+    if actual != expected:
+        raise IngestError(
+            f"Tệp {name} mang đuôi {path.suffix} nhưng thực chất là {_KIND_NAMES[actual]}; không nhận tệp này."
+        )
+    pages: int | None = None
+    if claimed == "docx":
+        lines = _docx_lines(data, name)
+    elif claimed == "pdf":
+        lines, pages = _pdf_lines(data, name)
+    else:
+        lines = _text_lines(data, name)
+    text = nfc("\n\n".join(lines)).strip()
+    if not text:
+        raise IngestError(f"Tệp {name} không có nội dung chữ nào.")
+    if not _looks_like_decision(text):
+        raise IngestError(
+            f"Tệp {name} không giống một văn bản quyết định: không có Điều khoản nào và không có "
+            "tiêu đề QUYẾT ĐỊNH / KẾ HOẠCH / QUY ĐỊNH …"
+        )
+    return ExtractedDecision(text=text + "\n", meta=stated_metadata(text), source_format=claimed, pages=pages)
+
+
+def read_sidecar(path: Path) -> dict[str, str]:
+    """Metadata overrides from a YAML file next to the input (same stem, .yaml); {} if none.
+
+    Raises IngestError if it is not valid YAML mapping of names to plain values.
+    """
+    sidecar = Path(path).with_suffix(".yaml")
+    if not sidecar.is_file():
+        return {}
+    try:
+        loaded = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise IngestError(f"Tệp siêu dữ liệu {sidecar.name} sai cú pháp YAML hoặc không phải UTF-8.") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise IngestError(f"Tệp siêu dữ liệu {sidecar.name} phải là một bảng 'khóa: giá trị'.")
+    out: dict[str, str] = {}
+    for key, value in loaded.items():
+        if value is None:
+            continue
+        if isinstance(value, (dict, list)):
+            raise IngestError(f"Tệp siêu dữ liệu {sidecar.name}: giá trị của '{key}' phải là chữ hoặc số, không phải danh sách.")
+        out[str(key)] = nfc(str(value))
+    return out
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+
+
+def _sniff(data: bytes) -> str:
+    """The real kind of ``data``: "pdf", "docx", "text", or what else it is (see ``_KIND_NAMES``)."""
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            if kind == "zip" and _zip_has(data, "word/document.xml"):
+                return "docx"
+            return kind
+    if _decode_text(data) is not None:
+        return "text"
+    controls = sum(1 for b in data[:65536] if b < 0x20 and b not in b"\t\r\n")
+    return "legacy" if b"\x00" not in data and controls <= len(data[:65536]) // 100 else "binary"
+
+
+def _zip_has(data: bytes, member: str) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return member in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def _decode_text(data: bytes) -> str | None:
+    """UTF-8 (BOM allowed) or UTF-16 with a BOM; None for anything else or text with NUL bytes."""
+    for bom, codec in ((b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                return None
+    if b"\x00" in data:
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def _text_lines(data: bytes, name: str) -> list[str]:
+    text = _decode_text(data)
+    if text is None:  # unreachable after sniffing; kept for a clear message
+        raise IngestError(f"Tệp {name} không phải văn bản UTF-8.")
+    paragraphs = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return [p.rstrip() for p in (para.strip("\n") for para in paragraphs) if p.strip()]
+
+
+def _check_zip(data: bytes, name: str) -> None:
+    """Refuse a zip bomb from the members' declared sizes, before anything is inflated.
+
+    zipfile never inflates a member beyond its declared size (it stops and fails the CRC),
+    so checking the declared sizes bounds what python-docx can later read.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+    total = sum(m.file_size for m in members)
+    worst = max(members, key=lambda m: m.file_size / max(m.compress_size, 1))
+    ratio = worst.file_size / max(worst.compress_size, 1)
+    if total > MAX_UNZIPPED_BYTES or (worst.file_size > 1024 * 1024 and ratio > MAX_ZIP_RATIO):
+        raise IngestError(
+            f"Tệp {name} bị nghi là 'bom nén': khi giải nén sẽ chiếm {_megabytes(total)} "
+            f"(phần '{worst.filename}' nở gấp {ratio:.0f} lần); không mở tệp này."
+        )
+
+
+def _docx_lines(data: bytes, name: str) -> list[str]:
+    """Paragraphs of the document body in order, tables cell by cell; section headers/footers are not read."""
+    _check_zip(data, name)
+    import docx  # python-docx, imported here so that commands that never read .docx stay light
+    from docx.opc.exceptions import PackageNotFoundError
+
+    from .docx_numbering import Numbering
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise IngestError(f"Tệp {name} là tệp .docx hỏng, không đọc được.") from exc
+    numbering = Numbering(document)
+    lines: list[str] = []
+    for paragraph in _docx_paragraphs(document):
+        label = numbering.label(paragraph)
+        text = paragraph.text.replace("\t", " ")
+        broken = [ln for ln in text.split("\n") if ln.strip()]
+        if not broken:
+            continue
+        if label:
+            broken[0] = f"{label} {broken[0].lstrip()}"
+        lines.extend(join_lines(broken))
+    return lines
+
+
+def _docx_paragraphs(container):
+    """Paragraphs of a document or table cell in reading order, descending into tables."""
+    for block in container.iter_inner_content():
+        if hasattr(block, "rows"):
+            for row in block.rows:
+                seen = set()
+                for cell in row.cells:
+                    if id(cell._tc) in seen:  # a merged cell appears once per grid column it spans
+                        continue
+                    seen.add(id(cell._tc))
+                    yield from _docx_paragraphs(cell)
+        else:
+            yield block
+
+
+def _pdf_lines(data: bytes, name: str) -> tuple[list[str], int]:
+    """Paragraphs of a PDF's text layer, page furniture removed; (lines, page count)."""
+    from pypdf import PdfReader  # imported here so that commands that never read PDFs stay light
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")  # permissions-only encryption: readable without a password
+            except (DependencyError, NotImplementedError):
+                opened = 0
+            if not opened:
+                raise IngestError(
+                    f"Tệp {name} là PDF được mã hóa bằng mật khẩu; hãy gửi bản không đặt mật khẩu."
+                )
+        count = len(reader.pages)
+    except IngestError:
+        raise
+    except (PdfReadError, FileNotDecryptedError, ValueError, KeyError) as exc:
+        raise IngestError(f"Tệp {name} là tệp PDF hỏng, không đọc được.") from exc
+    if count == 0:
+        raise IngestError(f"Tệp {name} là PDF không có trang nào.")
+    if count > MAX_PDF_PAGES:
+        raise IngestError(f"Tệp {name} có {count} trang, vượt giới hạn {MAX_PDF_PAGES} trang mỗi văn bản.")
+    try:
+        pages = [(page.extract_text() or "").splitlines() for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError) as exc:
+        raise IngestError(f"Tệp {name} là tệp PDF hỏng, không đọc được chữ.") from exc
+    letters = sum(ch.isalpha() for page in pages for line in page for ch in line)
+    if letters < MIN_LETTERS_PER_PAGE * count:
+        raise IngestError(
+            f"Tệp {name} có vẻ là bản quét, không có lớp chữ (đọc được {letters} chữ cái trên {count} trang); "
+            "hãy gửi bản .docx hoặc PDF có lớp chữ (đã nhận dạng OCR)."
+        )
+    body = [line for page in strip_page_furniture(pages) for line in page]
+    return join_lines(body, full_line_length(body)), count
+
+
+def _looks_like_decision(text: str) -> bool:
+    """A decision has an article ("Điều 1.") or a type heading (QUYẾT ĐỊNH, KẾ HOẠCH, ...)."""
+    for line in text.splitlines():
+        plain = _MARKDOWN.sub("", line).strip()
+        if _ARTICLE.match(plain) or doc_type(plain):
+            return True
+    return False
