@@ -57,6 +57,7 @@ _KIND_NAMES = {
     "exe": "một tệp chương trình Windows",
     "ole": "một tệp Word/Excel đời cũ (.doc/.xls) — hãy lưu lại thành .docx",
     "zip": "một tệp nén ZIP",
+    "broken_zip": "một tệp nén bị hỏng (có thể tải về chưa trọn)",
     "rar": "một tệp nén RAR",
     "7z": "một tệp nén 7z",
     "gzip": "một tệp nén gzip",
@@ -176,8 +177,8 @@ def _sniff(data: bytes) -> str:
         return "pdf"
     for magic, kind in _MAGIC:
         if data.startswith(magic):
-            if kind == "zip" and _zip_has(data, "word/document.xml"):
-                return "docx"
+            if kind == "zip":
+                return _zip_kind(data)
             return kind
     if _decode_text(data) is not None:
         return "text"
@@ -185,12 +186,13 @@ def _sniff(data: bytes) -> str:
     return "legacy" if b"\x00" not in data and controls <= len(data[:65536]) // 100 else "binary"
 
 
-def _zip_has(data: bytes, member: str) -> bool:
+def _zip_kind(data: bytes) -> str:
+    """"docx" for a zip holding word/document.xml, "zip" for another zip, "broken_zip" if unreadable."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return member in archive.namelist()
-    except zipfile.BadZipFile:
-        return False
+            return "docx" if "word/document.xml" in archive.namelist() else "zip"
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "broken_zip"
 
 
 def _decode_text(data: bytes) -> str | None:
@@ -239,25 +241,22 @@ def _docx_lines(data: bytes, name: str) -> list[str]:
     """Paragraphs of the document body in order, tables cell by cell; section headers/footers are not read."""
     _check_zip(data, name)
     import docx  # python-docx, imported here so that commands that never read .docx stay light
-    from docx.opc.exceptions import PackageNotFoundError
-
     from .docx_numbering import Numbering
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        numbering = Numbering(document)
+        lines: list[str] = []
+        for paragraph in _docx_paragraphs(document):
+            label = numbering.label(paragraph)
+            broken = [ln for ln in paragraph.text.replace("\t", " ").split("\n") if ln.strip()]
+            if not broken:
+                continue
+            if label:
+                broken[0] = f"{label} {broken[0].lstrip()}"
+            lines.extend(join_lines(broken))
+    except Exception as exc:  # noqa: BLE001 - any failure inside python-docx/lxml on an untrusted file
         raise IngestError(f"Tệp {name} là tệp .docx hỏng, không đọc được.") from exc
-    numbering = Numbering(document)
-    lines: list[str] = []
-    for paragraph in _docx_paragraphs(document):
-        label = numbering.label(paragraph)
-        text = paragraph.text.replace("\t", " ")
-        broken = [ln for ln in text.split("\n") if ln.strip()]
-        if not broken:
-            continue
-        if label:
-            broken[0] = f"{label} {broken[0].lstrip()}"
-        lines.extend(join_lines(broken))
     return lines
 
 
@@ -279,7 +278,7 @@ def _docx_paragraphs(container):
 def _pdf_lines(data: bytes, name: str) -> tuple[list[str], int]:
     """Paragraphs of a PDF's text layer, page furniture removed; (lines, page count)."""
     from pypdf import PdfReader  # imported here so that commands that never read PDFs stay light
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+    from pypdf.errors import DependencyError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -295,7 +294,7 @@ def _pdf_lines(data: bytes, name: str) -> tuple[list[str], int]:
         count = len(reader.pages)
     except IngestError:
         raise
-    except (PdfReadError, FileNotDecryptedError, ValueError, KeyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure inside pypdf on an untrusted file
         raise IngestError(f"Tệp {name} là tệp PDF hỏng, không đọc được.") from exc
     if count == 0:
         raise IngestError(f"Tệp {name} là PDF không có trang nào.")
@@ -303,7 +302,7 @@ def _pdf_lines(data: bytes, name: str) -> tuple[list[str], int]:
         raise IngestError(f"Tệp {name} có {count} trang, vượt giới hạn {MAX_PDF_PAGES} trang mỗi văn bản.")
     try:
         pages = [(page.extract_text() or "").splitlines() for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - as above
         raise IngestError(f"Tệp {name} là tệp PDF hỏng, không đọc được chữ.") from exc
     letters = sum(ch.isalpha() for page in pages for line in page for ch in line)
     if letters < MIN_LETTERS_PER_PAGE * count:

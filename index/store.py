@@ -26,6 +26,7 @@ import sys
 import time
 import uuid
 from dataclasses import asdict
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -74,6 +75,12 @@ def corpus_hash(docs: list[Document]) -> str:
     return h.hexdigest()
 
 
+def content_key(doc: Document) -> str:
+    """SHA-256 of what the passages are made of (the id and the text): a per-document cache key
+    that a metadata-only edit (title, date …) does not change, so such an edit embeds nothing."""
+    return hashlib.sha256(f"{doc.meta.id}\n{doc.text}".encode("utf-8")).hexdigest()
+
+
 def passage_index_text(passage: Passage) -> str:
     """What is searched for a passage: its two nearest headings, then its text."""
     return "\n".join([*passage.headings[-2:], passage.text])
@@ -102,7 +109,7 @@ def read_manifest(build: Path) -> dict:
 
 def _doc_cache(paths: IndexPaths, doc: Document, encoder) -> tuple[list[Passage], list[list[str]], np.ndarray]:
     """Passages, segmented words and vectors of one document, from cache or computed."""
-    stem = paths.docs / f"{doc.digest}-{FORMAT_VERSION}-{_resources_key()}-{encoder.cache_key}"
+    stem = paths.docs / f"{content_key(doc)}-{FORMAT_VERSION}-{_resources_key()}-{encoder.cache_key}"
     json_path, npy_path = stem.with_suffix(".json"), stem.with_suffix(".npy")
     if json_path.exists() and npy_path.exists():
         cached = json.loads(json_path.read_text(encoding="utf-8"))
@@ -125,8 +132,32 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+@lru_cache(maxsize=None)
+def _lock_for(path: str):
+    from filelock import FileLock
+
+    return FileLock(path)
+
+
+def index_lock(data_dir: Path):
+    """The lock serialising index writers of ``data_dir`` (re-entrant within a process)."""
+    root = IndexPaths(data_dir).root
+    root.mkdir(parents=True, exist_ok=True)
+    return _lock_for(str((root / "writer.lock").resolve()))
+
+
+def passage_counts(build: Path) -> dict[str, int]:
+    """Passages per document id in ``build``."""
+    return read_manifest(build)["passage_counts"]
+
+
 def build_index(corpus: Path, data_dir: Path, encoder, progress: bool = True) -> Path:
     """Assemble a new index for ``corpus`` and make it the live one; returns its folder."""
+    with index_lock(data_dir):
+        return _build_index(corpus, data_dir, encoder, progress)
+
+
+def _build_index(corpus: Path, data_dir: Path, encoder, progress: bool) -> Path:
     import bm25s
     import faiss
     from tqdm import tqdm
@@ -140,8 +171,10 @@ def build_index(corpus: Path, data_dir: Path, encoder, progress: bool = True) ->
     vectors: list[np.ndarray] = []
     started = time.perf_counter()
     bar = tqdm(docs, desc="Lập chỉ mục văn bản", unit="văn bản", disable=not progress, file=sys.stderr)
+    counts: dict[str, int] = {}
     for doc in bar:
         passages, words, vecs = _doc_cache(paths, doc, encoder)
+        counts[doc.meta.id] = len(passages)
         all_passages.extend(passages)
         all_words.extend(words)
         vectors.append(vecs)
@@ -171,13 +204,14 @@ def build_index(corpus: Path, data_dir: Path, encoder, progress: bool = True) ->
         "model_id": encoder.model_id,
         "versions": _versions(),
         "passages": len(all_passages),
+        "passage_counts": counts,
         "build_seconds": round(time.perf_counter() - started, 3),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     _atomic_write(build / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     _atomic_write(paths.current, build.name)  # the switch: atomic
     _remove_old_builds(paths, keep=build)
-    _remove_stale_caches(paths, keep={d.digest for d in docs})
+    _remove_stale_caches(paths, keep={content_key(d) for d in docs})
     return build
 
 

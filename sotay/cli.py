@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "ask": ("sotay.index.ask_command", "Hỏi đáp: trích dẫn điều khoản trả lời câu hỏi"),
     "recover": ("sotay.rules.recover_command", "Tính số vốn thu hồi và thời hạn thu hồi"),
     "who": ("sotay.index.who_command", "Tra cứu trách nhiệm của một cơ quan"),
+    "corpus": ("sotay.index.corpus_command", "Quản lý kho văn bản: thêm, liệt kê, gỡ quyết định"),
     "chat": ("sotay.bot.chat_command", "Trò chuyện với trợ lý ngay trong cửa sổ lệnh (không cần Telegram)"),
     "bot": ("sotay.bot.bot_command", "Chạy trợ lý trên Telegram (cần TELEGRAM_BOT_TOKEN)"),
 }

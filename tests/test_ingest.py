@@ -327,3 +327,58 @@ def test_page_furniture_and_wrapped_lines() -> None:
     assert join_lines(lines) == ["ỦY BAN NHÂN DÂN", "Điều 1. Phạm vi",
                                  "Quy định này áp dụng cho các tổ chức chính trị-xã hội trên địa bàn tỉnh.",
                                  "Điều 2. Hiệu lực", "Quyết định có hiệu lực"]
+
+
+def test_damaged_files_are_refused(tmp_path, built) -> None:
+    pdf = built[(NINH_THUAN.stem, "pdf")].read_bytes()
+    cut_pdf = tmp_path / "cat-ngan.pdf"
+    cut_pdf.write_bytes(pdf[: len(pdf) // 2])
+    assert "PDF hỏng" in _rejected(cut_pdf)
+
+    document = built[(NINH_THUAN.stem, "docx")].read_bytes()
+    cut_docx = tmp_path / "cat-ngan.docx"
+    cut_docx.write_bytes(document[: len(document) // 2])
+    assert "tệp nén bị hỏng" in _rejected(cut_docx)
+
+    bad_xml = tmp_path / "xml-hong.docx"
+    with zipfile.ZipFile(io.BytesIO(document)) as source, zipfile.ZipFile(bad_xml, "w") as target:
+        for member in source.infolist():
+            body = source.read(member)
+            target.writestr(member, body[: len(body) // 2] if member.filename == "word/document.xml" else body)
+    assert ".docx hỏng" in _rejected(bad_xml)
+
+
+def test_docx_list_styles_and_roman_numbering(tmp_path) -> None:
+    """Word lists other than the fixture's: a Roman-numbered section list and the built-in bullet style."""
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml import parse_xml
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    document = docx.Document()
+    numbering = document.part.part_related_by(RT.NUMBERING).element
+    numbering.find(f"{{{w}}}num").addprevious(parse_xml(
+        f'<w:abstractNum xmlns:w="{w}" w:abstractNumId="77">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="upperRoman"/><w:lvlText w:val="%1."/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%2."/></w:lvl>'
+        "</w:abstractNum>"))
+    numbering.append(parse_xml(f'<w:num xmlns:w="{w}" w:numId="77"><w:abstractNumId w:val="77"/></w:num>'))
+
+    def item(text: str, level: int) -> None:
+        paragraph = document.add_paragraph(text)
+        paragraph._p.get_or_add_pPr().append(parse_xml(
+            f'<w:numPr xmlns:w="{w}"><w:ilvl w:val="{level}"/><w:numId w:val="77"/></w:numPr>'))
+
+    document.add_paragraph("KẾ HOẠCH")
+    document.add_paragraph("Thực hiện chương trình giảm nghèo năm 2024")
+    item("MỤC ĐÍCH", 0)
+    item("Nâng cao năng lực cán bộ xã.", 1)
+    item("NHIỆM VỤ", 0)
+    item("Tổ chức tập huấn:", 1)
+    document.add_paragraph("Ở cấp huyện;", style="List Bullet")
+    item("Báo cáo kết quả.", 1)
+    path = tmp_path / "ke-hoach.docx"
+    document.save(path)
+    lines = extract_decision(path).text.strip().split("\n\n")
+    assert lines[2:] == ["I. MỤC ĐÍCH", "1. Nâng cao năng lực cán bộ xã.", "II. NHIỆM VỤ", "1. Tổ chức tập huấn:",
+                         "- Ở cấp huyện;", "2. Báo cáo kết quả."]

@@ -1,0 +1,294 @@
+"""Adding, listing and removing decisions of the corpus, with an incremental index update.
+
+``add_decisions`` takes decision files as officers receive them (.docx, .pdf, .txt, .md),
+checks every one first (``ingest.extract_decision`` plus an optional YAML sidecar of
+overrides next to the file), and only when all pass writes, for each one:
+
+- ``<corpus>/<id>.txt``: the extracted text (what the parser and the index read);
+- ``<corpus>/<id>.yaml``: its metadata: what the document states (number, date, issuer,
+  province, type, title), overridden by the user's sidecar, plus ``source`` (the original
+  file name), ``source_sha256`` (of the original bytes) and ``source_format``;
+- ``<corpus>/originals/<id>.<ext>``: the original file, byte for byte.
+
+The id of an added decision, in order of preference:
+
+1. the sidecar's ``id``;
+2. the decision's own number when it has one (``15/2024/QĐ-UBND`` of Bình Thuận →
+   ``binh-thuan-15-2024-qd-ubnd``): an issued decision keeps the same id however its file
+   is named, so sending it again replaces it;
+3. the file name, slugified (drafts have no number: "…/2022/QĐ-UBND").
+
+A decision already in the corpus with the same ``source_sha256`` (the very same file) or the
+same text keeps its id and is replaced (``replaced=True``); since the written files are then
+byte-identical, the index does not even change. A file-name id that is already taken by a
+decision with another title gets a suffix (``-2``, ``-3`` …) instead of overwriting it.
+
+Failure semantics: a rejected file (``IngestError``) or two files of one call resolving to the
+same decision change nothing. If indexing fails, the corpus files written are restored to
+what they were and the previous index stays live. If the process is killed while indexing,
+the previous index stays live (the store's atomic switch) but the new decision's files are
+already in the corpus: the next ``open_index`` or ``add_decisions`` indexes them.
+
+Writers are serialised by the store's lock file (``store.index_lock``), so a CLI add and the
+bot's upload never interleave.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import yaml
+
+from .documents import TEXT_SUFFIXES, CorpusError, DocumentMeta, load_corpus, load_document
+
+try:
+    from .ingest import ExtractedDecision, IngestError, extract_decision, read_sidecar
+except ImportError:  # TEMPORARY: until stream A's ingest module is merged
+    from ._ingest_stopgap import ExtractedDecision, IngestError, extract_decision, read_sidecar
+from .normalize import fold, nfc
+
+ORIGINALS = "originals"
+# Files an officer may drop into the corpus folder by hand that the index does not read.
+FOREIGN_SUFFIXES = (".pdf", ".docx", ".doc", ".odt", ".rtf")
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+_META_ORDER = ("id", "type", "number", "date", "date_text", "issuer", "province", "title", "short_name")
+
+
+@dataclass(frozen=True)
+class AddedDecision:
+    """One decision added (or replaced) by ``add_decisions``."""
+
+    id: str
+    label: str
+    title: str
+    number: str
+    date_text: str
+    issuer: str
+    passages: int  # passages indexed for this decision
+    duties: int  # duty records found in it
+    replaced: bool  # True if a decision with this id was already there and was replaced
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """A checked input: its id and the exact bytes to write."""
+
+    source: Path
+    id: str
+    text: str
+    sidecar: str
+    replaces: Path | None  # the corpus text file it replaces, if any
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII words joined by "-" (diacritics folded, "đ" → "d")."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(nfc(text)).lower()).strip("-")[:100].strip("-")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _metadata(path: Path, extracted: ExtractedDecision) -> dict[str, str]:
+    """What the document states, overridden by the user's sidecar, plus where it came from."""
+    meta = {k: v for k, v in extracted.meta.items() if v}
+    overrides = read_sidecar(path)
+    meta.update({k: nfc(str(v)) for k, v in overrides.items() if v is not None})
+    meta.setdefault("title", path.stem)
+    meta["source"] = path.name
+    meta["source_sha256"] = _sha256(path)
+    meta["source_format"] = extracted.source_format
+    return meta
+
+
+def _natural_id(path: Path, meta: dict[str, str]) -> str:
+    """The id a decision asks for (see the module docstring), before collisions."""
+    if "id" in meta:
+        wanted = meta["id"]
+        if not _ID_RE.match(wanted):
+            raise IngestError(f"Mã văn bản '{wanted}' trong tệp siêu dữ liệu của {path.name} không hợp lệ: "
+                              "chỉ dùng chữ thường không dấu, chữ số và dấu gạch ngang.")
+        return wanted
+    number = meta.get("number", "")
+    if number[:1].isdigit():
+        return slugify(f"{meta.get('province', '')} {number}")
+    return slugify(path.stem) or "van-ban"
+
+
+def _sidecar_text(meta: dict[str, str]) -> str:
+    ordered = {k: meta[k] for k in _META_ORDER if k in meta}
+    ordered.update({k: v for k, v in meta.items() if k not in ordered})
+    header = "# Metadata written by `sotay corpus add` (edit, then the index updates on the next start).\n"
+    return header + yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=100)
+
+
+def _stage(path: Path, existing: dict[str, DocumentMeta], paths_of: dict[str, Path], texts: dict[str, str]) -> _Staged:
+    """Check one input file and decide its id; raises IngestError (nothing written)."""
+    if not path.is_file():
+        raise IngestError(f"Không tìm thấy tệp {path}.")
+    extracted = extract_decision(path)
+    meta = _metadata(path, extracted)
+    text = extracted.text if extracted.text.endswith("\n") else extracted.text + "\n"
+    same = next((i for i, m in existing.items() if m.extra.get("source_sha256") == meta["source_sha256"]), None)
+    if same is not None:  # the very same file: keep the name it was first sent with
+        meta["source"] = existing[same].extra.get("source", meta["source"])
+    same = same or texts.get(hashlib.sha256(nfc(text).encode()).hexdigest())
+    doc_id = same or _natural_id(path, meta)
+    if same is None and "id" not in meta and doc_id in existing and existing[doc_id].title != meta["title"]:
+        base, n = doc_id, 2
+        while f"{base}-{n}" in existing:
+            n += 1
+        doc_id = f"{base}-{n}"
+    meta["id"] = doc_id
+    return _Staged(path, doc_id, text, _sidecar_text(meta), paths_of.get(doc_id))
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+class _Transaction:
+    """Corpus files written by one call, with what they held before, so a failure can undo them."""
+
+    def __init__(self) -> None:
+        self._before: dict[Path, bytes | None] = {}
+
+    def write(self, path: Path, data: bytes) -> None:
+        if path not in self._before:
+            self._before[path] = path.read_bytes() if path.exists() else None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, data)
+
+    def delete(self, path: Path) -> None:
+        if path not in self._before:
+            self._before[path] = path.read_bytes() if path.exists() else None
+        path.unlink(missing_ok=True)
+
+    def rollback(self) -> None:
+        for path, data in self._before.items():
+            if data is None:
+                path.unlink(missing_ok=True)
+            else:
+                _atomic_write(path, data)
+
+
+def _corpus_state(corpus: Path) -> tuple[dict[str, DocumentMeta], dict[str, Path], dict[str, str]]:
+    """The corpus's decisions: id → metadata, id → text file, text sha256 → id."""
+    docs = load_corpus(corpus)
+    return ({d.meta.id: d.meta for d in docs}, {d.meta.id: d.path for d in docs},
+            {hashlib.sha256(d.text.encode()).hexdigest(): d.meta.id for d in docs})
+
+
+def add_decisions(files: Sequence[Path], corpus: Path, data_dir: Path, *, progress: bool = False) -> list[AddedDecision]:
+    """Check every file, then add them all to ``corpus`` and update the index incrementally.
+
+    Raises ``IngestError`` (Vietnamese message, nothing changed) when any file is rejected
+    or two files are the same decision; ``CorpusError`` when the corpus itself is unreadable.
+    When this returns, ``<data_dir>/index/CURRENT`` names a build that includes the new
+    decisions (a process holding an open ``HybridIndex`` must reopen it).
+    """
+    from . import store
+    from .duties import extract_duties
+    from .encoder import Encoder
+
+    corpus.mkdir(parents=True, exist_ok=True)
+    with store.index_lock(data_dir):
+        existing, paths_of, texts = _corpus_state(corpus)
+        staged: list[_Staged] = []
+        for path in files:
+            item = _stage(Path(path), existing, paths_of, texts)
+            if clash := next((s for s in staged if s.id == item.id), None):
+                raise IngestError(f"Hai tệp {clash.source.name} và {item.source.name} là cùng một văn bản "
+                                  f"(mã {item.id}); hãy gửi từng tệp một.")
+            staged.append(item)
+
+        transaction = _Transaction()
+        try:
+            for item in staged:
+                target = item.replaces or corpus / f"{item.id}.txt"
+                transaction.write(target, item.text.encode("utf-8"))
+                transaction.write(target.with_suffix(".yaml"), item.sidecar.encode("utf-8"))
+                suffix = item.source.suffix.lower() or ".bin"
+                for old in (corpus / ORIGINALS).glob(f"{item.id}.*"):
+                    if old.suffix.lower() != suffix:
+                        transaction.delete(old)
+                transaction.write(corpus / ORIGINALS / f"{item.id}{suffix}", item.source.read_bytes())
+            build = store.build_index(corpus, data_dir, Encoder(), progress=progress)
+        except BaseException:
+            transaction.rollback()
+            raise
+
+        counts = store.passage_counts(build)
+        added: list[AddedDecision] = []
+        for item in staged:
+            doc = load_document(item.replaces or corpus / f"{item.id}.txt")
+            meta = doc.meta
+            added.append(AddedDecision(meta.id, meta.label, meta.title, meta.number, meta.date_text, meta.issuer,
+                                       counts.get(meta.id, 0), len(extract_duties(doc)), item.id in existing))
+        return added
+
+
+def remove_decision(doc_id: str, corpus: Path, data_dir: Path) -> DocumentMeta:
+    """Remove decision ``doc_id`` (text, sidecar, original) and update the index.
+
+    Raises ``CorpusError`` (Vietnamese message, nothing changed) for an unknown id. If
+    indexing fails the files are restored and the previous index stays live.
+    """
+    from . import store
+    from .encoder import Encoder
+
+    with store.index_lock(data_dir):
+        existing, paths_of, _ = _corpus_state(corpus)
+        if doc_id not in existing:
+            raise CorpusError(f"Không có văn bản mã '{doc_id}' trong kho. Gõ 'sotay corpus list' để xem các mã.")
+        transaction = _Transaction()
+        try:
+            path = paths_of[doc_id]
+            transaction.delete(path)
+            transaction.delete(path.with_suffix(".yaml"))
+            for original in (corpus / ORIGINALS).glob(f"{doc_id}.*"):
+                transaction.delete(original)
+            store.build_index(corpus, data_dir, Encoder(), progress=False)
+        except BaseException:
+            transaction.rollback()
+            raise
+        return existing[doc_id]
+
+
+def list_decisions(corpus: Path) -> list[DocumentMeta]:
+    """Every decision of ``corpus``, in file order (raises ``CorpusError`` if unreadable)."""
+    return [d.meta for d in load_corpus(corpus)]
+
+
+def stray_files(corpus: Path) -> list[Path]:
+    """Files in ``corpus`` that look like decisions but are not indexed (.pdf, .docx … dropped by hand)."""
+    if not corpus.is_dir():
+        return []
+    return sorted(p for p in corpus.iterdir()
+                  if p.is_file() and p.suffix.lower() in FOREIGN_SUFFIXES and p.suffix.lower() not in TEXT_SUFFIXES)
+
+
+def stray_warning(corpus: Path) -> str | None:
+    """A Vietnamese warning naming the stray files, or None."""
+    strays = stray_files(corpus)
+    if not strays:
+        return None
+    names = ", ".join(p.name for p in strays[:5]) + (" …" if len(strays) > 5 else "")
+    return (f"Cảnh báo: {len(strays)} tệp trong thư mục văn bản không được đọc ({names}). "
+            f"Hãy thêm bằng lệnh: sotay corpus add <tệp> (tệp sẽ được chuyển thành văn bản và lập chỉ mục).")
+
+
+__all__ = ["AddedDecision", "CorpusError", "IngestError", "add_decisions", "list_decisions", "remove_decision",
+           "slugify", "stray_files", "stray_warning"]

@@ -1,0 +1,114 @@
+"""``sotay corpus``: add, list and remove decisions of the corpus (the index follows).
+
+    sotay corpus add FILE…      check every file, then add them all (nothing is added if one is rejected)
+    sotay corpus list           the decisions, with their ids
+    sotay corpus remove ID      remove one decision
+
+The corpus folder is ``SOTAY_CORPUS`` (default: the bundled ``corpus/``), the index lives in
+``SOTAY_DATA``. ``--json`` prints one object: ``{"added": [AddedDecision…]}``,
+``{"decisions": [{"id", "label", "title", "number", "date_text", "issuer", "province"}…],
+"warnings": […]}`` or ``{"removed": {…}}``.
+
+Exit codes: 0 done; 2 bad input (a rejected file, an unknown id), with a Vietnamese message on
+stderr and nothing changed; 1 internal error. Only the standard library is imported at
+module level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare ``sotay corpus add|list|remove``."""
+    parser.epilog = (
+        "Ví dụ: sotay corpus add qd-15-2024.docx qd-16-2024.pdf\n"
+        "       sotay corpus list\n"
+        "       sotay corpus remove binh-thuan-15-2024-qd-ubnd\n\n"
+        "Thư mục văn bản: biến SOTAY_CORPUS (mặc định: corpus/ đi kèm); chỉ mục: SOTAY_DATA."
+    )
+    sub = parser.add_subparsers(dest="action", metavar="VIỆC", parser_class=type(parser))
+    add = sub.add_parser("add", help="thêm quyết định (.docx, .pdf, .txt, .md) vào kho và lập chỉ mục",
+                         description="Kiểm tra từng tệp rồi thêm tất cả vào kho; nếu một tệp bị từ chối thì "
+                                     "không thêm tệp nào. Có thể đặt cạnh tệp một tệp .yaml cùng tên để sửa "
+                                     "siêu dữ liệu (id, number, date, title, province …).")
+    add.add_argument("files", nargs="+", metavar="TỆP", help="tệp quyết định")
+    add.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    listing = sub.add_parser("list", help="liệt kê các quyết định trong kho", description="Liệt kê các quyết định.")
+    listing.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    remove = sub.add_parser("remove", help="gỡ một quyết định khỏi kho", description="Gỡ một quyết định theo mã.")
+    remove.add_argument("doc_id", metavar="MÃ", help="mã văn bản (xem bằng 'sotay corpus list')")
+    remove.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    parser.set_defaults(_corpus_parser=parser)
+
+
+def _print_json(obj: dict) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def _meta_json(meta) -> dict:
+    return {"id": meta.id, "label": meta.label, "title": meta.title, "number": meta.number,
+            "date_text": meta.date_text, "issuer": meta.issuer, "province": meta.province}
+
+
+def run(args: argparse.Namespace) -> int:
+    from sotay import config
+
+    from . import corpus_admin
+    from .documents import CorpusError
+
+    if not args.action:
+        args._corpus_parser.print_help(sys.stderr)
+        return 2
+    corpus, data = config.corpus_dir(), config.data_dir()
+    warning = corpus_admin.stray_warning(corpus)
+    if warning:
+        print(warning, file=sys.stderr)
+    try:
+        if args.action == "add":
+            added = corpus_admin.add_decisions([Path(f) for f in args.files], corpus, data, progress=not args.json)
+            _print_added(added, args.json)
+        elif args.action == "list":
+            _print_list(corpus_admin.list_decisions(corpus), args.json, warning)
+        else:
+            removed = corpus_admin.remove_decision(args.doc_id, corpus, data)
+            if args.json:
+                _print_json({"removed": _meta_json(removed)})
+            else:
+                print(f"Đã gỡ {removed.label} (mã {removed.id}) khỏi kho và cập nhật chỉ mục.")
+    except (corpus_admin.IngestError, CorpusError) as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        print("Kho văn bản và chỉ mục không thay đổi.", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _print_added(added: list, as_json: bool) -> None:
+    if as_json:
+        _print_json({"added": [asdict(a) for a in added]})
+        return
+    for a in added:
+        verb = "Đã thay thế" if a.replaced else "Đã thêm"
+        print(f"{verb}: {a.label} (mã {a.id})")
+        print(f"  Trích yếu: {a.title}")
+        facts = [f"Số {a.number}" if a.number else "chưa rõ số", a.date_text, a.issuer]
+        print("  " + ", ".join(f for f in facts if f))
+        print(f"  Đã lập chỉ mục {a.passages} đoạn trích; tìm thấy {a.duties} nhiệm vụ của các cơ quan.")
+
+
+def _print_list(decisions: list, as_json: bool, warning: str | None) -> None:
+    if as_json:
+        _print_json({"decisions": [_meta_json(m) for m in decisions], "warnings": [warning] if warning else []})
+        return
+    if not decisions:
+        print("Kho văn bản chưa có quyết định nào. Thêm bằng: sotay corpus add <tệp>")
+        return
+    print(f"Kho có {len(decisions)} văn bản:")
+    for m in decisions:
+        print(f"- {m.id}: {m.label} — {m.title}")

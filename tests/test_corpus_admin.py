@@ -1,0 +1,190 @@
+"""Adding and removing decisions: incremental indexing, idempotence, rejections that change nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sotay.index import corpus_admin
+from sotay.index.answer import answer_question
+from sotay.index.documents import CorpusError
+from sotay.index.encoder import Encoder
+from sotay.index.search import HybridIndex, open_index
+from sotay.index.store import IndexPaths
+
+from conftest import CORPUS
+
+SEED = CORPUS / "ninh-thuan-2022-quay-vong-von.txt"
+NEW_ARTICLE = """
+Điều 10. Khen thưởng
+
+Cộng đồng dân cư hoàn thành quay vòng vốn đúng hạn được Ủy ban nhân dân cấp xã biểu dương, khen thưởng.
+"""
+REWARD_QUESTION = "Cộng đồng hoàn thành quay vòng vốn đúng hạn được khen thưởng không?"
+
+
+def fourth_decision(folder: Path, name: str = "qd-21-2023-binh-thuan.txt") -> Path:
+    """A fourth decision: the Ninh Thuận seed issued as 21/2023 by Bình Thuận, shortened to its
+    decision, its Articles 1-3 and 7, with one more article (few passages: quick to embed)."""
+    lines = SEED.read_text(encoding="utf-8").split("\n")
+    text = "\n".join(lines[:97] + lines[181:193]).replace("Số: /2022/QĐ-UBND", "Số: 21/2023/QĐ-UBND")
+    text = text.replace("Ninh Thuận", "Bình Thuận").replace("NINH THUẬN", "BÌNH THUẬN")
+    path = folder / name
+    path.write_text(text + NEW_ARTICLE, encoding="utf-8")
+    return path
+
+
+def make_workspace(tmp_path: Path, session_data_dir: Path) -> tuple[Path, Path]:
+    """A private corpus copy and data dir whose per-document cache already holds the seeds.
+
+    The session index (built once) has cached the seeds' passages and vectors; copying that
+    cache means building this workspace's index embeds nothing. The embedding model itself is
+    the session's (``SOTAY_DATA``); ``models`` is linked for subprocesses that set SOTAY_DATA here.
+    """
+    corpus, data = tmp_path / "corpus", tmp_path / "data"
+    shutil.copytree(CORPUS, corpus)
+    shutil.copytree(IndexPaths(session_data_dir).docs, IndexPaths(data).docs)
+    (data / "models").symlink_to(session_data_dir / "models")
+    return corpus, data
+
+
+def tree_digest(*folders: Path) -> dict[str, str]:
+    """Every file under ``folders`` (relative name → sha256), to compare states byte for byte."""
+    return {f"{folder.name}/{p.relative_to(folder)}": hashlib.sha256(p.read_bytes()).hexdigest()
+            for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class EncodeCounter:
+    """Counts the passages the encoder embeds (instrumenting ``Encoder.encode_passages``)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.texts = 0
+        original = Encoder.encode_passages
+
+        def counting(encoder: Encoder, texts: list[str]):
+            self.texts += len(texts)
+            return original(encoder, texts)
+
+        monkeypatch.setattr(Encoder, "encode_passages", counting)
+
+
+@pytest.fixture()
+def workspace(tmp_path: Path, index, session_data_dir: Path) -> tuple[Path, Path]:
+    corpus, data = make_workspace(tmp_path, session_data_dir)
+    open_index(corpus, data, progress=False)  # the starting index: three decisions, nothing embedded
+    return corpus, data
+
+
+def live_index(data: Path) -> HybridIndex:
+    return HybridIndex(IndexPaths(data).live_build(), Encoder())
+
+
+def test_added_decision_is_indexed_alone_and_answers(workspace, tmp_path, monkeypatch) -> None:
+    corpus, data = workspace
+    counter = EncodeCounter(monkeypatch)
+    [added] = corpus_admin.add_decisions([fourth_decision(tmp_path)], corpus, data)
+
+    assert added.id == "binh-thuan-21-2023-qd-ubnd" and not added.replaced
+    assert added.number == "21/2023/QĐ-UBND" and "Bình Thuận" in added.label
+    assert added.duties > 0
+    assert counter.texts == added.passages > 0  # only the new decision was embedded
+    assert (corpus / "binh-thuan-21-2023-qd-ubnd.txt").exists()
+    assert (corpus / "originals" / "binh-thuan-21-2023-qd-ubnd.txt").read_bytes() == \
+        (tmp_path / "qd-21-2023-binh-thuan.txt").read_bytes()
+    sidecar = (corpus / "binh-thuan-21-2023-qd-ubnd.yaml").read_text(encoding="utf-8")
+    assert "source: qd-21-2023-binh-thuan.txt" in sidecar and "source_sha256: " in sidecar
+
+    answer = answer_question(live_index(data), REWARD_QUESTION)
+    assert answer.answered and answer.sources[0]["doc"] == added.label
+    assert answer.sources[0]["citation"] == "Quy định kèm theo, Điều 10"
+    assert "binh-thuan-21-2023-qd-ubnd" in [m.id for m in corpus_admin.list_decisions(corpus)]
+
+
+def test_adding_the_same_file_again_replaces_it_and_embeds_nothing(workspace, tmp_path, monkeypatch) -> None:
+    corpus, data = workspace
+    source = fourth_decision(tmp_path)
+    corpus_admin.add_decisions([source], corpus, data)
+    before = tree_digest(corpus)
+    counter = EncodeCounter(monkeypatch)
+    renamed = source.rename(tmp_path / "gui-lai.txt")  # same bytes, another name: still the same decision
+    [again] = corpus_admin.add_decisions([renamed], corpus, data)
+    assert again.replaced and again.id == "binh-thuan-21-2023-qd-ubnd"
+    assert counter.texts == 0
+    assert len(corpus_admin.list_decisions(corpus)) == 4
+
+
+def test_removed_decision_is_no_longer_found_and_nothing_is_embedded(workspace, tmp_path, monkeypatch) -> None:
+    corpus, data = workspace
+    [added] = corpus_admin.add_decisions([fourth_decision(tmp_path)], corpus, data)
+    counter = EncodeCounter(monkeypatch)
+    removed = corpus_admin.remove_decision(added.id, corpus, data)
+    assert removed.id == added.id and counter.texts == 0
+    assert not list(corpus.glob(f"{added.id}.*")) and not list((corpus / "originals").glob(f"{added.id}.*"))
+    index = live_index(data)
+    assert added.id not in index.documents
+    assert all(h.passage.doc_id != added.id for h in index.search(REWARD_QUESTION, k=20))
+    with pytest.raises(CorpusError, match="Không có văn bản mã"):
+        corpus_admin.remove_decision(added.id, corpus, data)
+
+
+def _rejected_inputs(folder: Path) -> dict[str, list[Path]]:
+    not_decision = folder / "thu-moi-hop.txt"
+    not_decision.write_text("Kính mời các đồng chí dự họp lúc 8 giờ sáng thứ Hai tại hội trường xã.\n",
+                            encoding="utf-8")
+    binary = folder / "anh.txt"
+    binary.write_bytes(bytes(range(256)) * 8)
+    empty = folder / "rong.md"
+    empty.write_text("\n\n", encoding="utf-8")
+    bad_sidecar = fourth_decision(folder, "co-yaml-hong.txt")
+    bad_sidecar.with_suffix(".yaml").write_text("id: [không đóng ngoặc\n", encoding="utf-8")
+    good = fourth_decision(folder)
+    twin = folder / "ban-sao.txt"
+    shutil.copy(good, twin)
+    return {
+        "not a decision": [not_decision],
+        "binary": [binary],
+        "empty": [empty],
+        "missing": [folder / "khong-co.txt"],
+        "broken sidecar": [bad_sidecar],
+        "good then bad": [good, binary],
+        "one decision twice": [good, twin],
+    }
+
+
+def test_every_rejection_leaves_corpus_and_index_unchanged(workspace, tmp_path, monkeypatch) -> None:
+    corpus, data = workspace
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    paths = IndexPaths(data)
+    before = tree_digest(corpus, paths.root)
+    counter = EncodeCounter(monkeypatch)
+    for case, files in _rejected_inputs(inputs).items():
+        with pytest.raises(corpus_admin.IngestError) as raised:
+            corpus_admin.add_decisions(files, corpus, data)
+        assert str(raised.value), case
+        assert tree_digest(corpus, paths.root) == before, case
+    assert counter.texts == 0
+
+
+def test_failed_indexing_restores_the_corpus(workspace, tmp_path, monkeypatch) -> None:
+    corpus, data = workspace
+    before = tree_digest(corpus, IndexPaths(data).root)
+
+    def broken(encoder, texts):
+        raise RuntimeError("encoder crashed")
+
+    monkeypatch.setattr(Encoder, "encode_passages", broken)
+    with pytest.raises(RuntimeError):
+        corpus_admin.add_decisions([fourth_decision(tmp_path)], corpus, data)
+    assert tree_digest(corpus, IndexPaths(data).root) == before
+
+
+def test_stray_pdf_is_reported(workspace) -> None:
+    corpus, _ = workspace
+    assert corpus_admin.stray_warning(corpus) is None
+    (corpus / "qd-moi.pdf").write_bytes(b"%PDF-1.4\n")
+    warning = corpus_admin.stray_warning(corpus)
+    assert "qd-moi.pdf" in warning and "sotay corpus add" in warning
