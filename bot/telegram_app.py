@@ -102,6 +102,8 @@ NOT_ADMIN = ("Xin lỗi, chỉ quản trị viên mới được thêm văn bả
              "Bạn vẫn có thể hỏi về các văn bản hiện có, hoặc gõ /help để xem hướng dẫn.")
 ADMIN_NOTE = ("Bạn là quản trị viên: gửi tệp .docx hoặc .pdf của một quyết định vào đây để thêm nó vào kho "
               "tra cứu; tôi sẽ báo lại tên, số hiệu và số đoạn, số nhiệm vụ tìm thấy.")
+DOWNLOAD_FAILED = ("Không tải được tệp từ Telegram (tệp có thể đã hết hạn, hoặc mạng đang chập chờn). "
+                   "Hãy gửi lại tệp sau ít phút. Kho văn bản không thay đổi.")
 UPLOAD_TYPES = {  # what the sender's app declares; the content is checked again after download
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".pdf": "application/pdf",
@@ -262,13 +264,17 @@ class TelegramFrontEnd:
 
         name = upload_file_name(document)
         with tempfile.TemporaryDirectory(prefix="sotay-upload-") as folder:
-            telegram_file = await document.get_file()
-            path = await telegram_file.download_to_drive(Path(folder) / name)
+            try:
+                telegram_file = await document.get_file()
+                path = await telegram_file.download_to_drive(Path(folder) / name)
+            except TelegramError as exc:
+                log.warning("không tải được tệp %s từ Telegram: %s", name, exc)
+                return DOWNLOAD_FAILED
             try:
                 added = await asyncio.get_running_loop().run_in_executor(
                     self.executor, self.services.add_decisions, [path])
             except IngestError as exc:
-                return f"Không thêm được tệp «{name}»: {exc}\nKho văn bản và chỉ mục không thay đổi."
+                return f"Không thêm được văn bản. {exc}\nKho văn bản và chỉ mục tra cứu không thay đổi."
         return "\n\n".join(added_summary(decision) for decision in added)
 
     async def _respond(self, chat_id: int, context: ContextTypes.DEFAULT_TYPE,

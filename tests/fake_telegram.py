@@ -18,7 +18,7 @@ Bot API server (``--local``) accepts it.
 A document sent with ``send_document`` is kept by the fake: ``getFile`` gives
 its ``file_path`` (refusing unknown file ids and files over the 20 MB bots may
 download) and a GET of ``/file/bot<token>/<file_path>`` returns its bytes,
-recorded as a call of the pseudo-method ``downloadFile``.
+recorded as a call of the pseudo-method ``downloadFile`` (which ``fail_next`` can fail too).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 SAMPLES = Path(__file__).with_name("data") / "telegram"
 TOKEN = "123:TEST"
@@ -397,7 +397,7 @@ class FakeTelegram:
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
         path = request.path.split("?", 1)[0]
         if path.startswith("/file/"):
-            self._serve_file(request, path)
+            self._serve_file(request, unquote(path))
             return
         match = re.fullmatch(r"/bot([^/]+)/(\w+)", path)
         params = self._params(request)
@@ -441,7 +441,11 @@ class FakeTelegram:
         with self._lock:
             self.calls.append(call)
             stored = next((f for f in self._files.values() if match and f["file_path"] == match.group(2)), None)
-        if request.command != "GET" or not match or match.group(1) != self.token or stored is None:
+            failure = self._failures.pop("downloadFile", None)
+        if failure:
+            call.injected = True
+            status, body, kind = failure[0], failure[1].encode(), "text/plain"
+        elif request.command != "GET" or not match or match.group(1) != self.token or stored is None:
             status, body, kind = 404, b'{"ok":false,"error_code":404,"description":"Not Found"}', "application/json"
         else:
             status, body, kind = 200, stored["content"], "application/octet-stream"
