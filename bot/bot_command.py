@@ -5,6 +5,7 @@ Settings come from the environment:
 - ``TELEGRAM_BOT_TOKEN`` (required): the token @BotFather gives;
 - ``SOTAY_TELEGRAM_BASE_URL``: the Bot API address the token is appended to
   (default ``https://api.telegram.org/bot``), for a self-hosted Bot API server;
+  files are downloaded from the matching ``…/file/bot`` address;
 - ``SOTAY_ALLOWED_CHATS``: comma-separated chat ids the bot serves; unset or
   blank means every chat;
 - ``SOTAY_ADMINS``: comma-separated Telegram user ids allowed to add decisions

@@ -213,7 +213,9 @@ def test_an_administrator_adds_a_decision_and_it_is_answered_from(fake: FakeTele
 
     decision = load_decision(LANG_SON, number="45/2020/QĐ-UBND", date_text="ngày 25 tháng 6 năm 2020")
     content = write_docx(decision, tmp_path / "QĐ 45 Lạng Sơn.docx").read_bytes()
+    mark = fake.mark()
     [summary] = send_file(fake, ADMIN, content, "QĐ 45 Lạng Sơn.docx", DOCX, until="Đã thêm", timeout=ADD_TIMEOUT)
+    assert [c.params["action"] for c in fake.calls_of("sendChatAction", mark)][:1] == ["typing"]
     text = summary["text"]
     assert "Tiểu dự án nâng cao năng lực cho cộng đồng và cán bộ cơ sở" in text
     assert "45/2020/QĐ-UBND" in text and "ngày 25 tháng 6 năm 2020" in text
