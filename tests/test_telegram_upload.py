@@ -232,3 +232,15 @@ def test_an_administrator_adds_a_decision_and_it_is_answered_from(fake: FakeTele
     # quoted and cited: the decision as the summary named it, the section of the plan
     assert f"{summary_label(text)}, Kế hoạch kèm theo, Mục II.5.1: «5.1. Kinh phí: tổng kinh phí là 8.040 triệu đồng" \
         in after, after
+
+    # sent again: the same decision is replaced, not duplicated; other chats are served meanwhile
+    files = sorted(p.name for p in corpus.rglob("*"))
+    mark = fake.mark()
+    fake.send_document(ADMIN, content, "QĐ 45 Lạng Sơn.docx", DOCX)
+    fake.send_text(OFFICER, "/start")
+    [again] = fake.replies(ADMIN, mark, until="Đã thêm", timeout=ADD_TIMEOUT)
+    assert "đã được thay thế" in again["text"] and summary_label(again["text"]) == summary_label(text)
+    assert sorted(p.name for p in corpus.rglob("*")) == files
+    assert fake.replies(OFFICER, mark, until="Xin chào")
+    order = [c.result["chat"]["id"] for c in fake.calls_of("sendMessage", mark)]
+    assert order.index(OFFICER) < order.index(ADMIN), order
