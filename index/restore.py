@@ -28,6 +28,17 @@ def _question_phrases() -> list[str]:
     return [nfc(line) for line in lines if line.strip() and not line.startswith("#")]
 
 
+def count_syllables(texts: Iterable[str]) -> tuple[Counter[str], Counter[tuple[str, str]]]:
+    """Syllable and adjacent-syllable-pair counts of ``texts`` (counts add up over texts)."""
+    unigrams: Counter[str] = Counter()
+    bigrams: Counter[tuple[str, str]] = Counter()
+    for text in texts:
+        sylls = syllables(text)
+        unigrams.update(sylls)
+        bigrams.update(zip(sylls, sylls[1:]))
+    return unigrams, bigrams
+
+
 @dataclass
 class DiacriticRestorer:
     """Syllable unigram and bigram counts of an accented corpus."""
@@ -44,13 +55,12 @@ class DiacriticRestorer:
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> "DiacriticRestorer":
         """Count syllables and syllable pairs of ``texts`` and of the common question phrases."""
-        unigrams: Counter[str] = Counter()
-        bigrams: Counter[tuple[str, str]] = Counter()
-        for text in itertools.chain(texts, _question_phrases()):
-            sylls = syllables(text)
-            unigrams.update(sylls)
-            bigrams.update(zip(sylls, sylls[1:]))
-        return cls(unigrams, bigrams)
+        return cls(*count_syllables(itertools.chain(texts, _question_phrases())))
+
+    @classmethod
+    def question_phrase_counts(cls) -> tuple[Counter[str], Counter[tuple[str, str]]]:
+        """The counts every restorer starts from: the common question phrases'."""
+        return count_syllables(_question_phrases())
 
     def to_json(self) -> dict:
         """A JSON-serialisable form (see ``from_json``)."""

@@ -50,13 +50,17 @@ class HybridIndex:
         self.build = build
         self.encoder = encoder
         self.manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-        raw = json.loads((build / "passages.json").read_text(encoding="utf-8"))
+        lines = (build / "passages.jsonl").read_text(encoding="utf-8").strip()  # JSON lines: one parse
+        raw = json.loads(f"[{lines.replace(chr(10), ',')}]") if lines else []
         self.passages = [Passage(**{**p, "headings": tuple(p["headings"])}) for p in raw]
         self.documents: dict[str, dict] = json.loads((build / "documents.json").read_text(encoding="utf-8"))
         self.lexicon = frozenset(json.loads((build / "lexicon.json").read_text(encoding="utf-8")))
         self.restorer = DiacriticRestorer.from_json(json.loads((build / "restorer.json").read_text(encoding="utf-8")))
         self.bm25 = bm25s.BM25.load(str(build / "bm25"))
-        self.vectors = faiss.read_index(str(build / "vectors.faiss"))
+        matrix = np.load(build / "vectors.npy")
+        self.vectors = faiss.IndexFlatIP(matrix.shape[1] if matrix.ndim == 2 and matrix.shape[1] else 1)
+        if len(matrix):
+            self.vectors.add(matrix)
 
     def _postings(self, token: str) -> np.ndarray:
         """Ids of the passages containing ``token`` (empty when it is not indexed)."""

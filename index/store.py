@@ -1,47 +1,55 @@
-"""Building, persisting and reloading the hybrid index.
+"""Building, persisting, updating and reloading the hybrid index.
 
 Layout of ``<data dir>/index/``:
 
-- ``docs/<digest>.json`` and ``docs/<digest>.npy``: per-document cache (passages,
-  segmented words, passage vectors), keyed by the document's digest, so a
-  rebuild only parses and embeds the documents that are new or changed;
-- ``build-<id>/``: one assembled index (``manifest.json``, ``passages.json``,
-  ``lexicon.json``, ``restorer.json``, ``bm25/``, ``vectors.faiss``);
-- ``CURRENT``: the name of the live build, replaced atomically once a new build
-  is complete, so an interrupted build leaves the previous index usable.
+- ``docs/<key>-….json`` and ``.npy``: per-document cache (passages, BM25 tokens, compounds,
+  syllable counts, passage vectors), keyed by the document's content (id + text), so only a
+  new or changed document is ever parsed, segmented and embedded;
+- ``build-<id>/``: one assembled index: ``manifest.json``, ``passages.jsonl``,
+  ``documents.json``, ``vectors.npy``, ``terms.npz`` + ``vocab.json`` (BM25 token counts),
+  ``bm25/`` (the bm25s retriever), ``lexicon.json`` (compound → number of documents),
+  ``restorer.json``;
+- ``CURRENT``: the name of the live build, replaced atomically (``os.replace``) once a new
+  build is complete, so a build killed at any point leaves the previous index usable;
+- ``writer.lock``: serialises writers (``index_lock``); stale build folders of a killed
+  writer are removed by the next one.
 
-The manifest records the corpus hash, the embedding model id and the library
-versions; ``open_index`` rebuilds (with a progress bar on stderr) whenever
-any of them no longer matches.
+Incremental update: a new build starts from the live one (same format, model and library
+versions): the passages, vectors, token counts, lexicon and syllable counts of unchanged
+documents are taken from it as arrays, the removed or changed documents are cut out and the
+new ones appended; only BM25 scores are recomputed, over arrays (``lexical.Terms``). When
+there is no usable live build, the same code starts from an empty one.
+
+Knowing whether the corpus changed does not read it: the manifest keeps each decision's file
+sizes and modification times; only files whose stat differs, or that were modified too close
+to the last scan to be trusted (as git's "racy" entries), are read and hashed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import shutil
 import sys
 import time
 import uuid
-from dataclasses import asdict
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-from .documents import Document, load_corpus
+from .documents import CorpusError, Document, corpus_files, load_document
+from .lexical import Terms
 from .parse import Passage, parse_document
-from .restore import DiacriticRestorer
+from .restore import DiacriticRestorer, count_syllables
 from .tokenize import compounds_of, passage_tokens, segment_passage
 
-FORMAT_VERSION = 5  # bump when parsing, tokens or the on-disk layout change
-# BM25 saturation and length normalisation: passages range from one line to a
-# page, and a lower b keeps long clauses from being buried under short ones.
-BM25_K1 = 0.9
-BM25_B = 0.4
+FORMAT_VERSION = 6  # bump when parsing, tokens or the on-disk layout change
+RACY_NS = 2_000_000_000  # a file modified within 2 s of a scan is re-read next time
 
 
 def _versions() -> dict[str, str]:
@@ -59,20 +67,13 @@ def _versions() -> dict[str, str]:
 INDEX_RESOURCES = tuple(Path(__file__).with_name(n) for n in ("abbreviations.yaml", "question_words.txt"))
 
 
+@lru_cache(maxsize=1)
 def _resources_key() -> str:
     """Short hash of the index's data files (part of the per-document cache key)."""
     h = hashlib.sha256()
     for resource in INDEX_RESOURCES:
         h.update(resource.read_bytes())
     return h.hexdigest()[:10]
-
-
-def corpus_hash(docs: list[Document]) -> str:
-    """Hash of every document digest, the index format version and the index's data files."""
-    h = hashlib.sha256(f"format={FORMAT_VERSION};resources={_resources_key()}".encode())
-    for doc in sorted(docs, key=lambda d: d.meta.id):
-        h.update(f"{doc.meta.id}:{doc.digest}".encode())
-    return h.hexdigest()
 
 
 def content_key(doc: Document) -> str:
@@ -107,29 +108,9 @@ def read_manifest(build: Path) -> dict:
     return json.loads((build / "manifest.json").read_text(encoding="utf-8"))
 
 
-def _doc_cache(paths: IndexPaths, doc: Document, encoder) -> tuple[list[Passage], list[list[str]], np.ndarray]:
-    """Passages, segmented words and vectors of one document, from cache or computed."""
-    stem = paths.docs / f"{content_key(doc)}-{FORMAT_VERSION}-{_resources_key()}-{encoder.cache_key}"
-    json_path, npy_path = stem.with_suffix(".json"), stem.with_suffix(".npy")
-    if json_path.exists() and npy_path.exists():
-        cached = json.loads(json_path.read_text(encoding="utf-8"))
-        passages = [Passage(**{**p, "headings": tuple(p["headings"])}) for p in cached["passages"]]
-        return passages, cached["words"], np.load(npy_path)
-    passages = parse_document(doc)
-    words = [segment_passage(passage_index_text(p)) for p in passages]
-    vectors = encoder.encode_passages([passage_index_text(p) for p in passages])
-    paths.docs.mkdir(parents=True, exist_ok=True)
-    _atomic_write(json_path, json.dumps({"passages": [asdict(p) for p in passages], "words": words}, ensure_ascii=False))
-    tmp = npy_path.with_suffix(f".{uuid.uuid4().hex}.tmp.npy")
-    np.save(tmp, vectors)
-    os.replace(tmp, npy_path)
-    return passages, words, vectors
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def passage_counts(build: Path) -> dict[str, int]:
+    """Passages per document id in ``build``."""
+    return {doc_id: entry["count"] for doc_id, entry in read_manifest(build)["documents"].items()}
 
 
 @lru_cache(maxsize=None)
@@ -146,73 +127,209 @@ def index_lock(data_dir: Path):
     return _lock_for(str((root / "writer.lock").resolve()))
 
 
-def passage_counts(build: Path) -> dict[str, int]:
-    """Passages per document id in ``build``."""
-    return read_manifest(build)["passage_counts"]
+# --- the corpus as the index sees it ----------------------------------------------------------
 
 
-def build_index(corpus: Path, data_dir: Path, encoder, progress: bool = True) -> Path:
-    """Assemble a new index for ``corpus`` and make it the live one; returns its folder."""
-    with index_lock(data_dir):
-        return _build_index(corpus, data_dir, encoder, progress)
+@dataclass
+class Entry:
+    """One decision: its identity and, if it had to be read, the document itself."""
+
+    id: str
+    file: str
+    digest: str
+    key: str
+    stat: list[int]
+    doc: Document | None = None
 
 
-def _build_index(corpus: Path, data_dir: Path, encoder, progress: bool) -> Path:
-    import bm25s
-    import faiss
-    from tqdm import tqdm
+def _stat(text_path: Path) -> list[int]:
+    """Size and mtime of a decision's text file and of its sidecar (-1, -1 if none)."""
+    out: list[int] = []
+    for path in (text_path, text_path.with_suffix(".yaml")):
+        try:
+            st = path.stat()
+            out += [st.st_size, st.st_mtime_ns]
+        except FileNotFoundError:
+            out += [-1, -1]
+    return out
 
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
 
-    paths = IndexPaths(data_dir)
-    docs = load_corpus(corpus)
-    all_passages: list[Passage] = []
-    all_words: list[list[str]] = []
-    vectors: list[np.ndarray] = []
-    started = time.perf_counter()
-    bar = tqdm(docs, desc="Lập chỉ mục văn bản", unit="văn bản", disable=not progress, file=sys.stderr)
-    counts: dict[str, int] = {}
-    for doc in bar:
-        passages, words, vecs = _doc_cache(paths, doc, encoder)
-        counts[doc.meta.id] = len(passages)
-        all_passages.extend(passages)
-        all_words.extend(words)
-        vectors.append(vecs)
+def scan_corpus(corpus: Path, manifest: dict | None = None) -> list[Entry]:
+    """The corpus's decisions; those whose files are unchanged since ``manifest`` are not read.
 
-    build = paths.root / f"build-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
-    build.mkdir(parents=True)
-    matrix = np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, encoder.dim), np.float32)
-    dense = faiss.IndexFlatIP(matrix.shape[1])
-    dense.add(matrix)
-    faiss.write_index(dense, str(build / "vectors.faiss"))
+    Raises ``CorpusError`` for an unreadable decision or two decisions with one id.
+    """
+    manifest = manifest if manifest and manifest.get("format") == FORMAT_VERSION else {}
+    known = {e["file"]: (doc_id, e) for doc_id, e in manifest.get("documents", {}).items()}
+    trusted_before = manifest.get("scanned_at_ns", 0) - RACY_NS
+    entries: list[Entry] = []
+    for path in corpus_files(corpus):
+        stat = _stat(path)
+        doc_id, previous = known.get(path.name, (None, None))
+        if previous and previous["stat"] == stat and max(stat[1], stat[3]) < trusted_before:
+            entries.append(Entry(doc_id, path.name, previous["digest"], previous["key"], stat))
+        else:
+            doc = load_document(path)
+            entries.append(Entry(doc.meta.id, path.name, doc.digest, content_key(doc), stat, doc))
+    seen: dict[str, str] = {}
+    for entry in entries:
+        if entry.id in seen:
+            raise CorpusError(f"Hai văn bản trùng mã '{entry.id}': {seen[entry.id]}, {entry.file}")
+        seen[entry.id] = entry.file
+    return entries
 
-    lexical = bm25s.BM25(k1=BM25_K1, b=BM25_B)
-    lexical.index([passage_tokens(w) for w in all_words], show_progress=False)
-    lexical.save(str(build / "bm25"))
 
-    lexicon = sorted(set().union(*(compounds_of(w) for w in all_words))) if all_words else []
-    _atomic_write(build / "lexicon.json", json.dumps(lexicon, ensure_ascii=False))
-    restorer = DiacriticRestorer.from_texts(p.text for p in all_passages)
-    _atomic_write(build / "restorer.json", json.dumps(restorer.to_json(), ensure_ascii=False))
-    _atomic_write(build / "passages.json", json.dumps([asdict(p) for p in all_passages], ensure_ascii=False))
-    _atomic_write(build / "documents.json", json.dumps({d.meta.id: _doc_meta(d) for d in docs}, ensure_ascii=False))
-    manifest = {
-        "format": FORMAT_VERSION,
-        "corpus_hash": corpus_hash(docs),
-        "corpus_dir": str(corpus.resolve()),
-        "documents": {d.meta.id: d.digest for d in docs},
-        "model_id": encoder.model_id,
-        "versions": _versions(),
-        "passages": len(all_passages),
-        "passage_counts": counts,
-        "build_seconds": round(time.perf_counter() - started, 3),
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
-    _atomic_write(build / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
-    _atomic_write(paths.current, build.name)  # the switch: atomic
-    _remove_old_builds(paths, keep=build)
-    _remove_stale_caches(paths, keep={content_key(d) for d in docs})
-    return build
+def corpus_hash(entries: list[Entry]) -> str:
+    """Hash of every document digest, the index format version and the index's data files."""
+    h = hashlib.sha256(f"format={FORMAT_VERSION};resources={_resources_key()}".encode())
+    for entry in sorted(entries, key=lambda e: e.id):
+        h.update(f"{entry.id}:{entry.digest}".encode())
+    return h.hexdigest()
+
+
+def _same_setup(manifest: dict, model_id: str) -> bool:
+    return (manifest.get("format") == FORMAT_VERSION and manifest.get("model_id") == model_id
+            and manifest.get("versions") == _versions())
+
+
+def is_current(build: Path | None, corpus: Path, model_id: str) -> bool:
+    """True when ``build`` was made from exactly this corpus, model and library versions."""
+    if build is None:
+        return False
+    manifest = read_manifest(build)
+    return _same_setup(manifest, model_id) and manifest.get("corpus_hash") == corpus_hash(scan_corpus(corpus, manifest))
+
+
+# --- per-document cache -----------------------------------------------------------------------
+
+
+@dataclass
+class DocData:
+    """Everything the index keeps of one document."""
+
+    passages: list[Passage]
+    tokens: list[list[str]]  # BM25 tokens per passage
+    compounds: list[str]
+    unigrams: Counter
+    bigrams: Counter
+    vectors: np.ndarray
+
+
+def _cache_stem(paths: IndexPaths, key: str, encoder) -> Path:
+    return paths.docs / f"{key}-{FORMAT_VERSION}-{_resources_key()}-{encoder.cache_key}"
+
+
+def _read_cache(paths: IndexPaths, key: str, encoder) -> DocData | None:
+    stem = _cache_stem(paths, key, encoder)
+    json_path, npy_path = stem.with_suffix(".json"), stem.with_suffix(".npy")
+    if not (json_path.exists() and npy_path.exists()):
+        return None
+    cached = json.loads(json_path.read_text(encoding="utf-8"))
+    passages = [Passage(**{**p, "headings": tuple(p["headings"])}) for p in cached["passages"]]
+    return DocData(passages, cached["tokens"], cached["compounds"], Counter(cached["unigrams"]),
+                   Counter({(a, b): n for a, b, n in cached["bigrams"]}), np.load(npy_path))
+
+
+def _doc_data(paths: IndexPaths, doc: Document, encoder) -> DocData:
+    """One document's index data, from cache or computed (parse, segment, embed) and cached."""
+    key = content_key(doc)
+    cached = _read_cache(paths, key, encoder)
+    if cached is not None:
+        return cached
+    passages = parse_document(doc)
+    texts = [passage_index_text(p) for p in passages]
+    words = [segment_passage(t) for t in texts]
+    vectors = encoder.encode_passages(texts)
+    unigrams, bigrams = count_syllables(p.text for p in passages)
+    data = DocData(passages, [passage_tokens(w) for w in words], sorted(set().union(*map(compounds_of, words))),
+                   unigrams, bigrams, vectors)
+    stem = _cache_stem(paths, key, encoder)
+    paths.docs.mkdir(parents=True, exist_ok=True)
+    _atomic_write(stem.with_suffix(".json"), json.dumps({
+        "passages": [asdict(p) for p in passages], "tokens": data.tokens, "compounds": data.compounds,
+        "unigrams": dict(unigrams), "bigrams": [[a, b, n] for (a, b), n in bigrams.items()]}, ensure_ascii=False))
+    tmp = stem.with_suffix(f".{uuid.uuid4().hex}.tmp.npy")
+    np.save(tmp, vectors)
+    os.replace(tmp, stem.with_suffix(".npy"))
+    return data
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# --- a build in memory ------------------------------------------------------------------------
+
+
+@dataclass
+class _State:
+    """The content of one build, as arrays that can be cut and extended."""
+
+    spans: dict[str, dict]  # id -> {"key", "count"}, in passage order
+    lines: list[bytes]  # passages.jsonl lines
+    vectors: np.ndarray
+    terms: Terms
+    lexicon: Counter
+    unigrams: Counter
+    bigrams: Counter
+    metas: dict[str, dict] = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls) -> "_State":
+        unigrams, bigrams = DiacriticRestorer.question_phrase_counts()
+        return cls({}, [], np.zeros((0, 0), np.float32), Terms.empty(), Counter(), unigrams, bigrams)
+
+    @classmethod
+    def load(cls, build: Path, manifest: dict) -> "_State":
+        restorer = json.loads((build / "restorer.json").read_text(encoding="utf-8"))
+        return cls(
+            {doc_id: {"key": e["key"], "count": e["count"]} for doc_id, e in manifest["documents"].items()},
+            (build / "passages.jsonl").read_bytes().splitlines(),
+            np.load(build / "vectors.npy"),
+            Terms.load(build),
+            Counter(json.loads((build / "lexicon.json").read_text(encoding="utf-8"))),
+            Counter(restorer["unigrams"]),
+            Counter({(a, b): n for a, b, n in restorer["bigrams"]}),
+            json.loads((build / "documents.json").read_text(encoding="utf-8")),
+        )
+
+    def remove(self, gone: dict[str, DocData]) -> None:
+        """Cut the documents ``gone`` (id → their cached data) out."""
+        keep = np.concatenate([np.full(s["count"], doc_id not in gone, bool) for doc_id, s in self.spans.items()]
+                              or [np.zeros(0, bool)])
+        self.lines = [line for line, k in zip(self.lines, keep) if k]
+        self.vectors = self.vectors[keep]
+        self.terms = self.terms.keep(keep)
+        for doc_id, data in gone.items():
+            del self.spans[doc_id]
+            self.metas.pop(doc_id, None)
+            self.lexicon.subtract(data.compounds)
+            self.unigrams.subtract(data.unigrams)
+            self.bigrams.subtract(data.bigrams)
+        self.lexicon, self.unigrams, self.bigrams = +self.lexicon, +self.unigrams, +self.bigrams
+
+    def append(self, key: str, doc: Document, data: DocData) -> None:
+        self.spans[doc.meta.id] = {"key": key, "count": len(data.passages)}
+        self.lines += [json.dumps(asdict(p), ensure_ascii=False).encode("utf-8") for p in data.passages]
+        vectors = data.vectors.astype(np.float32)
+        self.vectors = np.concatenate([self.vectors, vectors]) if len(self.vectors) else vectors
+        self.metas[doc.meta.id] = _doc_meta(doc)
+        self.terms = self.terms.extend(data.tokens)
+        self.lexicon.update(data.compounds)
+        self.unigrams.update(data.unigrams)
+        self.bigrams.update(data.bigrams)
+
+    def write(self, build: Path) -> None:
+        (build / "passages.jsonl").write_bytes(b"".join(line + b"\n" for line in self.lines))
+        np.save(build / "vectors.npy", self.vectors)
+        self.terms.save(build)
+        self.terms.to_bm25().save(str(build / "bm25"), show_progress=False)
+        _atomic_write(build / "lexicon.json", json.dumps(dict(self.lexicon), ensure_ascii=False))
+        restorer = DiacriticRestorer(self.unigrams, self.bigrams)
+        _atomic_write(build / "restorer.json", json.dumps(restorer.to_json(), ensure_ascii=False))
+        _atomic_write(build / "documents.json", json.dumps(self.metas, ensure_ascii=False))
 
 
 def _doc_meta(doc: Document) -> dict:
@@ -221,10 +338,81 @@ def _doc_meta(doc: Document) -> dict:
     return meta
 
 
-def _remove_old_builds(paths: IndexPaths, keep: Path) -> None:
+# --- building ---------------------------------------------------------------------------------
+
+
+def build_index(corpus: Path, data_dir: Path, encoder, progress: bool = True) -> Path:
+    """Make the live index match ``corpus`` (incrementally when possible); returns its folder."""
+    with index_lock(data_dir):
+        return _build_index(corpus, data_dir, encoder, progress)
+
+
+def _build_index(corpus: Path, data_dir: Path, encoder, progress: bool) -> Path:
+    from tqdm import tqdm
+
+    paths = IndexPaths(data_dir)
+    live = paths.live_build()
+    _remove_stale(paths, keep=live)
+    manifest = read_manifest(live) if live else None
+    scanned_at = time.time_ns()
+    entries = scan_corpus(corpus, manifest)
+    if manifest and _same_setup(manifest, encoder.model_id) and manifest.get("corpus_hash") == corpus_hash(entries):
+        return live
+    started = time.perf_counter()
+    usable = manifest is not None and _same_setup(manifest, encoder.model_id)
+    state = _State.load(live, manifest) if usable else _State.empty()
+    wanted = {e.id: e for e in entries}
+    gone_ids = [i for i, s in state.spans.items() if i not in wanted or wanted[i].key != s["key"]]
+    gone = {i: _read_cache(paths, state.spans[i]["key"], encoder) for i in gone_ids}
+    if any(data is None for data in gone.values()):  # a removed document's cache is missing: start over
+        state, gone = _State.empty(), {}
+    state.remove(gone)
+    new = [e for e in entries if e.id not in state.spans]
+    bar = tqdm(new, desc="Lập chỉ mục văn bản", unit="văn bản", disable=not progress or not new, file=sys.stderr)
+    for entry in bar:
+        doc = entry.doc or load_document(corpus / entry.file)
+        state.append(entry.key, doc, _doc_data(paths, doc, encoder))
+    for entry in entries:  # metadata can change without the text (then the passages are kept)
+        if entry.doc is not None:
+            state.metas[entry.id] = _doc_meta(entry.doc)
+    state.metas = {doc_id: state.metas[doc_id] for doc_id in state.spans}
+
+    build = paths.root / f"build-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    build.mkdir(parents=True)
+    state.write(build)
+    documents = {doc_id: {**span, "file": wanted[doc_id].file, "digest": wanted[doc_id].digest,
+                          "stat": wanted[doc_id].stat} for doc_id, span in state.spans.items()}
+    new_manifest = {
+        "format": FORMAT_VERSION,
+        "corpus_hash": corpus_hash(entries),
+        "corpus_dir": str(corpus.resolve()),
+        "scanned_at_ns": scanned_at,
+        "documents": documents,
+        "model_id": encoder.model_id,
+        "versions": _versions(),
+        "passages": len(state.lines),
+        "incremental": usable and bool(manifest and manifest.get("documents")),
+        "parsed": [e.id for e in new],
+        "removed": gone_ids,
+        "build_seconds": round(time.perf_counter() - started, 3),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    _atomic_write(build / "manifest.json", json.dumps(new_manifest, ensure_ascii=False, indent=2))
+    _atomic_write(paths.current, build.name)  # the switch: atomic
+    _remove_stale(paths, keep=build)
+    _remove_stale_caches(paths, keep={e.key for e in entries})
+    return build
+
+
+def _remove_stale(paths: IndexPaths, keep: Path | None) -> None:
+    """Delete build folders other than ``keep`` and temporary files (left by a killed writer)."""
+    if not paths.root.is_dir():
+        return
     for old in paths.root.glob("build-*"):
         if old != keep and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
+    for tmp in paths.root.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
 
 
 def _remove_stale_caches(paths: IndexPaths, keep: set[str]) -> None:
@@ -232,16 +420,3 @@ def _remove_stale_caches(paths: IndexPaths, keep: set[str]) -> None:
     for cached in paths.docs.glob("*"):
         if cached.name.split("-", 1)[0] not in keep:
             cached.unlink(missing_ok=True)
-
-
-def is_current(build: Path | None, corpus: Path, model_id: str) -> bool:
-    """True when ``build`` was made from exactly this corpus, model and library versions."""
-    if build is None:
-        return False
-    manifest = read_manifest(build)
-    return (
-        manifest.get("format") == FORMAT_VERSION
-        and manifest.get("corpus_hash") == corpus_hash(load_corpus(corpus))
-        and manifest.get("model_id") == model_id
-        and manifest.get("versions") == _versions()
-    )

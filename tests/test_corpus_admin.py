@@ -6,6 +6,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sotay.index import corpus_admin
@@ -13,7 +14,9 @@ from sotay.index.answer import answer_question
 from sotay.index.documents import CorpusError
 from sotay.index.encoder import Encoder
 from sotay.index.search import HybridIndex, open_index
-from sotay.index.store import IndexPaths
+from sotay.index.lexical import BM25_B, BM25_K1, Terms
+from sotay.index.store import IndexPaths, passage_index_text, read_manifest
+from sotay.index.tokenize import passage_tokens, segment_passage
 
 from conftest import CORPUS
 
@@ -188,3 +191,23 @@ def test_stray_pdf_is_reported(workspace) -> None:
     (corpus / "qd-moi.pdf").write_bytes(b"%PDF-1.4\n")
     warning = corpus_admin.stray_warning(corpus)
     assert "qd-moi.pdf" in warning and "sotay corpus add" in warning
+
+
+def test_incremental_build_parses_only_the_new_decision(workspace, tmp_path) -> None:
+    corpus, data = workspace
+    [added] = corpus_admin.add_decisions([fourth_decision(tmp_path)], corpus, data)
+    manifest = read_manifest(IndexPaths(data).live_build())
+    assert manifest["incremental"] and manifest["parsed"] == [added.id] and manifest["removed"] == []
+    assert manifest["passages"] == sum(e["count"] for e in manifest["documents"].values())
+    assert list(IndexPaths(data).root.glob("build-*")) == [IndexPaths(data).live_build()]
+
+
+def test_array_bm25_scores_equal_bm25s_own_index(index) -> None:
+    import bm25s
+
+    tokens = [passage_tokens(segment_passage(passage_index_text(p))) for p in index.passages[:60]]
+    ours = Terms.empty().extend(tokens[:25]).keep(np.arange(25) != 3).extend(tokens[25:]).to_bm25()
+    reference = bm25s.BM25(k1=BM25_K1, b=BM25_B)
+    reference.index(tokens[:3] + tokens[4:], show_progress=False)
+    for query in (["thu", "hoi", "von"], ["cong_dong", "ho", "tro"], ["uy_ban", "xa", "khong"]):
+        assert np.allclose(ours.get_scores(query), reference.get_scores(query), rtol=1e-5, atol=1e-6)
