@@ -153,7 +153,7 @@ class TelegramFrontEnd:
     """The handlers; one instance serves every chat of one ``Application``."""
 
     def __init__(self, dialogue: Dialogue, services: Services, allowed_chats: frozenset[int] | None,
-                 admins: frozenset[int] = frozenset()) -> None:
+                 admins: frozenset[int]) -> None:
         self.dialogue = dialogue
         self.services = services
         self.allowed_chats = allowed_chats
@@ -334,8 +334,8 @@ def added_summary(decision: AddedDecision) -> str:
     lines += [f"• {label}: {value}" for label, value in (
         ("Số hiệu", decision.number), ("Ngày ban hành", decision.date_text), ("Cơ quan ban hành", decision.issuer))
         if value]
-    lines.append(f"• Đã lập chỉ mục {decision.passages} đoạn trích dẫn được; tìm thấy {decision.duties} "
-                 "nhiệm vụ của các cơ quan.")
+    lines.append(f"• Đã lập chỉ mục {decision.passages} đoạn văn để trích dẫn khi trả lời; tìm thấy "
+                 f"{decision.duties} nhiệm vụ của các cơ quan.")
     if decision.replaced:
         lines.append(f"Văn bản cùng mã ({decision.id}) đã có trong kho và đã được thay thế bằng bản này.")
     lines.append("Từ bây giờ có thể hỏi về nội dung văn bản này.")

@@ -20,11 +20,14 @@ from pathlib import Path
 
 import docx
 import pytest
+from telegram import Document
 
 from bot_process import FIRST_ANSWER_TIMEOUT, BotProcess, say, texts
 from conftest import CORPUS, SOTAY_BIN
 from decision_files import load_decision, write_docx
 from fake_telegram import TOKEN, FakeTelegram
+
+from sotay.bot.telegram_app import upload_file_name
 
 ADMIN = 5550101
 OFFICER = 5550102
@@ -80,11 +83,13 @@ def bot(fake: FakeTelegram, corpus: Path, data_dir: Path, temp_root: Path,
 
 
 @pytest.fixture(autouse=True)
-def nothing_refused(fake: FakeTelegram, bot: BotProcess, temp_root: Path) -> Iterator[None]:
-    """After every scenario: Telegram accepted every call, and no downloaded file is left behind."""
+def nothing_refused(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every scenario with the bot: Telegram accepted every call, and no downloaded file is left."""
     yield
-    assert fake.rejections() == [], [(c.method, c.description, c.params) for c in fake.rejections()]
-    assert not list(temp_root.glob("sotay-upload-*"))
+    if "bot" in request.fixturenames:
+        fake = request.getfixturevalue("fake")
+        assert fake.rejections() == [], [(c.method, c.description, c.params) for c in fake.rejections()]
+        assert not list(request.getfixturevalue("temp_root").glob("sotay-upload-*"))
 
 
 def snapshot(corpus: Path, data_dir: Path) -> dict[str, str]:
@@ -162,6 +167,18 @@ def test_a_failed_download_is_explained(fake: FakeTelegram, bot: BotProcess, cor
     [reply] = send_file(fake, ADMIN, PNG, "quyet-dinh.pdf", "application/pdf", until="Không tải được tệp")
     assert "gửi lại" in reply["text"] and "Traceback" not in reply["text"]
     assert snapshot(corpus, data_dir) == before
+
+
+@pytest.mark.parametrize("sent, kept", [
+    ("QĐ 45 Lạng Sơn.docx", "QĐ 45 Lạng Sơn.docx"),
+    ("../../corpus/ninh-thuan.PDF", "ninh-thuan.pdf"),
+    ("C:\\Users\\x\\Quyết\u200bđịnh\x00.docx", "Quyếtđịnh.docx"),
+    ("...docx", "van-ban.docx"),
+    (None, "van-ban.pdf"),
+])
+def test_the_downloaded_file_keeps_only_a_safe_name(sent: str | None, kept: str) -> None:
+    document = Document("f", "u", file_name=sent, mime_type="application/pdf")
+    assert upload_file_name(document) == kept
 
 
 @pytest.mark.parametrize("value", ["123, abc", "-1001234", "5550101,,5550102"])
