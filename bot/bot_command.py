@@ -5,8 +5,11 @@ Settings come from the environment:
 - ``TELEGRAM_BOT_TOKEN`` (required): the token @BotFather gives;
 - ``SOTAY_TELEGRAM_BASE_URL``: the Bot API address the token is appended to
   (default ``https://api.telegram.org/bot``), for a self-hosted Bot API server;
+  files are downloaded from the matching ``…/file/bot`` address;
 - ``SOTAY_ALLOWED_CHATS``: comma-separated chat ids the bot serves; unset or
-  blank means every chat.
+  blank means every chat;
+- ``SOTAY_ADMINS``: comma-separated Telegram user ids allowed to add decisions
+  by sending a .docx/.pdf file; unset or blank means nobody.
 
 Updates arrive by long polling unless ``--webhook URL`` is given; the webhook
 server then listens on ``--listen HOST:PORT`` (default 127.0.0.1:8443, behind a
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -67,14 +71,33 @@ def allowed_chats(value: str | None) -> frozenset[int] | None:
     """
     if not value or not value.strip():
         return None
-    chats = set()
+    return _id_list(value, lambda number: True)
+
+
+def admins(value: str | None) -> frozenset[int]:
+    """User ids from ``SOTAY_ADMINS``; empty (nobody) when unset or blank.
+
+    Raises ValueError naming the first entry that is not a user id (user ids are positive;
+    a negative number is a group, which cannot be an administrator).
+    """
+    if not value or not value.strip():
+        return frozenset()
+    return _id_list(value, lambda number: number > 0)
+
+
+def _id_list(value: str, valid: Callable[[int], bool]) -> frozenset[int]:
+    """The comma-separated integers of ``value``; ValueError(entry) for the first one that is not."""
+    ids = set()
     for item in value.split(","):
         item = item.strip()
         try:
-            chats.add(int(item))
+            number = int(item)
         except ValueError:
             raise ValueError(item) from None
-    return frozenset(chats)
+        if not valid(number):
+            raise ValueError(item)
+        ids.add(number)
+    return frozenset(ids)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,6 +114,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"Lỗi: SOTAY_ALLOWED_CHATS phải là các mã cuộc trò chuyện (số nguyên) cách nhau bởi dấu phẩy; "
               f"'{exc}' không phải là mã hợp lệ.", file=sys.stderr)
         return 2
+    try:
+        admin_ids = admins(os.environ.get("SOTAY_ADMINS"))
+    except ValueError as exc:
+        print(f"Lỗi: SOTAY_ADMINS phải là các mã người dùng Telegram (số nguyên dương) cách nhau bởi dấu phẩy; "
+              f"'{exc}' không phải là mã hợp lệ.", file=sys.stderr)
+        return 2
 
     from telegram.error import InvalidToken, NetworkError
 
@@ -103,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         base_url=os.environ.get("SOTAY_TELEGRAM_BASE_URL") or DEFAULT_BASE_URL,
         state_path=args.state or config.data_dir() / "telegram_state.sqlite",
         allowed_chats=chats,
+        admins=admin_ids,
         webhook_url=args.webhook,
         listen=args.listen or DEFAULT_LISTEN,
     )

@@ -3,13 +3,22 @@
 The heavy question-answering index (embedding model, faiss) is loaded on the
 first question only; greetings, the responsibility look-up and recovery
 calculations never wait for it. Every function returns Vietnamese text.
+
+Adding decisions (``add_decisions``) holds the same lock as searches, so no
+question is answered from an index that is being replaced; afterwards the next
+question opens the new live index.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sotay.index.corpus_admin import AddedDecision
 
 
 class Services:
@@ -21,13 +30,35 @@ class Services:
         self.data_dir = data_dir
         self.width = width  # wrap reports at this many characters (None: chat apps wrap themselves)
         self.progress = progress  # show a progress bar on stderr if the index must be (re)built
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # reentrant: add_decisions reloads while holding it
 
     @cached_property
     def index(self):
         from sotay.index.search import open_index
 
         return open_index(self.corpus, self.data_dir, progress=self.progress)
+
+    def reload(self) -> None:
+        """Forget the loaded index, so the next question opens the live build on disk.
+
+        The duty records need no reload: they are cached per corpus state (file sizes and times).
+        """
+        with self._lock:
+            self.__dict__.pop("index", None)  # how a cached_property is reset
+
+    def add_decisions(self, files: Sequence[Path]) -> list[AddedDecision]:
+        """Add decision files to the corpus and the index (``corpus_admin.add_decisions``), then reload.
+
+        No question is answered while the index is being updated. Raises ``IngestError`` (a
+        Vietnamese message) for a file that is rejected; the corpus and the index are then unchanged.
+        """
+        from sotay import config
+        from sotay.index.corpus_admin import add_decisions
+
+        with self._lock:
+            added = add_decisions(files, self.corpus or config.corpus_dir(), self.data_dir or config.data_dir())
+            self.reload()
+        return added
 
     def warm_up(self) -> None:
         """Load the index now (e.g. at bot start) instead of on the first question."""

@@ -18,6 +18,11 @@ messages between Telegram and it:
   mode), so it never answers the group's ordinary conversation;
 - with an allowlist, any other chat gets one polite refusal per process run
   and no content;
+- a file (.docx, .pdf, .txt, .md) sent by an administrator (``SOTAY_ADMINS``)
+  is checked by name and declared size before it is downloaded, then added to
+  the corpus and the index (``Services.add_decisions``, off the event loop) and
+  summarised; a file from anyone else gets a polite refusal and is never
+  downloaded; a rejected file leaves the corpus and the index as they were;
 - an error while handling an update is logged and the user gets a short
   apology; the bot keeps running.
 """
@@ -29,16 +34,20 @@ import contextlib
 import logging
 import secrets
 import sys
+import tempfile
 import threading
+import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from weakref import WeakValueDictionary
 
 from telegram import (
     BotCommand,
+    Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -65,6 +74,9 @@ from .render import to_html_messages
 from .services import Services
 from .state import StateStore
 
+if TYPE_CHECKING:
+    from sotay.index.corpus_admin import AddedDecision
+
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
@@ -86,6 +98,20 @@ APOLOGY = "Xin lỗi, đã có lỗi khi xử lý tin nhắn này. Vui lòng th�
 NOT_TEXT = ("Tôi chỉ đọc được tin nhắn dạng chữ, chưa đọc được ảnh, nhãn dán, tệp hay tin nhắn thoại. "
             "Hãy gõ câu hỏi, hoặc gõ /help để xem hướng dẫn.")
 
+NOT_ADMIN = ("Xin lỗi, chỉ quản trị viên mới được thêm văn bản vào kho tra cứu, nên tệp này không được lưu. "
+             "Bạn vẫn có thể hỏi về các văn bản hiện có, hoặc gõ /help để xem hướng dẫn.")
+ADMIN_NOTE = ("Bạn là quản trị viên: gửi tệp .docx hoặc .pdf của một quyết định vào đây để thêm nó vào kho "
+              "tra cứu; tôi sẽ báo lại tên, số hiệu và số đoạn, số nhiệm vụ tìm thấy.")
+DOWNLOAD_FAILED = ("Không tải được tệp từ Telegram (tệp có thể đã hết hạn, hoặc mạng đang chập chờn). "
+                   "Hãy gửi lại tệp sau ít phút. Kho văn bản không thay đổi.")
+UPLOAD_TYPES = {  # what the sender's app declares; the content is checked again after download
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".pdf": "application/pdf",
+    ".txt": "text/plain",
+    ".md": "text/markdown",
+}
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # bots can download files up to 20 MB (Bot API, getFile)
+
 TYPING_REFRESH_SECONDS = 4.0  # Telegram shows a chat action for about 5 seconds
 DIALOGUE_THREADS = 16  # most wait on the one-search-at-a-time lock; the rest stay free
 
@@ -95,9 +121,10 @@ class BotSettings:
     """Everything ``run_bot`` needs, already validated."""
 
     token: str
-    base_url: str
+    base_url: str  # the Bot API address the token is appended to, e.g. https://api.telegram.org/bot
     state_path: Path
     allowed_chats: frozenset[int] | None  # None: every chat is served
+    admins: frozenset[int]  # user ids who may add decisions by sending a file
     webhook_url: str | None  # None: long polling
     listen: tuple[str, int]  # where the webhook server listens
 
@@ -125,19 +152,23 @@ ADDRESSED = filters.ChatType.PRIVATE | (filters.ChatType.GROUPS & _RepliesToThis
 class TelegramFrontEnd:
     """The handlers; one instance serves every chat of one ``Application``."""
 
-    def __init__(self, dialogue: Dialogue, services: Services, allowed_chats: frozenset[int] | None) -> None:
+    def __init__(self, dialogue: Dialogue, services: Services, allowed_chats: frozenset[int] | None,
+                 admins: frozenset[int]) -> None:
         self.dialogue = dialogue
         self.services = services
         self.allowed_chats = allowed_chats
+        self.admins = admins
         self.executor = ThreadPoolExecutor(max_workers=DIALOGUE_THREADS, thread_name_prefix="dialogue")
         self._chat_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
         self._refused: set[int] = set()
 
     def register(self, application: Application) -> None:
-        """Add the handlers: access check first, then commands, text, other messages, buttons."""
+        """Add the handlers: access check first, then commands, text, files, other messages, buttons."""
         application.add_handler(TypeHandler(Update, self.check_access), group=-1)
+        application.add_handler(CommandHandler(["start", "help"], self.on_start_or_help))
         application.add_handler(CommandHandler([c.command for c in COMMANDS], self.on_text))
         application.add_handler(MessageHandler(ADDRESSED & filters.TEXT, self.on_text))
+        application.add_handler(MessageHandler(ADDRESSED & filters.Document.ALL, self.on_document))
         application.add_handler(MessageHandler(ADDRESSED & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                                                self.on_not_text))
         application.add_handler(CallbackQueryHandler(self.on_press))
@@ -174,6 +205,27 @@ class TelegramFrontEnd:
         """A text message or command: the dialogue's replies."""
         await self._respond(update.effective_chat.id, context, self.dialogue.handle, update.effective_message.text)
 
+    async def on_start_or_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start or /help: the dialogue's text, with a note on adding decisions for administrators."""
+        step = self._with_admin_note if self._is_admin(update) else self.dialogue.handle
+        await self._respond(update.effective_chat.id, context, step, update.effective_message.text)
+
+    async def on_document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A file: from an administrator, a decision to add (checked first); from anyone else, refused."""
+        chat_id = update.effective_chat.id
+        document = update.effective_message.document
+        if not self._is_admin(update):
+            await _send(context, chat_id, Reply(NOT_ADMIN))
+            return
+        problem = upload_problem(document)
+        if problem:
+            await _send(context, chat_id, Reply(problem))
+            return
+        async with self._lock_for(chat_id):
+            async with _typing(context, chat_id):
+                report = await self._add_decision(document)
+            await _send(context, chat_id, Reply(report))
+
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press: acknowledge it, retire its keyboard, send the dialogue's replies."""
         query = update.callback_query
@@ -199,6 +251,32 @@ class TelegramFrontEnd:
             await _quietly(context.bot.send_message(update.effective_chat.id, APOLOGY), "gửi lời xin lỗi")
 
     # -- helpers ----------------------------------------------------------------------
+    def _is_admin(self, update: Update) -> bool:
+        user = update.effective_user
+        return user is not None and user.id in self.admins
+
+    def _with_admin_note(self, chat_id: str, text: str) -> list[Reply]:
+        return [*self.dialogue.handle(chat_id, text), Reply(ADMIN_NOTE)]
+
+    async def _add_decision(self, document: Document) -> str:
+        """Download ``document`` to a temporary folder and add it; the report for the administrator."""
+        from sotay.index.ingest import IngestError
+
+        name = upload_file_name(document)
+        with tempfile.TemporaryDirectory(prefix="sotay-upload-") as folder:
+            try:
+                telegram_file = await document.get_file()
+                path = await telegram_file.download_to_drive(Path(folder) / name)
+            except TelegramError as exc:
+                log.warning("không tải được tệp %s từ Telegram: %s", name, exc)
+                return DOWNLOAD_FAILED
+            try:
+                added = await asyncio.get_running_loop().run_in_executor(
+                    self.executor, self.services.add_decisions, [path])
+            except IngestError as exc:
+                return f"Không thêm được văn bản. {exc}\nKho văn bản và chỉ mục tra cứu không thay đổi."
+        return "\n\n".join(added_summary(decision) for decision in added)
+
     async def _respond(self, chat_id: int, context: ContextTypes.DEFAULT_TYPE,
                        step: Callable[[str, str], list[Reply]], argument: str) -> None:
         """Run ``step(str(chat_id), argument)`` off the event loop and send its replies, in chat order."""
@@ -215,6 +293,53 @@ class TelegramFrontEnd:
         if lock is None:
             lock = self._chat_locks[chat_id] = asyncio.Lock()
         return lock
+
+
+def upload_problem(document: Document) -> str | None:
+    """Why ``document`` cannot be a decision, judged before downloading it (name and declared size)."""
+    name = document.file_name or "không tên"
+    if _upload_suffix(document) is None:
+        return (f"Tệp «{name}» không phải văn bản .docx, .pdf, .txt hay .md. "
+                "Hãy gửi quyết định dưới dạng tệp Word (.docx) hoặc PDF.")
+    if document.file_size is not None and document.file_size > MAX_UPLOAD_BYTES:
+        size = f"{document.file_size / 1024 / 1024:.1f}".replace(".", ",")  # Vietnamese decimal comma
+        return (f"Tệp «{name}» nặng {size} MB, vượt giới hạn "
+                f"{MAX_UPLOAD_BYTES // 1024 // 1024} MB mà Telegram cho phép bot tải về. "
+                "Hãy gửi bản nhỏ hơn (ví dụ bản .docx, hoặc PDF đã nén).")
+    return None
+
+
+def upload_file_name(document: Document) -> str:
+    """A safe local name for the upload: the sender's file name without folders or control characters
+    (the name matters: a decision without a number is identified by it)."""
+    name = Path((document.file_name or "").replace("\\", "/")).name
+    stem = "".join(c for c in Path(name).stem if unicodedata.category(c)[0] != "C").strip(" .")
+    return f"{stem[:100] or 'van-ban'}{_upload_suffix(document)}"
+
+
+def _upload_suffix(document: Document) -> str | None:
+    """The decision type the file claims: its name's extension, else its declared MIME type."""
+    suffix = Path(document.file_name or "").suffix.lower()
+    if suffix in UPLOAD_TYPES:
+        return suffix
+    if suffix:  # a name says what it is: a .png declared as PDF is still a .png
+        return None
+    return next((s for s, mime in UPLOAD_TYPES.items() if mime == document.mime_type), None)
+
+
+def added_summary(decision: AddedDecision) -> str:
+    """The administrator's report on one added decision."""
+    lines = [f"Đã thêm văn bản vào kho tra cứu: {decision.label}",
+             f"• Trích yếu: {decision.title}"]
+    lines += [f"• {label}: {value}" for label, value in (
+        ("Số hiệu", decision.number), ("Ngày ban hành", decision.date_text), ("Cơ quan ban hành", decision.issuer))
+        if value]
+    lines.append(f"• Đã lập chỉ mục {decision.passages} đoạn văn để trích dẫn khi trả lời; tìm thấy "
+                 f"{decision.duties} nhiệm vụ của các cơ quan.")
+    if decision.replaced:
+        lines.append(f"Văn bản cùng mã ({decision.id}) đã có trong kho và đã được thay thế bằng bản này.")
+    lines.append("Từ bây giờ có thể hỏi về nội dung văn bản này.")
+    return "\n".join(lines)
 
 
 async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
@@ -262,12 +387,20 @@ async def _quietly(call: Awaitable[object], what: str) -> None:
         log.info("không %s được: %s", what, exc)
 
 
+def file_url(base_url: str) -> str:
+    """Where files are downloaded from: ``…/bot`` becomes ``…/file/bot`` (Telegram's and the
+    self-hosted Bot API server's layout)."""
+    prefix, _, last = base_url.rstrip("/").rpartition("/")
+    return f"{prefix}/file/{last}"
+
+
 def build_application(settings: BotSettings, front_end: TelegramFrontEnd) -> Application:
     """The python-telegram-bot application: HTML replies, concurrent updates, rate limits."""
     application = (
         Application.builder()
         .token(settings.token)
         .base_url(settings.base_url)
+        .base_file_url(file_url(settings.base_url))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(True)
         .rate_limiter(AIORateLimiter(max_retries=3))
@@ -283,7 +416,7 @@ def run_bot(settings: BotSettings) -> None:
     logging.getLogger("telegram.ext").addFilter(_HideStartupTraceback())
     store = StateStore(settings.state_path)
     services = Services()
-    front_end = TelegramFrontEnd(Dialogue(store, services), services, settings.allowed_chats)
+    front_end = TelegramFrontEnd(Dialogue(store, services), services, settings.allowed_chats, settings.admins)
     application = build_application(settings, front_end)
     try:
         if settings.webhook_url:

@@ -8,12 +8,17 @@ press twice, editing a keyboard into the same keyboard, two concurrent
 ``getUpdates`` (the older one gets 409) or ``getUpdates`` while a webhook is set.
 Every call is recorded (method, parameters, status, result) for assertions.
 
-Tests play the users: ``send_text``, ``send_sticker``, ``press`` and
-``reply_to`` build real update JSON from the samples in ``data/telegram/`` and
-deliver it through ``getUpdates`` long polling or, once the bot has called
+Tests play the users: ``send_text``, ``send_sticker``, ``send_document``,
+``press`` and ``reply_to`` build real update JSON from the samples in
+``data/telegram/`` and deliver it through ``getUpdates`` long polling or, once the bot has called
 ``setWebhook``, by POSTing it to the webhook with the secret token. Unlike
 Telegram, a plain-``http`` webhook on 127.0.0.1 is accepted, as a self-hosted
 Bot API server (``--local``) accepts it.
+
+A document sent with ``send_document`` is kept by the fake: ``getFile`` gives
+its ``file_path`` (refusing unknown file ids and files over the 20 MB bots may
+download) and a GET of ``/file/bot<token>/<file_path>`` returns its bytes,
+recorded as a call of the pseudo-method ``downloadFile`` (which ``fail_next`` can fail too).
 """
 
 from __future__ import annotations
@@ -30,13 +35,14 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 SAMPLES = Path(__file__).with_name("data") / "telegram"
 TOKEN = "123:TEST"
 BOT_USER = {"id": 123, "is_bot": True, "first_name": "Sổ tay xã", "username": "sotay_test_bot",
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
 TEXT_LIMIT = 4096
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # bots can download files up to 20 MB
 
 CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
                 "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"}
@@ -190,6 +196,7 @@ class FakeTelegram:
         self._chats: dict[int, dict] = {}
         self._open_queries: set[str] = set()
         self._failures: dict[str, tuple[int, str]] = {}
+        self._files: dict[str, dict] = {}  # file_id -> {"file_unique_id", "file_size", "file_path", "content"}
         self._closing = False
         fake = self
 
@@ -241,6 +248,22 @@ class FakeTelegram:
     def send_photo(self, chat_id: int, caption: str) -> int:
         update = self._message_update("photo.json", chat_id)
         update["message"]["caption"] = caption
+        return self._publish(update)
+
+    def send_document(self, chat_id: int, content: bytes, file_name: str, mime_type: str,
+                      declared_size: int | None = None) -> int:
+        """A user in ``chat_id`` sends a file; ``declared_size`` overrides the ``file_size`` in the update
+        (Telegram states the real size; a larger one lets tests play a huge file without making one)."""
+        update = self._message_update("document.json", chat_id)
+        document = update["message"]["document"]
+        with self._lock:
+            number = len(self._files) + 1
+            file_id = f"{document['file_id'][:-6]}{number:06d}"
+            suffix = Path(file_name).suffix.lower()
+            self._files[file_id] = {"file_unique_id": f"AgAD{number:08d}", "file_size": len(content),
+                                    "file_path": f"documents/file_{number}{suffix}", "content": content}
+        document.update(file_name=file_name, mime_type=mime_type, file_id=file_id,
+                        file_unique_id=f"AgAD{number:08d}", file_size=declared_size or len(content))
         return self._publish(update)
 
     def press(self, chat_id: int, bot_message: dict, data: str) -> int:
@@ -372,7 +395,11 @@ class FakeTelegram:
 
     # -- the Bot API's side --------------------------------------------------------------
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
-        match = re.fullmatch(r"/bot([^/]+)/(\w+)", request.path.split("?", 1)[0])
+        path = request.path.split("?", 1)[0]
+        if path.startswith("/file/"):
+            self._serve_file(request, unquote(path))
+            return
+        match = re.fullmatch(r"/bot([^/]+)/(\w+)", path)
         params = self._params(request)
         method = match.group(2) if match else request.path
         call = Call(method, params)
@@ -405,6 +432,32 @@ class FakeTelegram:
             request.end_headers()
             request.wfile.write(payload)
         except OSError:  # the bot went away (killed) while it waited
+            pass
+
+    def _serve_file(self, request: BaseHTTPRequestHandler, path: str) -> None:
+        """A file download: GET /file/bot<token>/<file_path>."""
+        match = re.fullmatch(r"/file/bot([^/]+)/(.+)", path)
+        call = Call("downloadFile", {"file_path": match.group(2) if match else path})
+        with self._lock:
+            self.calls.append(call)
+            stored = next((f for f in self._files.values() if match and f["file_path"] == match.group(2)), None)
+            failure = self._failures.pop("downloadFile", None)
+        if failure:
+            call.injected = True
+            status, body, kind = failure[0], failure[1].encode(), "text/plain"
+        elif request.command != "GET" or not match or match.group(1) != self.token or stored is None:
+            status, body, kind = 404, b'{"ok":false,"error_code":404,"description":"Not Found"}', "application/json"
+        else:
+            status, body, kind = 200, stored["content"], "application/octet-stream"
+        with self._lock:
+            call.status, call.result = status, len(body)
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", kind)
+            request.send_header("Content-Length", str(len(body)))
+            request.end_headers()
+            request.wfile.write(body)
+        except OSError:
             pass
 
     @staticmethod
@@ -498,6 +551,16 @@ class FakeTelegram:
                 message["reply_markup"] = markup
             self._messages[(chat["id"], message["message_id"])] = message
         return message
+
+    def _api_getFile(self, params: dict) -> dict:  # noqa: N802
+        with self._lock:
+            stored = self._files.get(str(params.get("file_id") or ""))
+        if stored is None:
+            raise BadRequest("Bad Request: invalid file_id")
+        if stored["file_size"] > DOWNLOAD_LIMIT:
+            raise BadRequest("Bad Request: file is too big")
+        return {"file_id": params["file_id"], "file_unique_id": stored["file_unique_id"],
+                "file_size": stored["file_size"], "file_path": stored["file_path"]}
 
     def _api_sendChatAction(self, params: dict) -> bool:  # noqa: N802
         self._known_chat(params)

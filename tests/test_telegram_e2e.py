@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import urllib.error
 import urllib.request
@@ -21,85 +19,17 @@ from pathlib import Path
 
 import pytest
 
+from bot_process import FIRST_ANSWER_TIMEOUT, BotProcess, free_port, listening, press, say, texts
 from conftest import SOTAY_BIN
 from fake_telegram import TEXT_LIMIT, TOKEN, BadRequest, FakeTelegram, parse_html, utf16_length
 
 from sotay.bot.render import split_text, to_html_messages
 
-FIRST_ANSWER_TIMEOUT = 240  # the first question may load the embedding index on a loaded machine
-REPLY_TIMEOUT = 90
 GROUP = -1001234567890
 TIER_PROMPT = "địa bàn nào"
 AMOUNT_PROMPT = "Tổng vốn ngân sách"
 END_PROMPT = "kết thúc ngày nào"
 DAMAGE_PROMPT = "thiệt hại do thiên tai hoặc nguyên nhân bất khả kháng"
-
-
-class BotProcess:
-    """``sotay bot`` as a subprocess talking to ``fake``; started and ready (polling or webhook set)."""
-
-    def __init__(self, fake: FakeTelegram, state: Path, log: Path, *args: str, env: dict | None = None) -> None:
-        self.log = log
-        mark = fake.mark()
-        with log.open("ab") as stderr:
-            self.process = subprocess.Popen(
-                [str(SOTAY_BIN), "bot", "--state", str(state), *args],
-                env={**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "SOTAY_TELEGRAM_BASE_URL": fake.base_url,
-                     "HF_HUB_OFFLINE": "1", **(env or {})},
-                stdout=subprocess.DEVNULL, stderr=stderr,
-            )
-        ready = "setWebhook" if "--webhook" in args else "getUpdates"
-        fake.wait_until(lambda: any(c.status in (None, 200) for c in fake.calls_of(ready, mark))
-                        or self.process.poll() is not None, 120, f"the bot to call {ready}")
-        assert self.process.poll() is None, f"the bot exited early:\n{self.log_text()}"
-
-    def log_text(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")[-5000:]
-
-    def stop(self) -> int:
-        """SIGTERM, as a service manager stops it; the exit code."""
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            raise
-
-    def kill(self) -> None:
-        self.process.kill()  # SIGKILL: no clean-up of any kind
-        self.process.wait(30)
-
-
-def say(fake: FakeTelegram, chat: int, text: str, until: str | None = None,
-        timeout: float = REPLY_TIMEOUT) -> list[dict]:
-    """Send ``text`` from ``chat``; the bot's replies (see ``FakeTelegram.replies``)."""
-    mark = fake.mark()
-    fake.send_text(chat, text)
-    return fake.replies(chat, mark, until=until, timeout=timeout)
-
-
-def press(fake: FakeTelegram, chat: int, message: dict, data: str, until: str | None = None) -> list[dict]:
-    """Press the button carrying ``data`` under ``message``; the bot's replies."""
-    buttons = [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
-    assert data in buttons, buttons
-    mark = fake.mark()
-    fake.press(chat, message, data)
-    return fake.replies(chat, mark, until=until)
-
-
-def texts(messages: list[dict]) -> str:
-    return "\n".join(m["text"] for m in messages)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def listening(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 @pytest.fixture(scope="module")
