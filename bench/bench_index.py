@@ -265,17 +265,13 @@ def phase_seeds(ns: argparse.Namespace) -> dict:
 
 def phase_build(ns: argparse.Namespace) -> dict:
     """Build the index from an empty data dir with timing wrappers around the store's steps."""
-    import bm25s
-    import faiss
     import numpy as np
 
     from sotay.index import store
-    from sotay.index import tokenize as tok
     from sotay.index.encoder import Encoder
 
-    t: dict[str, float] = {k: 0.0 for k in ("load_corpus", "parse", "segmenter_load", "segment", "model_load",
-                                            "embed", "vector_reuse", "doc_loop", "bm25_index", "bm25_save")}
-    marks: dict[str, float] = {}
+    t: dict[str, float] = {k: 0.0 for k in ("parse", "segmenter_load", "segment", "model_load", "embed",
+                                            "vector_reuse", "doc_loop", "assembly")}
     state = {"doc": None, "segmenter_loaded": False, "embedded": 0, "reused": 0, "fallback_docs": []}
     seed_vectors = dict(np.load(ns.vectors)) if ns.vectors else {}
 
@@ -288,18 +284,13 @@ def phase_build(ns: argparse.Namespace) -> dict:
                 t[name] += _now() - s
         return wrapper
 
-    orig_doc_cache = store._doc_cache
+    orig_doc_data = store._doc_data
 
-    def doc_cache(paths, doc, encoder):
+    def doc_data(paths, doc, encoder):
         state["doc"] = doc
-        s = _now()
-        try:
-            return orig_doc_cache(paths, doc, encoder)
-        finally:
-            marks["doc_loop_end"] = _now()
-            t["doc_loop"] += marks["doc_loop_end"] - s
+        return timed("doc_loop", orig_doc_data)(paths, doc, encoder)
 
-    orig_segment = tok.segment_passage
+    orig_segment = store.segment_passage
 
     def segment(text):
         if not state["segmenter_loaded"]:
@@ -308,11 +299,7 @@ def phase_build(ns: argparse.Namespace) -> dict:
             word_tokenize("khởi động")
             t["segmenter_load"] += _now() - s
             state["segmenter_loaded"] = True
-        s = _now()
-        try:
-            return orig_segment(text)
-        finally:
-            t["segment"] += _now() - s
+        return timed("segment", orig_segment)(text)
 
     class BenchEncoder(Encoder):
         def encode_passages(self, texts):
@@ -337,45 +324,19 @@ def phase_build(ns: argparse.Namespace) -> dict:
             state["embedded"] += len(texts)
             return vectors
 
-    def mark_after(name, fn):
-        def wrapper(*a, **k):
-            result = fn(*a, **k)
-            marks[name] = _now()
-            return result
-        return wrapper
-
-    orig_atomic = store._atomic_write
-
-    def atomic_write(path, text):
-        orig_atomic(path, text)
-        marks[f"wrote:{Path(path).name}"] = _now()
-
-    orig_index, orig_save = bm25s.BM25.index, bm25s.BM25.save
-
-    def bm25_index(self, *a, **k):
-        marks["bm25_index_start"] = _now()
-        return timed("bm25_index", orig_index)(self, *a, **k)
-
-    store._doc_cache = doc_cache
+    store._doc_data = doc_data
     store.parse_document = timed("parse", store.parse_document)
     store.segment_passage = segment
-    store.load_corpus = timed("load_corpus", store.load_corpus)
-    store._atomic_write = atomic_write
-    faiss.write_index = mark_after("faiss_written", faiss.write_index)
-    bm25s.BM25.index = bm25_index
-    bm25s.BM25.save = mark_after("bm25_saved", timed("bm25_save", orig_save))
+    store._State.write = timed("assembly", store._State.write)
 
     data = Path(os.environ["SOTAY_DATA"])
     corpus = Path(os.environ["SOTAY_CORPUS"])
     encoder = BenchEncoder()
     started = _now()
     build = store.build_index(corpus, data, encoder, progress=False)
-    ended = _now()
-    total = ended - started
+    total = _now() - started
     manifest = store.read_manifest(build)
-    loop_end = marks["doc_loop_end"]
     steps = {
-        "load_corpus_s": t["load_corpus"],
         "parse_s": t["parse"],
         "segmenter_load_s": t["segmenter_load"],
         "segment_s": t["segment"],
@@ -384,13 +345,7 @@ def phase_build(ns: argparse.Namespace) -> dict:
         "vector_reuse_s": t["vector_reuse"],
         "doc_cache_io_s": t["doc_loop"] - t["parse"] - t["segmenter_load"] - t["segment"] - t["model_load"]
         - t["embed"] - t["vector_reuse"],
-        "faiss_s": marks["faiss_written"] - loop_end,
-        "bm25_tokens_s": marks["bm25_index_start"] - marks["faiss_written"],
-        "bm25_index_s": t["bm25_index"],
-        "bm25_save_s": t["bm25_save"],
-        "lexicon_s": marks["wrote:lexicon.json"] - marks["bm25_saved"],
-        "restorer_s": marks["wrote:restorer.json"] - marks["wrote:lexicon.json"],
-        "write_rest_s": ended - marks["wrote:restorer.json"],
+        "assembly_s": t["assembly"],
     }
     steps["other_s"] = total - sum(steps.values())
     return {
@@ -611,20 +566,16 @@ def markdown(results: dict) -> str:
     row("passages", lambda s: _f(s["build"]["passages"]))
     row("vectors", lambda s: "reused from seeds" if s["reuse_vectors"] else "embedded")
     row("build time, s (empty data dir, model already converted)", lambda s: _f(s["build"]["build_s"]))
-    row("&nbsp;&nbsp;load corpus", lambda s: _f(s["build"]["steps"]["load_corpus_s"], 2))
     row("&nbsp;&nbsp;parse", lambda s: _f(s["build"]["steps"]["parse_s"], 2))
-    row("&nbsp;&nbsp;segment (underthesea, + load)",
+    row("&nbsp;&nbsp;underthesea segmentation + its load",
         lambda s: f"{_f(s['build']['steps']['segment_s'])} + {_f(s['build']['steps']['segmenter_load_s'])}")
-    row("&nbsp;&nbsp;embed (+ model load)",
+    row("&nbsp;&nbsp;embedding + model load",
         lambda s: (f"{_f(s['build']['steps']['embed_s'])}" if not s["reuse_vectors"] else "reused")
         + f" + {_f(s['build']['steps']['model_load_s'])}")
     row("&nbsp;&nbsp;per-doc cache I/O", lambda s: _f(s["build"]["steps"]["doc_cache_io_s"], 2))
-    row("&nbsp;&nbsp;faiss assembly + write", lambda s: _f(s["build"]["steps"]["faiss_s"], 2))
-    row("&nbsp;&nbsp;BM25 tokens + index + save",
-        lambda s: " + ".join(_f(s["build"]["steps"][k], 2) for k in ("bm25_tokens_s", "bm25_index_s", "bm25_save_s")))
-    row("&nbsp;&nbsp;lexicon + restorer",
-        lambda s: f"{_f(s['build']['steps']['lexicon_s'], 2)} + {_f(s['build']['steps']['restorer_s'], 2)}")
-    row("&nbsp;&nbsp;passages/documents/manifest write", lambda s: _f(s["build"]["steps"]["write_rest_s"], 2))
+    row("&nbsp;&nbsp;assembly (BM25, faiss vectors, lexicon, restorer, passages) + write",
+        lambda s: _f(s["build"]["steps"]["assembly_s"], 2))
+    row("&nbsp;&nbsp;scan, manifest, clean-up", lambda s: _f(s["build"]["steps"]["other_s"], 2))
     row("build time with full embedding, s (extrapolated)",
         lambda s: _f(s["extrapolated"]["full_embedding_build_s"]) if s["reuse_vectors"] else "(measured)")
     row("peak memory, build, MiB", lambda s: _f(s["build"]["peak_rss_mib"]))

@@ -10,21 +10,16 @@ text where the decision states them ("Số: ...", "<Tỉnh>, ngày ... tháng ..
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from .normalize import nfc
+from .stated_meta import stated_metadata
 
 TEXT_SUFFIXES = (".txt", ".md")
 
-_NUMBER_RE = re.compile(r"^\W*Số\s*:\s*(.+?)\s*$", re.MULTILINE)
-_PLACE_DATE_RE = re.compile(
-    r"^\W*([A-ZĐÀ-Ỹ][^\W\d_]*(?: [A-ZĐÀ-Ỹ][^\W\d_]*)*)\s*,\s*ngày\s+(.*?năm\s+\d{4})", re.MULTILINE
-)
-_YEAR_RE = re.compile(r"(\d{4})")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ~10x faster at 1,000s of sidecars
 
 
@@ -72,21 +67,6 @@ class Document:
         return h.hexdigest()
 
 
-def _stated_metadata(text: str) -> dict[str, str]:
-    """Metadata the text states about itself (number, place, date)."""
-    found: dict[str, str] = {}
-    head = text[:3000]
-    if m := _NUMBER_RE.search(head):
-        number = m.group(1).strip().strip("*").strip()
-        found["number"] = "…" + number if number.startswith("/") else number
-    if m := _PLACE_DATE_RE.search(head):
-        found["province"] = m.group(1)
-        found["date_text"] = "ngày " + re.sub(r"\s+", " ", m.group(2))
-        if y := _YEAR_RE.search(m.group(2)):
-            found["date"] = y.group(1)
-    return found
-
-
 def load_document(path: Path) -> Document:
     """Read one decision and its sidecar; raises CorpusError when unusable."""
     try:
@@ -96,7 +76,7 @@ def load_document(path: Path) -> Document:
     if not text.strip():
         raise CorpusError(f"Tệp {path.name} rỗng.")
     sidecar = path.with_suffix(".yaml")
-    meta: dict = _stated_metadata(text)
+    meta: dict = stated_metadata(text)
     if sidecar.exists():
         try:
             loaded = yaml.load(sidecar.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}

@@ -192,6 +192,7 @@ _LIGHT_INDEX_MODULES = {
     "sotay.index", "sotay.index.ask_command", "sotay.index.who_command", "sotay.index.corpus_command",
     "sotay.index.agencies",
     "sotay.index.duties", "sotay.index.documents", "sotay.index.normalize", "sotay.index.parse",
+    "sotay.index.stated_meta",
 }
 
 
