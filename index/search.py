@@ -3,7 +3,11 @@
 ``HybridIndex.search`` scores every passage lexically (BM25 over folded
 syllables and compounds, see ``tokenize``) and semantically (cosine in a faiss
 index; a question typed without diacritics is first restored with the corpus's
-own words, see ``restore``), then fuses the two normalised scores.
+own words, see ``restore``), then fuses the two normalised scores. The best
+fused candidates are re-ranked: by how many of the question's content words they
+contain, up when their duties belong to a body the question names, down when they
+only restate the document (title, closing paragraph); a short unit indexed whole
+yields to one of its clauses when that clause is the closer match.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ class Hit:
     """A passage with its scores for one question."""
 
     passage: Passage
-    score: float  # fused score + COVERAGE_WEIGHT x coverage, in [0, 1 + COVERAGE_WEIGHT]
+    score: float  # fused score + COVERAGE_WEIGHT x coverage, +HOLDER_WEIGHT, -RESTATEMENT_PENALTY
     lexical: float  # BM25 / best BM25 for this question, in [0, 1]
     dense: float  # cosine similarity
     coverage: float  # IDF-weighted share of the question's content syllables found in the passage
@@ -109,10 +113,14 @@ class HybridIndex:
             position = self.position(duty.doc_id, duty.citation)
             if position is not None:
                 found.setdefault(position, set()).add(duty.agency.name)
-        wholes = [i for i, p in enumerate(self.passages) if p.kind == "whole"]
+        wholes: dict[str, list[int]] = {}
+        for i, passage in enumerate(self.passages):
+            if passage.kind == "whole":
+                wholes.setdefault(passage.doc_id, []).append(i)
         for position, names in list(found.items()):
-            for w in wholes:
-                if _is_within(self.passages[position], self.passages[w]):
+            clause = self.passages[position]
+            for w in wholes.get(clause.doc_id, ()):
+                if _is_within(clause, self.passages[w]):
                     found.setdefault(w, set()).update(names)
         return {i: frozenset(names) for i, names in found.items()}
 
