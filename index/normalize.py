@@ -111,3 +111,8 @@ def _fold_char(ch: str) -> str:
 def syllables(text: str) -> list[str]:
     """Lower-case syllable tokens of ``text`` (diacritics kept), in order."""
     return [m.group(0).lower() for m in _TOKEN_RE.finditer(nfc(text))]
+
+
+def syllable_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, folded syllable) of each syllable of ``text`` (offsets into ``text`` itself, taken as NFC)."""
+    return [(m.start(), m.end(), _fold_word(m.group(0))) for m in _TOKEN_RE.finditer(text)]

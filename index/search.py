@@ -7,7 +7,8 @@ own words, see ``restore``), then fuses the two normalised scores. The best
 fused candidates are re-ranked: by how many of the question's content words they
 contain, up when their duties belong to a body the question names, down when they
 only restate the document (title, closing paragraph); a short unit indexed whole
-yields to one of its clauses when that clause is the closer match.
+yields to one of its clauses when that clause is the closer match. A question that
+names its decision is searched by what it asks, within that decision (see ``docref``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .docref import DocumentNames
 from .encoder import Encoder
 from .normalize import expand_abbreviations, has_diacritics, nfc
 from .parse import Passage
@@ -91,10 +93,11 @@ class HybridIndex:
         n = len(self.passages)
         return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
-    def dense_query_text(self, question: str) -> str:
-        """The question as the dense model sees it: abbreviations expanded, diacritics restored."""
+    def dense_query_text(self, question: str, typed: str | None = None) -> str:
+        """The question as the dense model sees it: abbreviations expanded, diacritics restored
+        unless the officer typed them (in ``typed``, the question as typed, if not ``question``)."""
         expanded = expand_abbreviations(nfc(question))
-        return expanded if has_diacritics(question) else self.restorer.restore(expanded)
+        return expanded if has_diacritics(typed or question) else self.restorer.restore(expanded)
 
     @cached_property
     def duties(self) -> list:
@@ -134,6 +137,18 @@ class HybridIndex:
         registry = duty_records.corpus_registry(self.duties)
         return frozenset(agency.name for agency, _ in find_agencies_in(question, registry))
 
+    @cached_property
+    def names(self) -> DocumentNames:
+        """The documents' names, to find the documents a question names (see ``docref``)."""
+        return DocumentNames.of_index(self.documents, self.passages)
+
+    @cached_property
+    def _doc_positions(self) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for i, passage in enumerate(self.passages):
+            found.setdefault(passage.doc_id, []).append(i)
+        return found
+
     def position(self, doc_id: str, citation: str) -> int | None:
         """The index of the passage at ``citation`` in ``doc_id``, if there is one."""
         if not hasattr(self, "_positions"):
@@ -141,17 +156,29 @@ class HybridIndex:
         return self._positions.get((doc_id, citation))
 
     def search(self, question: str, k: int = 10, within: list[int] | None = None) -> list[Hit]:
-        """The ``k`` best passages for ``question``, best first (only among ``within`` if given)."""
+        """The ``k`` best passages for ``question``, best first (only among ``within`` if given).
+
+        A question that names documents ("QĐ quay vòng vốn Ninh Thuận căn cứ nghị định nào?")
+        is searched by what it asks, among those documents' passages only.
+        """
         n = len(self.passages)
         if n == 0:
             return []
+        typed = question
+        if (reference := self.names.reference(question)) is not None:
+            docs = reference.doc_ids
+            within = ([i for d in sorted(docs) for i in self._doc_positions.get(d, ())] if within is None
+                      else [i for i in within if self.passages[i].doc_id in docs])
+            if not within:
+                return []
+            question = reference.ask
         terms = query_terms(question, self.lexicon)
         tokens = terms.tokens
         lexical = self.bm25.get_scores(tokens) if tokens else np.zeros(n, np.float32)
         top_lexical = float(lexical.max()) if lexical.size else 0.0
         lexical_norm = lexical / top_lexical if top_lexical > 0 else lexical
 
-        query_vector = self.encoder.encode_query(self.dense_query_text(question))
+        query_vector = self.encoder.encode_query(self.dense_query_text(question, typed))
         depth = min(DENSE_CANDIDATES, n)
         sims, ids = self.vectors.search(query_vector.reshape(1, -1), depth)
         dense = np.full(n, float(sims[0].min()) if depth else 0.0, np.float32)

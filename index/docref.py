@@ -1,0 +1,183 @@
+"""Which decision a question names, and what it asks about it.
+
+Officers often name the decision they mean: "QĐ quay vòng vốn Ninh Thuận căn cứ nghị
+định nào?", "KH hành động KTTT của Sơn La có hiệu lực từ khi nào?". Those naming words
+match the decision's title and restatements better than the clause that answers, and
+outweigh the few words that say what is asked. ``DocumentNames.reference`` finds such a
+reference and gives the documents it names and the question without it ("căn cứ nghị
+định nào?", "có hiệu lực từ khi nào?"); the search then runs on that, within those documents.
+
+A reference is a run of the question's syllables that starts at a document type
+("quyết định", "kế hoạch", "QĐ", "KH", ...) or at the province of a document, and goes on
+over the words of a document's name (its title and restatements, issuer, province, number)
+and connectors ("của", "tỉnh", "năm"). It must hold distinctive evidence (a word pair, a
+number or a province found in the names of at most half the documents) and it names the
+documents with the most of it. Several references must agree. When no document stands
+out, there is no reference and the question is searched as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .normalize import expand_abbreviations, fold, nfc, syllable_spans
+from .parse import Passage
+from .tokenize import STOP_WORDS
+
+
+def _sequences(words: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(fold(w).split()) for w in words)
+
+
+# Words that say "a document": a reference starts at one (or at a province).
+DOCUMENT_TYPES = _sequences(("quyết định", "kế hoạch", "quy định", "văn bản", "chỉ thị", "nghị quyết",
+                             "hướng dẫn", "đề án", "kh", "vb"))
+# Words that join the parts of a name: "Kế hoạch ... của Ủy ban nhân dân tỉnh Sơn La năm 2021".
+CONNECTORS = _sequences(("của", "tỉnh", "số", "năm", "ngày", "tháng", "về", "thuộc", "ban hành",
+                         "ủy ban nhân dân", "trên địa bàn", "giai đoạn"))
+# Removed with a reference that follows them: "mục đích của <kế hoạch …>" -> "mục đích".
+PREPOSITIONS = frozenset(fold(w) for w in ("của", "ở", "tại", "trong", "theo", "thuộc", "về", "tỉnh"))
+PROVINCE_VOTE = 2  # a province names a document more surely than one word pair of its title
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A question's reference to documents: which ones, and what is asked about them."""
+
+    doc_ids: frozenset[str]
+    ask: str  # the question without the reference (abbreviations expanded)
+
+
+@dataclass(frozen=True)
+class _Token:
+    start: int
+    end: int
+    word: str  # folded syllable
+
+
+class DocumentNames:
+    """The names of a corpus's documents, as folded syllables, word pairs and provinces."""
+
+    def __init__(self, names: Mapping[str, str], provinces: Mapping[str, str]) -> None:
+        """``names``: doc id -> all the text that names it; ``provinces``: doc id -> its province."""
+        self.count = len(names)
+        self.pair_docs: dict[str, set[str]] = {}
+        self.word_docs: dict[str, set[str]] = {}
+        for doc_id, text in names.items():
+            tokens = _tokens(text)
+            generic = set()  # positions of document types: "thực hiện Quyết định" is no name
+            for i in range(len(tokens)):
+                generic.update(range(i, i + _match(tokens, i, DOCUMENT_TYPES)))
+            for i, token in enumerate(tokens):
+                self.word_docs.setdefault(token.word, set()).add(doc_id)
+                if i + 1 < len(tokens) and not {i, i + 1} & generic:
+                    self.pair_docs.setdefault(f"{token.word} {tokens[i + 1].word}", set()).add(doc_id)
+        self.province_docs: dict[tuple[str, ...], set[str]] = {}
+        for doc_id, province in provinces.items():
+            key = tuple(t.word for t in _tokens(province))
+            if key:
+                self.province_docs.setdefault(key, set()).add(doc_id)
+
+    @classmethod
+    def of_index(cls, documents: Mapping[str, dict], passages: Iterable[Passage]) -> DocumentNames:
+        """Names from the documents' metadata and their title and closing passages."""
+        names = {doc_id: " . ".join(str(meta.get(f, "")) for f in ("title", "province", "issuer", "number",
+                                                                  "date_text", "short_name"))
+                 for doc_id, meta in documents.items()}
+        for p in passages:
+            if p.kind in ("title", "closing") and p.doc_id in names:
+                names[p.doc_id] += " . " + re.split(r";|\.\s|\./", p.text, maxsplit=1)[0]
+        return cls(names, {doc_id: str(meta.get("province", "")) for doc_id, meta in documents.items()})
+
+    def _distinctive(self, docs: set[str] | None) -> bool:
+        return bool(docs) and len(docs) <= max(1, self.count // 2)
+
+    def reference(self, question: str) -> Reference | None:
+        """The documents ``question`` names and what it asks about them, or None."""
+        text = expand_abbreviations(nfc(question))
+        tokens = _tokens(text)
+        runs: list[tuple[int, int, Counter]] = []
+        i = 0
+        while i < len(tokens):
+            typed = _match(tokens, i, DOCUMENT_TYPES) > 0
+            if typed or self._province_at(tokens, i):
+                end, votes = self._run(tokens, i, typed)
+                if votes:
+                    runs.append((i, end, votes))
+                    i = end
+                    continue
+            i += 1
+        if not runs:
+            return None
+        doc_ids: set[str] | None = None
+        for _, _, votes in runs:
+            best = max(votes.values())
+            named = {d for d, v in votes.items() if v == best}
+            doc_ids = named if doc_ids is None else doc_ids & named
+        if not doc_ids or len(doc_ids) > max(1, self.count // 2):
+            return None
+        pieces, last = [], 0
+        for start, end, _ in runs:
+            while start > 0 and tokens[start - 1].word in PREPOSITIONS:
+                start -= 1
+            pieces.append(text[last:tokens[start].start])
+            last = tokens[end - 1].end
+        pieces.append(text[last:])
+        ask = re.sub(r"\s+", " ", re.sub(r"\s+([,.;:?!])", r"\1", " ".join(pieces))).strip(" ,.;:-")
+        if not any(t.word not in STOP_WORDS for t in _tokens(ask)):
+            ask = text  # nothing asked beyond the name: search the question as it is, within the documents
+        return Reference(frozenset(doc_ids), ask)
+
+    def _province_at(self, tokens: list[_Token], i: int) -> tuple[int, set[str]] | None:
+        """(length, documents) of a corpus province named at ``tokens[i]``."""
+        for key, docs in self.province_docs.items():
+            if tuple(t.word for t in tokens[i:i + len(key)]) == key:
+                return len(key), docs
+        return None
+
+    def _run(self, tokens: list[_Token], i: int, typed: bool) -> tuple[int, Counter]:
+        """End of the name run starting at ``i`` (after its last distinctive part) and its votes.
+
+        Only a run that starts at a document type goes on over title words: after a bare
+        province ("Ninh Thuận hỗ trợ ..."), they are what is asked.
+        """
+        votes: Counter = Counter()
+        j = end = i
+        while j < len(tokens):
+            if (province := self._province_at(tokens, j)) is not None:
+                length, docs = province
+                if self._distinctive(docs):
+                    votes.update({d: PROVINCE_VOTE for d in docs})
+                j = end = j + length
+            elif length := _match(tokens, j, DOCUMENT_TYPES) or _match(tokens, j, CONNECTORS):
+                j += length
+            elif typed and j + 1 < len(tokens) and self._distinctive(self.pair_docs.get(f"{tokens[j].word} {tokens[j + 1].word}")):
+                while j + 1 < len(tokens) and self._distinctive(
+                        docs := self.pair_docs.get(f"{tokens[j].word} {tokens[j + 1].word}")):
+                    votes.update(docs)
+                    j += 1
+                j = end = j + 1
+            elif tokens[j].word[0].isdigit() and self._distinctive(self.word_docs.get(tokens[j].word)):
+                votes.update(self.word_docs[tokens[j].word])
+                j = end = j + 1
+            elif typed and tokens[j].word not in STOP_WORDS and tokens[j].word in self.word_docs:
+                j += 1  # a word of some document's name, between distinctive parts
+            else:
+                break
+        return end, votes if end > i else Counter()
+
+
+def _tokens(text: str) -> list[_Token]:
+    return [_Token(start, end, word) for start, end, word in syllable_spans(text)]
+
+
+def _match(tokens: list[_Token], i: int, sequences: tuple[tuple[str, ...], ...]) -> int:
+    """Length of the longest of ``sequences`` found at ``tokens[i]`` (0 if none)."""
+    best = 0
+    for seq in sequences:
+        if len(seq) > best and tuple(t.word for t in tokens[i:i + len(seq)]) == seq:
+            best = len(seq)
+    return best

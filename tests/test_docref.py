@@ -1,0 +1,69 @@
+"""Questions that name their decision: which documents, what is asked, and the answer within them."""
+
+from __future__ import annotations
+
+import pytest
+
+from sotay.index.answer import answer_question
+from sotay.index.docref import DocumentNames
+from sotay.index.normalize import fold
+
+
+def _doc_of(index, province: str) -> str:
+    return next(doc_id for doc_id, meta in index.documents.items() if meta["province"] == province)
+
+
+@pytest.mark.parametrize("question, province, ask", [
+    ("KH hành động KTTT của Sơn La có hiệu lực từ khi nào?", "Sơn La", "có hiệu lực từ khi nào?"),
+    ("Mục đích của kế hoạch tập huấn Chương trình 135 năm 2020 của Lạng Sơn là gì?", "Lạng Sơn",
+     "Mục đích là gì?"),
+    ("quyet dinh quay vong von ninh thuan can cu nghi dinh nao", "Ninh Thuận", "can cu nghi dinh nao"),
+    # a bare province names its decision, but the title words after it are what is asked
+    ("Ninh Thuận hỗ trợ bằng hiện vật thì thu hồi thế nào?", "Ninh Thuận",
+     "hỗ trợ bằng hiện vật thì thu hồi thế nào?"),
+])
+def test_a_named_decision_is_found_and_taken_out_of_the_question(index, question, province, ask) -> None:
+    reference = index.names.reference(question)
+    assert reference is not None
+    assert reference.doc_ids == {_doc_of(index, province)}
+    assert reference.ask == ask
+
+
+@pytest.mark.parametrize("question", [
+    "Tỷ lệ thu hồi vốn ở địa bàn khó khăn là bao nhiêu?",  # names no decision
+    "Quyết định này có hiệu lực khi nào?",  # a document type alone names none
+    "So sánh tỷ lệ thu hồi của Ninh Thuận và Sơn La",  # two decisions: no single one to search
+    "Xã hoàn thành CT135 theo QĐ 1747 có còn được tập huấn không?",  # another decision, not in the corpus
+])
+def test_questions_naming_no_single_decision_have_no_reference(index, question) -> None:
+    assert index.names.reference(question) is None
+
+
+def test_a_province_shared_by_several_decisions_needs_title_words() -> None:
+    names = DocumentNames(
+        {"a": "Quy định cơ chế quay vòng vốn hỗ trợ sản xuất tỉnh Ninh Thuận",
+         "b": "Kế hoạch đào tạo cán bộ hợp tác xã tỉnh Ninh Thuận",
+         "c": "Kế hoạch phát triển du lịch tỉnh Sơn La"},
+        {"a": "Ninh Thuận", "b": "Ninh Thuận", "c": "Sơn La"})
+    assert names.reference("Ninh Thuận thu hồi vốn bao nhiêu?") is None  # two decisions of Ninh Thuận
+    reference = names.reference("Quy định quay vòng vốn Ninh Thuận thu hồi bao nhiêu?")
+    assert reference is not None and reference.doc_ids == {"a"}
+    assert reference.ask == "thu hồi bao nhiêu?"
+    assert names.reference("kế hoạch du lịch Sơn La có mấy mục tiêu").doc_ids == {"c"}
+
+
+@pytest.mark.parametrize("typed", [str, fold])
+def test_the_clause_answering_a_named_decision_leads(index, typed) -> None:
+    answer = answer_question(index, typed("KH hành động KTTT của Sơn La có hiệu lực từ khi nào?"))
+    assert answer.answered
+    assert answer.sources[0]["doc_id"] == _doc_of(index, "Sơn La")
+    assert "có hiệu lực kể từ ngày ký" in answer.sources[0]["text"]
+    assert all(s["doc_id"] == _doc_of(index, "Sơn La") for s in answer.sources)
+
+
+def test_a_named_decision_that_does_not_say_is_declined_by_name(index) -> None:
+    # The Lạng Sơn decision states no date of effect (the other two do).
+    answer = answer_question(index, "Quyết định 135 Lạng Sơn có hiệu lực khi nào?")
+    assert not answer.answered
+    label = index.documents[_doc_of(index, "Lạng Sơn")]["label"]
+    assert f"Không tìm thấy nội dung trả lời câu hỏi này trong {label}" in answer.answer
