@@ -28,6 +28,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 NO_TOKEN = """\
@@ -85,6 +86,18 @@ def admins(value: str | None) -> frozenset[int]:
     return _id_list(value, lambda number: number > 0)
 
 
+IdSet = TypeVar("IdSet", frozenset[int], frozenset[int] | None)
+
+
+def _id_setting(name: str, parse: Callable[[str | None], IdSet], what: str) -> IdSet:
+    """``parse`` of environment variable ``name``; ValueError with a Vietnamese message naming ``what`` it holds."""
+    try:
+        return parse(os.environ.get(name))
+    except ValueError as exc:
+        raise ValueError(f"Lỗi: {name} phải là {what} cách nhau bởi dấu phẩy; "
+                         f"'{exc}' không phải là mã hợp lệ.") from exc
+
+
 def _id_list(value: str, valid: Callable[[int], bool]) -> frozenset[int]:
     """The comma-separated integers of ``value``; ValueError(entry) for the first one that is not."""
     ids = set()
@@ -109,16 +122,10 @@ def run(args: argparse.Namespace) -> int:
         print("Lỗi: --listen chỉ dùng cùng với --webhook URL.", file=sys.stderr)
         return 2
     try:
-        chats = allowed_chats(os.environ.get("SOTAY_ALLOWED_CHATS"))
+        chats = _id_setting("SOTAY_ALLOWED_CHATS", allowed_chats, "các mã cuộc trò chuyện (số nguyên)")
+        admin_ids = _id_setting("SOTAY_ADMINS", admins, "các mã người dùng Telegram (số nguyên dương)")
     except ValueError as exc:
-        print(f"Lỗi: SOTAY_ALLOWED_CHATS phải là các mã cuộc trò chuyện (số nguyên) cách nhau bởi dấu phẩy; "
-              f"'{exc}' không phải là mã hợp lệ.", file=sys.stderr)
-        return 2
-    try:
-        admin_ids = admins(os.environ.get("SOTAY_ADMINS"))
-    except ValueError as exc:
-        print(f"Lỗi: SOTAY_ADMINS phải là các mã người dùng Telegram (số nguyên dương) cách nhau bởi dấu phẩy; "
-              f"'{exc}' không phải là mã hợp lệ.", file=sys.stderr)
+        print(exc, file=sys.stderr)
         return 2
 
     from telegram.error import InvalidToken, NetworkError

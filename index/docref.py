@@ -14,6 +14,10 @@ and connectors ("của", "tỉnh", "năm"). It must hold distinctive evidence (a
 number or a province found in the names of at most half the documents) and it names the
 documents with the most of it. Several references must agree. When no document stands
 out, there is no reference and the question is searched as it is.
+
+Only a reference that starts at a document type is taken out of the question. A bare
+province ("Tổng kinh phí ... của tỉnh Lạng Sơn năm 2020?") only narrows the search: such
+words often recur in the clause that answers ("... năm 2020 trên địa bàn tỉnh Lạng Sơn").
 """
 
 from __future__ import annotations
@@ -99,28 +103,30 @@ class DocumentNames:
         """The documents ``question`` names and what it asks about them, or None."""
         text = expand_abbreviations(nfc(question))
         tokens = _tokens(text)
-        runs: list[tuple[int, int, Counter]] = []
+        runs: list[tuple[int, int, Counter, bool]] = []
         i = 0
         while i < len(tokens):
             typed = _match(tokens, i, DOCUMENT_TYPES) > 0
             if typed or self._province_at(tokens, i):
                 end, votes = self._run(tokens, i, typed)
                 if votes:
-                    runs.append((i, end, votes))
+                    runs.append((i, end, votes, typed))
                     i = end
                     continue
             i += 1
         if not runs:
             return None
         doc_ids: set[str] | None = None
-        for _, _, votes in runs:
+        for _, _, votes, _ in runs:
             best = max(votes.values())
             named = {d for d, v in votes.items() if v == best}
             doc_ids = named if doc_ids is None else doc_ids & named
         if not doc_ids or len(doc_ids) > max(1, self.count // 2):
             return None
         pieces, last = [], 0
-        for start, end, _ in runs:
+        for start, end, _, typed in runs:
+            if not typed:
+                continue
             while start > 0 and tokens[start - 1].word in PREPOSITIONS:
                 start -= 1
             pieces.append(text[last:tokens[start].start])

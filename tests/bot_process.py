@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 from conftest import SOTAY_BIN
@@ -53,6 +54,18 @@ class BotProcess:
     def kill(self) -> None:
         self.process.kill()  # SIGKILL: no clean-up of any kind
         self.process.wait(30)
+
+
+def running_bot(fake: FakeTelegram, folder: Path, env: dict | None = None) -> Iterator[BotProcess]:
+    """A fixture body: a bot with its state and log in ``folder``, then stopped with exit code 0."""
+    process = BotProcess(fake, folder / "state.sqlite", folder / "bot.log", env=env)
+    yield process
+    assert process.stop() == 0, process.log_text()
+
+
+def assert_nothing_refused(fake: FakeTelegram) -> None:
+    """Telegram accepted every call the bot made."""
+    assert fake.rejections() == [], [(c.method, c.description, c.params) for c in fake.rejections()]
 
 
 def say(fake: FakeTelegram, chat: int, text: str, until: str | None = None,

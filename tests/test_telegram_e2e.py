@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from bot_process import FIRST_ANSWER_TIMEOUT, BotProcess, free_port, listening, press, say, texts
+from bot_process import (FIRST_ANSWER_TIMEOUT, BotProcess, assert_nothing_refused, free_port, listening, press,
+                         running_bot, say, texts)
 from conftest import SOTAY_BIN
 from fake_telegram import TEXT_LIMIT, TOKEN, BadRequest, FakeTelegram, parse_html, utf16_length
 
@@ -42,10 +43,7 @@ def fake() -> Iterator[FakeTelegram]:
 @pytest.fixture(scope="module")
 def bot(index, fake: FakeTelegram, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
     """The long-polling bot most scenarios talk to; the index is built before it starts."""
-    folder = tmp_path_factory.mktemp("telegram-bot")
-    process = BotProcess(fake, folder / "state.sqlite", folder / "bot.log")
-    yield process
-    assert process.stop() == 0, process.log_text()
+    yield from running_bot(fake, tmp_path_factory.mktemp("telegram-bot"))
 
 
 @pytest.fixture(autouse=True)
@@ -53,8 +51,7 @@ def nothing_refused(request: pytest.FixtureRequest) -> Iterator[None]:
     """After every scenario with the shared bot: Telegram accepted every call it made."""
     yield
     if "bot" in request.fixturenames:
-        server = request.getfixturevalue("fake")
-        assert server.rejections() == [], [(c.method, c.description, c.params) for c in server.rejections()]
+        assert_nothing_refused(request.getfixturevalue("fake"))
 
 
 # -- the shared bot ------------------------------------------------------------------------
@@ -252,6 +249,7 @@ def test_no_token_explains_botfather_and_chat() -> None:
     (["--webhook", "ftp://x"], {}, "địa chỉ webhook"),
     (["--webhook", "https://x.example/tg", "--listen", "nowhere"], {}, "HOST:PORT"),
     ([], {"SOTAY_ALLOWED_CHATS": "123, abc"}, "SOTAY_ALLOWED_CHATS"),
+    ([], {"SOTAY_ADMINS": "5550123, -100999"}, "SOTAY_ADMINS phải là các mã người dùng Telegram (số nguyên dương)"),
 ])
 def test_bad_settings_exit_2(args: list[str], env: dict, message: str) -> None:
     result = subprocess.run([str(SOTAY_BIN), "bot", *args], capture_output=True, timeout=60,

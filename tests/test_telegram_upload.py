@@ -22,7 +22,7 @@ import docx
 import pytest
 from telegram import Document
 
-from bot_process import FIRST_ANSWER_TIMEOUT, BotProcess, say, texts
+from bot_process import FIRST_ANSWER_TIMEOUT, BotProcess, assert_nothing_refused, running_bot, say, texts
 from conftest import CORPUS, SOTAY_BIN
 from decision_files import load_decision, write_docx
 from fake_telegram import TOKEN, FakeTelegram
@@ -74,12 +74,9 @@ def temp_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def bot(fake: FakeTelegram, corpus: Path, data_dir: Path, temp_root: Path,
         tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    folder = tmp_path_factory.mktemp("upload-bot")
-    process = BotProcess(fake, folder / "state.sqlite", folder / "bot.log",
-                         env={"SOTAY_ADMINS": f"{ADMIN}, 5550199", "SOTAY_CORPUS": str(corpus),
-                              "SOTAY_DATA": str(data_dir), "TMPDIR": str(temp_root)})
-    yield process
-    assert process.stop() == 0, process.log_text()
+    yield from running_bot(fake, tmp_path_factory.mktemp("upload-bot"),
+                           env={"SOTAY_ADMINS": f"{ADMIN}, 5550199", "SOTAY_CORPUS": str(corpus),
+                                "SOTAY_DATA": str(data_dir), "TMPDIR": str(temp_root)})
 
 
 @pytest.fixture(autouse=True)
@@ -87,8 +84,7 @@ def nothing_refused(request: pytest.FixtureRequest) -> Iterator[None]:
     """After every scenario with the bot: Telegram accepted every call, and no downloaded file is left."""
     yield
     if "bot" in request.fixturenames:
-        fake = request.getfixturevalue("fake")
-        assert fake.rejections() == [], [(c.method, c.description, c.params) for c in fake.rejections()]
+        assert_nothing_refused(request.getfixturevalue("fake"))
         assert not list(request.getfixturevalue("temp_root").glob("sotay-upload-*"))
 
 
