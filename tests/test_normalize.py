@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sotay.index.normalize import expand_abbreviations, fold, has_diacritics, normalize_tones, syllables
+import re
+
+from sotay.index.normalize import abbreviations, expand_abbreviations, fold, has_diacritics, normalize_tones, syllables
 from sotay.index.restore import DiacriticRestorer
 from sotay.index.tokenize import query_tokens
 
@@ -36,6 +38,21 @@ def test_abbreviations_expand_with_or_without_diacritics_and_case() -> None:
     assert "Mặt trận Tổ quốc Việt Nam" in expand_abbreviations("Ủy ban MTTQVN tỉnh")
     # A longer key wins, and words that merely contain a key are left alone.
     assert expand_abbreviations("HTXH") == "HTXH"
+
+
+def test_officers_shorthand_expands() -> None:
+    assert expand_abbreviations("UBND huyện giao nv thu hồi vốn") == "Ủy ban nhân dân huyện giao nhiệm vụ thu hồi vốn"
+    assert expand_abbreviations("LMHTX tỉnh sd vốn NSNN") == "Liên minh Hợp tác xã tỉnh sử dụng vốn ngân sách nhà nước"
+    assert expand_abbreviations("kp tap huan bn, tg bao lau") == "kinh phí tap huan bao nhiêu, thời gian bao lau"
+
+
+def test_no_abbreviation_is_an_ordinary_word_of_the_decisions() -> None:
+    """Expansion matches folded text, so a key that folds to a word ("DA" -> "đã") would rewrite it."""
+    keys = set(abbreviations())
+    words = {w for path in CORPUS.glob("*.txt") for w in re.findall(r"[^\W\d_]+", path.read_text(encoding="utf-8"))}
+    clashes = {w for w in words if fold(w) in keys and not any(c.isupper() for c in w)}
+    assert not clashes
+    assert expand_abbreviations("đã dùng, đi tập huấn") == "đã dùng, đi tập huấn"
 
 
 def test_question_tokens_do_not_depend_on_diacritics() -> None:

@@ -30,7 +30,7 @@ IN_DOMAIN = [q for q in QUESTIONS if not q["ood"]]
 OUT_OF_DOMAIN = [q for q in QUESTIONS if q["ood"]]
 HELDOUT = load_questions(DATA / "heldout_questions.jsonl")
 # set -> (in-domain questions, floor of hit@1, floor of hit@3)
-FLOORS = {"written": (IN_DOMAIN, 0.8, 0.9), "heldout": ([q for q in HELDOUT if not q["ood"]], 0.7, 0.85)}
+FLOORS = {"written": (IN_DOMAIN, 0.85, 0.92), "heldout": ([q for q in HELDOUT if not q["ood"]], 0.75, 0.88)}
 
 
 def _norm(text: str) -> str:
