@@ -144,6 +144,10 @@ class DocumentNames:
                 return len(key), docs
         return None
 
+    def _pair_at(self, tokens: list[_Token], j: int) -> set[str] | None:
+        """The documents whose names have the word pair ``tokens[j:j + 2]``."""
+        return self.pair_docs.get(f"{tokens[j].word} {tokens[j + 1].word}") if j + 1 < len(tokens) else None
+
     def _run(self, tokens: list[_Token], i: int, typed: bool) -> tuple[int, Counter]:
         """End of the name run starting at ``i`` (after its last distinctive part) and its votes.
 
@@ -160,9 +164,8 @@ class DocumentNames:
                 j = end = j + length
             elif length := _match(tokens, j, DOCUMENT_TYPES) or _match(tokens, j, CONNECTORS):
                 j += length
-            elif typed and j + 1 < len(tokens) and self._distinctive(self.pair_docs.get(f"{tokens[j].word} {tokens[j + 1].word}")):
-                while j + 1 < len(tokens) and self._distinctive(
-                        docs := self.pair_docs.get(f"{tokens[j].word} {tokens[j + 1].word}")):
+            elif typed and self._distinctive(self._pair_at(tokens, j)):
+                while self._distinctive(docs := self._pair_at(tokens, j)):
                     votes.update(docs)
                     j += 1
                 j = end = j + 1
