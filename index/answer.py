@@ -126,6 +126,11 @@ def answer_question(index: HybridIndex, question: str) -> Answer:
     hits = index.search(cleaned, k=SOURCES)
     sources = [_source(index, h) for h in hits]
     reference = index.names.reference(cleaned)
+    if reference is not None and reference.elsewhere:
+        text = (f"Các văn bản hiện có không có văn bản nào của {', '.join(reference.elsewhere)}, nên tôi không trả "
+                "lời để tránh áp dụng nhầm quy định của tỉnh khác.\n"
+                "Tôi có thể trả lời về các văn bản sau:\n" + covered_topics(index))
+        return Answer(question, False, text, sources)
     if not hits or not is_answerable(hits[0], next_unit(hits), reference is not None):
         where = ("các văn bản hiện có" if reference is None else
                  ", ".join(index.documents.get(d, {}).get("label", d) for d in sorted(reference.doc_ids)))

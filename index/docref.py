@@ -18,14 +18,24 @@ out, there is no reference and the question is searched as it is.
 Only a reference that starts at a document type is taken out of the question. A bare
 province ("Tổng kinh phí ... của tỉnh Lạng Sơn năm 2020?") only narrows the search: such
 words often recur in the clause that answers ("... năm 2020 trên địa bàn tỉnh Lạng Sơn").
+
+A question about a province the corpus has no decision of (and does not mention) —
+"tỷ lệ thu hồi vốn của tỉnh Cao Bằng?" — has a reference to no document: another
+province's rule must not be quoted as if it applied there. Provinces come from
+``provinces.yaml``; one is recognised when written with capitals ("Cao Bằng") or after
+"tỉnh" / "thành phố" ("tinh cao bang").
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from .normalize import expand_abbreviations, fold, nfc, syllable_spans
 from .parse import Passage
@@ -45,14 +55,29 @@ CONNECTORS = _sequences(("của", "tỉnh", "số", "năm", "ngày", "tháng", "
 # Removed with a reference that follows them: "mục đích của <kế hoạch …>" -> "mục đích".
 PREPOSITIONS = frozenset(fold(w) for w in ("của", "ở", "tại", "trong", "theo", "thuộc", "về", "tỉnh"))
 PROVINCE_VOTE = 2  # a province names a document more surely than one word pair of its title
+# Words before a province written in lower case or without diacritics ("tinh cao bang").
+PROVINCE_MARKERS = _sequences(("tỉnh", "thành phố"))
+_PROVINCES_FILE = Path(__file__).with_name("provinces.yaml")
+
+
+@lru_cache(maxsize=1)
+def province_gazetteer() -> dict[tuple[str, ...], str]:
+    """Folded syllables of every spelling in ``provinces.yaml`` -> the province's name."""
+    table: dict[tuple[str, ...], str] = {}
+    for entry in yaml.safe_load(_PROVINCES_FILE.read_text(encoding="utf-8")):
+        name, others = next(iter(entry.items())) if isinstance(entry, dict) else (entry, [])
+        for spelling in (name, *others):
+            table[tuple(t.word for t in _tokens(spelling))] = name
+    return table
 
 
 @dataclass(frozen=True)
 class Reference:
     """A question's reference to documents: which ones, and what is asked about them."""
 
-    doc_ids: frozenset[str]
+    doc_ids: frozenset[str]  # empty: the question is about provinces the corpus has no decision of
     ask: str  # the question without the reference (abbreviations expanded)
+    elsewhere: tuple[str, ...] = ()  # those provinces, when ``doc_ids`` is empty
 
 
 @dataclass(frozen=True)
@@ -65,9 +90,12 @@ class _Token:
 class DocumentNames:
     """The names of a corpus's documents, as folded syllables, word pairs and provinces."""
 
-    def __init__(self, names: Mapping[str, str], provinces: Mapping[str, str]) -> None:
-        """``names``: doc id -> all the text that names it; ``provinces``: doc id -> its province."""
+    def __init__(self, names: Mapping[str, str], provinces: Mapping[str, str],
+                 mentioned: Callable[[tuple[str, ...]], bool] = lambda words: False) -> None:
+        """``names``: doc id -> all the text that names it; ``provinces``: doc id -> its province;
+        ``mentioned``: whether the corpus's text has these folded words in a row."""
         self.count = len(names)
+        self.mentioned = mentioned
         self.pair_docs: dict[str, set[str]] = {}
         self.word_docs: dict[str, set[str]] = {}
         for doc_id, text in names.items():
@@ -86,7 +114,8 @@ class DocumentNames:
                 self.province_docs.setdefault(key, set()).add(doc_id)
 
     @classmethod
-    def of_index(cls, documents: Mapping[str, dict], passages: Iterable[Passage]) -> DocumentNames:
+    def of_index(cls, documents: Mapping[str, dict], passages: Iterable[Passage],
+                 mentioned: Callable[[tuple[str, ...]], bool] = lambda words: False) -> DocumentNames:
         """Names from the documents' metadata and their title and closing passages."""
         names = {doc_id: " . ".join(str(meta.get(f, "")) for f in ("title", "province", "issuer", "number",
                                                                   "date_text", "short_name"))
@@ -94,7 +123,7 @@ class DocumentNames:
         for p in passages:
             if p.kind in ("title", "closing") and p.doc_id in names:
                 names[p.doc_id] += " . " + re.split(r";|\.\s|\./", p.text, maxsplit=1)[0]
-        return cls(names, {doc_id: str(meta.get("province", "")) for doc_id, meta in documents.items()})
+        return cls(names, {doc_id: str(meta.get("province", "")) for doc_id, meta in documents.items()}, mentioned)
 
     def _distinctive(self, docs: set[str] | None) -> bool:
         return bool(docs) and len(docs) <= max(1, self.count // 2)
@@ -115,7 +144,8 @@ class DocumentNames:
                     continue
             i += 1
         if not runs:
-            return None
+            elsewhere = self._provinces_elsewhere(text, tokens)
+            return Reference(frozenset(), text, elsewhere) if elsewhere else None
         doc_ids: set[str] | None = None
         for _, _, votes, _ in runs:
             best = max(votes.values())
@@ -136,6 +166,24 @@ class DocumentNames:
         if not any(t.word not in STOP_WORDS for t in _tokens(ask)):
             ask = text  # nothing asked beyond the name: search the question as it is, within the documents
         return Reference(frozenset(doc_ids), ask)
+
+    def _provinces_elsewhere(self, text: str, tokens: list[_Token]) -> tuple[str, ...]:
+        """The provinces ``text`` names, if none has a decision in the corpus nor is mentioned in it."""
+        gazetteer = province_gazetteer()
+        ours = {gazetteer.get(key, " ".join(key)) for key in self.province_docs}
+        named: list[str] = []
+        for i in range(len(tokens)):
+            for key, name in gazetteer.items():
+                if tuple(t.word for t in tokens[i:i + len(key)]) != key:
+                    continue
+                written = all(text[t.start].isupper() for t in tokens[i:i + len(key)])
+                marked = any(tuple(t.word for t in tokens[max(0, i - len(m)):i]) == m or key[:len(m)] == m
+                             for m in PROVINCE_MARKERS)
+                if written or marked:
+                    if name in ours or self.mentioned(key):
+                        return ()
+                    named.append(name)
+        return tuple(dict.fromkeys(named))
 
     def _province_at(self, tokens: list[_Token], i: int) -> tuple[int, set[str]] | None:
         """(length, documents) of a corpus province named at ``tokens[i]``."""

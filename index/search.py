@@ -140,7 +140,12 @@ class HybridIndex:
     @cached_property
     def names(self) -> DocumentNames:
         """The documents' names, to find the documents a question names (see ``docref``)."""
-        return DocumentNames.of_index(self.documents, self.passages)
+        vocab = self.bm25.vocab_dict  # folded syllables and "a+b" syllable pairs of the corpus
+
+        def mentioned(words: tuple[str, ...]) -> bool:
+            return all(token in vocab for token in ([f"{a}+{b}" for a, b in zip(words, words[1:])] or words))
+
+        return DocumentNames.of_index(self.documents, self.passages, mentioned)
 
     @cached_property
     def _doc_positions(self) -> dict[str, list[int]]:
@@ -166,6 +171,8 @@ class HybridIndex:
             return []
         typed = question
         if (reference := self.names.reference(question)) is not None:
+            if not reference.doc_ids:
+                return []
             docs = reference.doc_ids
             within = ([i for d in sorted(docs) for i in self._doc_positions.get(d, ())] if within is None
                       else [i for i in within if self.passages[i].doc_id in docs])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sotay.index.answer import answer_question
-from sotay.index.docref import DocumentNames
+from sotay.index.docref import DocumentNames, province_gazetteer
 from sotay.index.normalize import fold
 
 
@@ -74,3 +74,32 @@ def test_a_province_named_in_passing_narrows_the_search_and_still_counts(index) 
     assert answer.answered
     assert answer.sources[0]["text"].startswith("5.1. Kinh phí: tổng kinh phí là 8.040 triệu đồng")
     assert {s["doc_id"] for s in answer.sources} == {_doc_of(index, "Lạng Sơn")}
+
+
+@pytest.mark.parametrize("typed", [str, fold])
+def test_a_province_without_decisions_is_declined_by_name(index, typed) -> None:
+    # Ninh Thuận's recovery rates must not be quoted as if they applied in Cao Bằng.
+    answer = answer_question(index, typed("Tỷ lệ thu hồi vốn của tỉnh Cao Bằng là bao nhiêu?"))
+    assert not answer.answered and answer.sources == []
+    assert "không có văn bản nào của Cao Bằng" in answer.answer
+    assert answer_question(index, typed("Tỷ lệ thu hồi vốn là bao nhiêu?")).answered
+
+
+def test_provinces_are_recognised_by_capitals_or_after_tinh() -> None:
+    names = DocumentNames({"a": "Quy định quay vòng vốn tỉnh Ninh Thuận"}, {"a": "Ninh Thuận"},
+                          mentioned=lambda words: words == ("ha", "noi"))
+    assert names.reference("Cao Bằng thu hồi bao nhiêu?").elsewhere == ("Cao Bằng",)
+    assert names.reference("thu hoi von o tinh cao bang").elsewhere == ("Cao Bằng",)
+    assert names.reference("thu hồi vốn ở Huế").elsewhere == ("Thừa Thiên Huế",)
+    assert names.reference("TP Hồ Chí Minh thu hồi vốn thế nào").elsewhere == ("Thành phố Hồ Chí Minh",)
+    assert names.reference("thu hoi von cao bang") is None  # no capitals, no "tỉnh": maybe not a province
+    assert names.reference("hòa bình và phát triển") is None
+    assert names.reference("Đoàn TNCS Hồ Chí Minh làm gì?") is None  # a body named after the city's name
+    assert names.reference("Hà Nội hướng dẫn gì?") is None  # the corpus mentions it
+    assert names.reference("Ninh Thuận và Cao Bằng thu hồi thế nào?").doc_ids == {"a"}
+
+
+def test_every_corpus_province_is_in_the_gazetteer(index) -> None:
+    known = set(province_gazetteer().values())
+    assert len(set(province_gazetteer().values())) == 63
+    assert {meta["province"] for meta in index.documents.values()} <= known
