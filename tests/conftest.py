@@ -40,6 +40,16 @@ def session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
             os.environ[key] = value
 
 
+@pytest.fixture(scope="module")
+def fake() -> Iterator:
+    """A fake Telegram Bot API server on 127.0.0.1 for one test module (see fake_telegram.py)."""
+    from fake_telegram import FakeTelegram
+
+    server = FakeTelegram()
+    yield server
+    server.close()
+
+
 @pytest.fixture(scope="session")
 def index(session_data_dir: Path):
     """The hybrid index of the bundled corpus, built once."""

@@ -34,13 +34,6 @@ DAMAGE_PROMPT = "thiệt hại do thiên tai hoặc nguyên nhân bất khả kh
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
 def bot(index, fake: FakeTelegram, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
     """The long-polling bot most scenarios talk to; the index is built before it starts."""
     yield from running_bot(fake, tmp_path_factory.mktemp("telegram-bot"))

@@ -39,13 +39,6 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private copy of the bundled corpus, without the Lạng Sơn decision (the one to upload)."""
     return Path(shutil.copytree(CORPUS, tmp_path_factory.mktemp("upload") / "corpus",
