@@ -82,14 +82,17 @@ class Services:
         """
         from sotay.index import duties as duty_records
 
-        records = duty_records.all_duties(self.corpus)
-        registry = duty_records.corpus_registry(records)
+        everything = duty_records.all_duties(self.corpus)
+        registry = duty_records.corpus_registry(everything)
         parsed = duty_records.parse_duty_question(question, registry)
-        if parsed is None and force:
+        if parsed is None and not force:
+            return None
+        records, elsewhere = duty_records.in_named_provinces(question, everything)
+        if elsewhere:
+            return duty_records.no_decisions_of(elsewhere)
+        if parsed is None:
             agency, own = duty_records.duties_for(question, records)
             return duty_records.format_duties(agency, own, width=self.width) if agency is not None else None
-        if parsed is None:
-            return None
         kind, subject = parsed
         if kind == "agency_duties":
             return duty_records.format_duties(subject, duty_records.duties_of(subject, records), width=self.width)

@@ -162,9 +162,9 @@ def _answer_from_duties(index: HybridIndex, question: str, cleaned: str) -> Answ
     # are the corpus's duty records (and the bodies found in them) needed.
     if duty_records.parse_duty_question(cleaned) is None:
         return None
-    records = index.duties
-    parsed = duty_records.parse_duty_question(cleaned, duty_records.corpus_registry(records))
-    if parsed is None:
+    parsed = duty_records.parse_duty_question(cleaned, duty_records.corpus_registry(index.duties))
+    records, elsewhere = duty_records.in_named_provinces(cleaned, index.duties)
+    if parsed is None or elsewhere:  # a province without decisions: the general answer says so
         return None
     kind, subject = parsed
     if kind == "agency_duties":

@@ -78,6 +78,7 @@ class Reference:
     doc_ids: frozenset[str]  # empty: the question is about provinces the corpus has no decision of
     ask: str  # the question without the reference (abbreviations expanded)
     elsewhere: tuple[str, ...] = ()  # those provinces, when ``doc_ids`` is empty
+    kept: frozenset[str] = frozenset()  # folded words of a bare province left in ``ask``: a filter, not content
 
 
 @dataclass(frozen=True)
@@ -153,9 +154,10 @@ class DocumentNames:
             doc_ids = named if doc_ids is None else doc_ids & named
         if not doc_ids or len(doc_ids) > max(1, self.count // 2):
             return None
-        pieces, last = [], 0
+        pieces, last, kept = [], 0, set()
         for start, end, _, typed in runs:
             if not typed:
+                kept.update(t.word for t in tokens[start:end])
                 continue
             while start > 0 and tokens[start - 1].word in PREPOSITIONS:
                 start -= 1
@@ -165,25 +167,15 @@ class DocumentNames:
         ask = re.sub(r"\s+", " ", re.sub(r"\s+([,.;:?!])", r"\1", " ".join(pieces))).strip(" ,.;:-")
         if not any(t.word not in STOP_WORDS for t in _tokens(ask)):
             ask = text  # nothing asked beyond the name: search the question as it is, within the documents
-        return Reference(frozenset(doc_ids), ask)
+        return Reference(frozenset(doc_ids), ask, kept=frozenset(kept))
 
     def _provinces_elsewhere(self, text: str, tokens: list[_Token]) -> tuple[str, ...]:
         """The provinces ``text`` names, if none has a decision in the corpus nor is mentioned in it."""
-        gazetteer = province_gazetteer()
-        ours = {gazetteer.get(key, " ".join(key)) for key in self.province_docs}
-        named: list[str] = []
-        for i in range(len(tokens)):
-            for key, name in gazetteer.items():
-                if tuple(t.word for t in tokens[i:i + len(key)]) != key:
-                    continue
-                written = all(text[t.start].isupper() for t in tokens[i:i + len(key)])
-                marked = any(tuple(t.word for t in tokens[max(0, i - len(m)):i]) == m or key[:len(m)] == m
-                             for m in PROVINCE_MARKERS)
-                if written or marked:
-                    if name in ours or self.mentioned(key):
-                        return ()
-                    named.append(name)
-        return tuple(dict.fromkeys(named))
+        ours = {canonical_province(" ".join(key)) for key in self.province_docs}
+        named = _named_provinces(text, tokens)
+        if any(name in ours or self.mentioned(key) for key, name in named):
+            return ()
+        return tuple(dict.fromkeys(name for _, name in named))
 
     def _province_at(self, tokens: list[_Token], i: int) -> tuple[int, set[str]] | None:
         """(length, documents) of a corpus province named at ``tokens[i]``."""
@@ -225,6 +217,32 @@ class DocumentNames:
             else:
                 break
         return end, votes if end > i else Counter()
+
+
+def named_provinces(question: str) -> tuple[str, ...]:
+    """The provinces (names from ``provinces.yaml``) ``question`` names, in order."""
+    text = expand_abbreviations(nfc(question))
+    return tuple(dict.fromkeys(name for _, name in _named_provinces(text, _tokens(text))))
+
+
+def canonical_province(name: str) -> str:
+    """``name`` as ``provinces.yaml`` writes it ("Hue" -> "Thừa Thiên Huế"); unknown names unchanged."""
+    return province_gazetteer().get(tuple(t.word for t in _tokens(name)), name)
+
+
+def _named_provinces(text: str, tokens: list[_Token]) -> list[tuple[tuple[str, ...], str]]:
+    """(folded words as written, province) for each province named with capitals or after "tỉnh"/"thành phố"."""
+    found = []
+    for i in range(len(tokens)):
+        for key, name in province_gazetteer().items():
+            if tuple(t.word for t in tokens[i:i + len(key)]) != key:
+                continue
+            written = all(text[t.start].isupper() for t in tokens[i:i + len(key)])
+            marked = any(tuple(t.word for t in tokens[max(0, i - len(m)):i]) == m or key[:len(m)] == m
+                         for m in PROVINCE_MARKERS)
+            if written or marked:
+                found.append((key, name))
+    return found
 
 
 def _tokens(text: str) -> list[_Token]:

@@ -65,6 +65,7 @@ from .agencies import (
     token_index,
     tokenize,
 )
+from .docref import canonical_province, named_provinces
 from .documents import Document, corpus_files, load_corpus
 from .normalize import fold, nfc
 from .parse import Passage, parse_document
@@ -99,6 +100,7 @@ class Duty:
     doc_label: str
     citation: str
     collective: bool
+    province: str = ""  # of the decision
 
     def to_json(self) -> dict:
         """The machine contract's record: exactly doc, citation, role, text."""
@@ -115,7 +117,7 @@ def extract_duties(doc: Document, registry: Registry | None = None) -> list[Duty
     for passage in parse_document(doc):
         for mention, role in _passage_actions(passage, registry):
             out.append(Duty(mention.agency, passage.text, role, mention.level, doc.meta.id,
-                            doc.meta.label, passage.citation, mention.agency.collective))
+                            doc.meta.label, passage.citation, mention.agency.collective, doc.meta.province))
     return out
 
 
@@ -375,6 +377,25 @@ def duties_for(name: str, duties: list[Duty] | None = None) -> tuple[Agency | No
     if agency is None:
         return None, []
     return agency, duties_of(agency, duties)
+
+
+def in_named_provinces(question: str, duties: list[Duty]) -> tuple[list[Duty], tuple[str, ...]]:
+    """The duties from decisions of the provinces ``question`` names ("Sở Tài chính tỉnh Sơn La").
+
+    Returns (``duties``, ()) when it names no province, and ([], those provinces) when none
+    of them has a decision here: another province's duties must not be listed as theirs.
+    """
+    named = named_provinces(question)
+    if not named:
+        return duties, ()
+    kept = [d for d in duties if canonical_province(d.province) in named]
+    return (kept, ()) if kept else ([], named)
+
+
+def no_decisions_of(provinces: Sequence[str]) -> str:
+    """The Vietnamese answer when the provinces asked about have no decision in the corpus."""
+    return (f"Các văn bản hiện có không có văn bản nào của {', '.join(provinces)}, nên không có nhiệm vụ nào "
+            "để liệt kê (nhiệm vụ trong văn bản của tỉnh khác không áp dụng ở đó).")
 
 
 def agency_counts(duties: list[Duty]) -> list[tuple[Agency, int]]:

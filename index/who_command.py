@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _who(name: str, duties: list[Duty], as_json: bool) -> int:
     from .agencies import suggest
-    from .duties import corpus_registry, duties_for, format_duties
+    from .duties import corpus_registry, duties_for, format_duties, in_named_provinces, no_decisions_of
 
     agency, found = duties_for(name, duties)
     if agency is None:
@@ -119,10 +119,11 @@ def _who(name: str, duties: list[Duty], as_json: bool) -> int:
                 print("Có phải bạn muốn tìm: " + "; ".join(suggestions) + "?")
             print("Gõ: sotay who --list để xem các cơ quan có nhiệm vụ.")
         return 0
+    found, elsewhere = in_named_provinces(name, found)
     if as_json:
         _print_json({"agency": agency.name, "duties": [d.to_json() for d in found]})
     else:
-        print(format_duties(agency, found))
+        print(no_decisions_of(elsewhere) if elsewhere else format_duties(agency, found))
     return 0
 
 

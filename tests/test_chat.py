@@ -129,3 +129,9 @@ def test_a_question_mid_calculation_is_answered_and_the_calculation_kept() -> No
     assert "03 tháng" in replies[2] and "(Đang tính thu hồi)" in replies[2] and "bao nhiêu" in replies[2]
     assert "kết thúc ngày nào" in replies[3]
     assert "10.000.000 đồng" in replies[5] and "17/06/2024" in replies[5]
+
+
+def test_duties_are_not_lent_to_a_province_without_decisions() -> None:
+    cao_bang, son_la = chat("Sở Tài chính tỉnh Cao Bằng có trách nhiệm gì?", "Sở Tài chính tỉnh Sơn La có trách nhiệm gì?")
+    assert "không có văn bản nào của Cao Bằng" in cao_bang and "Điều" not in cao_bang
+    assert "QĐ …/2021 Sơn La" in son_la and "Ninh Thuận" not in son_la

@@ -103,3 +103,10 @@ def test_every_corpus_province_is_in_the_gazetteer(index) -> None:
     known = set(province_gazetteer().values())
     assert len(set(province_gazetteer().values())) == 63
     assert {meta["province"] for meta in index.documents.values()} <= known
+
+
+def test_a_bare_province_filters_but_is_not_asked_for(index) -> None:
+    # The Ninh Thuận clause never says "Ninh Thuận": the province picks the decision, it is not content.
+    answer = answer_question(index, "Sở Tài chính Ninh Thuận có trách nhiệm gì?")
+    assert answer.answered
+    assert answer.sources[0]["text"].startswith("2. Sở Tài chính phối hợp với Sở Lao động")

@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -179,7 +178,7 @@ def test_new_decision_with_an_agency_missing_from_the_gazetteer(tmp_path):
     assert len(data["duties"]) > 1  # and the duties of "Các sở, ban, ngành" in the bundled decisions
 
 
-# --- no heavy imports, speed ---------------------------------------------------------------------
+# --- no heavy imports (speed is measured in bench/bench_cli.py) ------------------------------
 
 _PROBE = """
 import sys
@@ -192,7 +191,7 @@ _LIGHT_INDEX_MODULES = {
     "sotay.index", "sotay.index.ask_command", "sotay.index.who_command", "sotay.index.corpus_command",
     "sotay.index.agencies",
     "sotay.index.duties", "sotay.index.documents", "sotay.index.normalize", "sotay.index.parse",
-    "sotay.index.stated_meta",
+    "sotay.index.stated_meta", "sotay.index.docref", "sotay.index.tokenize",
 }
 
 
@@ -206,10 +205,17 @@ def test_who_imports_nothing_heavy():
     assert index_modules <= _LIGHT_INDEX_MODULES, index_modules - _LIGHT_INDEX_MODULES
 
 
-def test_who_is_fast():
-    who("--json", "Sở Tài chính")  # warm the OS cache
-    start = time.perf_counter()
-    proc = who("--json", "Sở Tài chính")
-    elapsed = time.perf_counter() - start
+
+# --- provinces -------------------------------------------------------------------------------------
+
+def test_a_province_named_keeps_only_its_decisions():
+    data = who_json("Sở Tài chính tỉnh Sơn La")
+    assert data["agency"] == "Sở Tài chính" and data["duties"]
+    assert {d["doc"] for d in data["duties"]} == {"QĐ …/2021 Sơn La"}
+
+
+def test_a_province_without_decisions_gets_no_other_provinces_duties():
+    assert who_json("Sở Tài chính tỉnh Cao Bằng") == {"agency": "Sở Tài chính", "duties": []}
+    proc = who("Sở Tài chính tỉnh Cao Bằng")
     assert proc.returncode == 0
-    assert elapsed < 1.0, f"sotay who took {elapsed:.2f}s"
+    assert "không có văn bản nào của Cao Bằng" in proc.stdout and "Điều" not in proc.stdout
