@@ -78,7 +78,7 @@ class Reference:
     doc_ids: frozenset[str]  # empty: the question is about provinces the corpus has no decision of
     ask: str  # the question without the reference (abbreviations expanded)
     elsewhere: tuple[str, ...] = ()  # those provinces, when ``doc_ids`` is empty
-    kept: frozenset[str] = frozenset()  # folded words of a bare province left in ``ask``: a filter, not content
+    filter_words: frozenset[str] = frozenset()  # folded words of a bare province left in ``ask``: not content
 
 
 @dataclass(frozen=True)
@@ -154,10 +154,10 @@ class DocumentNames:
             doc_ids = named if doc_ids is None else doc_ids & named
         if not doc_ids or len(doc_ids) > max(1, self.count // 2):
             return None
-        pieces, last, kept = [], 0, set()
+        pieces, last, filter_words = [], 0, set()
         for start, end, _, typed in runs:
             if not typed:
-                kept.update(t.word for t in tokens[start:end])
+                filter_words.update(t.word for t in tokens[start:end])
                 continue
             while start > 0 and tokens[start - 1].word in PREPOSITIONS:
                 start -= 1
@@ -167,7 +167,7 @@ class DocumentNames:
         ask = re.sub(r"\s+", " ", re.sub(r"\s+([,.;:?!])", r"\1", " ".join(pieces))).strip(" ,.;:-")
         if not any(t.word not in STOP_WORDS for t in _tokens(ask)):
             ask = text  # nothing asked beyond the name: search the question as it is, within the documents
-        return Reference(frozenset(doc_ids), ask, kept=frozenset(kept))
+        return Reference(frozenset(doc_ids), ask, filter_words=frozenset(filter_words))
 
     def _provinces_elsewhere(self, text: str, tokens: list[_Token]) -> tuple[str, ...]:
         """The provinces ``text`` names, if none has a decision in the corpus nor is mentioned in it."""

@@ -207,7 +207,7 @@ class HybridIndex:
         # Content syllables only (compounds and pairs are counted through their syllables),
         # no numbers (a question's "40%" is a value to look up, not a topic).
         content = [t for t in terms.content if not any(c.isdigit() for c in t)
-                   and (reference is None or t not in reference.kept)]
+                   and (reference is None or t not in reference.filter_words)]
         coverage = {i: self._coverage(content, i) for i in top}
         final = {i: float(fused[i]) + COVERAGE_WEIGHT * coverage[i] for i in top}
         for i in top:
