@@ -163,8 +163,10 @@ def _answer_from_duties(index: HybridIndex, question: str, cleaned: str) -> Answ
     if duty_records.parse_duty_question(cleaned) is None:
         return None
     parsed = duty_records.parse_duty_question(cleaned, duty_records.corpus_registry(index.duties))
+    if parsed is None:
+        return None
     records, elsewhere = duty_records.in_named_provinces(cleaned, index.duties)
-    if parsed is None or elsewhere:  # a province without decisions: the general answer says so
+    if elsewhere:  # a province without decisions: the general answer says so
         return None
     kind, subject = parsed
     if kind == "agency_duties":

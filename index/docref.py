@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 
@@ -54,10 +55,12 @@ CONNECTORS = _sequences(("của", "tỉnh", "số", "năm", "ngày", "tháng", "
                          "ủy ban nhân dân", "trên địa bàn", "giai đoạn"))
 # Removed with a reference that follows them: "mục đích của <kế hoạch …>" -> "mục đích".
 PREPOSITIONS = frozenset(fold(w) for w in ("của", "ở", "tại", "trong", "theo", "thuộc", "về", "tỉnh"))
+MAX_NAME_WORDS = 6  # syllables in the longest province name looked up ("thành phố Hồ Chí Minh": 5)
 PROVINCE_VOTE = 2  # a province names a document more surely than one word pair of its title
 # Words before a province written in lower case or without diacritics ("tinh cao bang").
 PROVINCE_MARKERS = _sequences(("tỉnh", "thành phố"))
 _PROVINCES_FILE = Path(__file__).with_name("provinces.yaml")
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=1)
@@ -113,6 +116,8 @@ class DocumentNames:
             key = tuple(t.word for t in _tokens(province))
             if key:
                 self.province_docs.setdefault(key, set()).add(doc_id)
+        # Search, the answer and the duty routing all ask about the same question: found once.
+        self.reference = lru_cache(maxsize=256)(self._reference)
 
     @classmethod
     def of_index(cls, documents: Mapping[str, dict], passages: Iterable[Passage],
@@ -129,8 +134,8 @@ class DocumentNames:
     def _distinctive(self, docs: set[str] | None) -> bool:
         return bool(docs) and len(docs) <= max(1, self.count // 2)
 
-    def reference(self, question: str) -> Reference | None:
-        """The documents ``question`` names and what it asks about them, or None."""
+    def _reference(self, question: str) -> Reference | None:
+        """The documents ``question`` names and what it asks about them, or None (``reference``)."""
         text = expand_abbreviations(nfc(question))
         tokens = _tokens(text)
         runs: list[tuple[int, int, Counter, bool]] = []
@@ -179,10 +184,8 @@ class DocumentNames:
 
     def _province_at(self, tokens: list[_Token], i: int) -> tuple[int, set[str]] | None:
         """(length, documents) of a corpus province named at ``tokens[i]``."""
-        for key, docs in self.province_docs.items():
-            if tuple(t.word for t in tokens[i:i + len(key)]) == key:
-                return len(key), docs
-        return None
+        found = _key_at(tokens, i, self.province_docs)
+        return (len(found[0]), found[1]) if found else None
 
     def _pair_at(self, tokens: list[_Token], j: int) -> set[str] | None:
         """The documents whose names have the word pair ``tokens[j:j + 2]``."""
@@ -234,15 +237,24 @@ def _named_provinces(text: str, tokens: list[_Token]) -> list[tuple[tuple[str, .
     """(folded words as written, province) for each province named with capitals or after "tỉnh"/"thành phố"."""
     found = []
     for i in range(len(tokens)):
-        for key, name in province_gazetteer().items():
-            if tuple(t.word for t in tokens[i:i + len(key)]) != key:
-                continue
-            written = all(text[t.start].isupper() for t in tokens[i:i + len(key)])
-            marked = any(tuple(t.word for t in tokens[max(0, i - len(m)):i]) == m or key[:len(m)] == m
-                         for m in PROVINCE_MARKERS)
-            if written or marked:
-                found.append((key, name))
+        if (match := _key_at(tokens, i, province_gazetteer())) is None:
+            continue
+        key, name = match
+        written = all(text[t.start].isupper() for t in tokens[i:i + len(key)])
+        marked = any(tuple(t.word for t in tokens[max(0, i - len(m)):i]) == m or key[:len(m)] == m
+                     for m in PROVINCE_MARKERS)
+        if written or marked:
+            found.append((key, name))
     return found
+
+
+def _key_at(tokens: list[_Token], i: int, table: Mapping[tuple[str, ...], T]) -> tuple[tuple[str, ...], T] | None:
+    """The longest key of ``table`` (folded words) that starts at ``tokens[i]``, with its value."""
+    for n in range(min(MAX_NAME_WORDS, len(tokens) - i), 0, -1):
+        key = tuple(t.word for t in tokens[i:i + n])
+        if key in table:
+            return key, table[key]
+    return None
 
 
 def _tokens(text: str) -> list[_Token]:

@@ -116,10 +116,8 @@ class HybridIndex:
             position = self.position(duty.doc_id, duty.citation)
             if position is not None:
                 found.setdefault(position, set()).add(duty.agency.name)
-        wholes: dict[str, list[int]] = {}
-        for i, passage in enumerate(self.passages):
-            if passage.kind == "whole":
-                wholes.setdefault(passage.doc_id, []).append(i)
+        wholes = {doc_id: [i for i in positions if self.passages[i].kind == "whole"]
+                  for doc_id, positions in self._doc_positions.items()}
         for position, names in list(found.items()):
             clause = self.passages[position]
             for w in wholes.get(clause.doc_id, ()):
@@ -149,6 +147,7 @@ class HybridIndex:
 
     @cached_property
     def _doc_positions(self) -> dict[str, list[int]]:
+        """Document id -> the positions of its passages."""
         found: dict[str, list[int]] = {}
         for i, passage in enumerate(self.passages):
             found.setdefault(passage.doc_id, []).append(i)
