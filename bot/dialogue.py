@@ -19,10 +19,14 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sotay.index.normalize import clean_text, fold
 
-from .extract import RecoveryDetails, extract, looks_like_recovery_request
+from sotay.rules.formatting import format_date, format_number, format_vnd
+from sotay.rules.inputs import TIER_LABELS, InputError, parse_amount, parse_damage, parse_date
+
+from .extract import Amount, Percent, RecoveryDetails, extract, find_percent, looks_like_recovery_request, prepare
 from .services import Services
 from .state import StateStore
 
@@ -48,6 +52,10 @@ _HELP_WORDS = re.compile(r"^(giup|tro giup|huong dan|help|menu)\b|ban (lam|giup)
 # "hủy", "thôi", "dừng lại" cancel only as the whole message: "Thời gian ..." folds to "thoi" too.
 _THANKS = re.compile(r"^(cam on|thank|thanks|tks|ok|oke|okay|da|vang|duoc roi)\b[\w\s!.]{0,20}$")
 _QUESTION = re.compile(r"\?\s*$|\b(gi|nao|bao nhieu|bao lau|the nao|ra sao|tai sao|o dau|khi nao|ai)\b")
+_YES = re.compile(r"^(co|co a|co bi|bi|roi|da co|yes|ok|dung|u)\b")
+_NO = re.compile(r"^(khong|ko|k|chua|no|khong co|khong bi)\b")
+_DISASTER = re.compile(r"\b(thien tai|lu|lut|bao|han han|sat lo|mua da)\b")
+_BARE_NUMBER = re.compile(r"\s*-?[\d.,\s]+\s*(dong|d|vnd)?\s*")
 _CANCEL = re.compile(r"^(/huy\b.*|(huy|huy bo|thoi|dung lai|cancel)( di| nhe| a| thoi)?[.!]*)$")
 
 TIER_BUTTONS = [("Đặc biệt khó khăn", "tier:dbkk"), ("Khó khăn", "tier:kho-khan"), ("Còn lại", "tier:con-lai")]
@@ -62,7 +70,10 @@ PROMPTS = {
     "amount": "Tổng vốn ngân sách đã hỗ trợ cho dự án là bao nhiêu? (ví dụ: 100 triệu, 1,5 tỷ, 50.000.000 đồng)",
     "end": "Dự án kết thúc ngày nào? (ví dụ: 15/3/2024)",
     "damage": "Dự án có bị thiệt hại do thiên tai hoặc nguyên nhân bất khả kháng không?",
-    "damage_percent": "Thiệt hại do thiên tai khoảng bao nhiêu phần trăm? (ví dụ: 20%)",
+    "damage_percent": "Thiệt hại do thiên tai khoảng bao nhiêu phần trăm? (ví dụ: 20%, 1/3)",
+    "damage_kind": "Thiệt hại do thiên tai hay do nguyên nhân bất khả kháng khác?",
+    "amount_confirm": ("Số tiền “{text}” có thể hiểu theo hai cách (dấu chấm/phẩy là phân cách hàng nghìn "
+                       "hay phần thập phân). Vốn hỗ trợ là bao nhiêu?"),
     "verified": ("Có biên bản xác nhận của Tổ thẩm định do Ủy ban nhân dân cấp huyện thành lập không?"),
 }
 
@@ -116,21 +127,31 @@ class Dialogue:
             return [Reply("Phiên tính thu hồi này đã kết thúc hoặc đã hết hạn. Gõ /thuhoi để bắt đầu lại.")]
         kind, _, value = data.partition(":")
         slots = flow.setdefault("slots", {})
+        label = _BUTTON_LABELS.get(data)
         if kind == "tier" and value in ("dbkk", "kho-khan", "con-lai"):
             slots["tier"] = value
+        elif kind == "amount" and value in flow.get("amount_choices", ()):
+            slots["amount"] = value
+            flow.pop("amount_choices")
+            label = _amount_label(int(value))
         elif kind == "damage" and value == "none":
             slots["damage"], slots["force_majeure"] = "0", False
+            flow.pop("damage_yes", None)
         elif kind == "damage" and value == "disaster":
             flow["awaiting_percent"] = True
+            flow.pop("damage_yes", None)
         elif kind == "damage" and value == "force":
             slots["force_majeure"] = True
             slots.setdefault("damage", "0")
+            flow.pop("damage_yes", None)
         elif kind == "verified" and value in ("yes", "no"):
             slots["verified"] = value == "yes"
         else:
-            return [Reply("Lựa chọn không hợp lệ. " + PROMPTS.get(flow.get("asking", ""), ""))]
+            asking = flow.get("asking")
+            return [Reply("Lựa chọn không hợp lệ. " + (self._prompt(flow, asking) if asking else ""),
+                          self._buttons_for(flow, asking))]
         replies = self._advance(chat_id, state)
-        replies[0].text = f"Đã chọn: {_BUTTON_LABELS[data]}.\n{replies[0].text}"  # the keyboard may vanish
+        replies[0].text = f"Đã chọn: {label}.\n{replies[0].text}"  # the keyboard may vanish
         return replies
 
     # -- routing ------------------------------------------------------------------
@@ -188,80 +209,137 @@ class Dialogue:
 
     def _fill(self, chat_id: str, message: str, state: dict) -> list[Reply]:
         """Take the answer to the pending question (and any other detail the message gives)."""
-        from sotay.rules import InputError, parse_amount
-
         flow = state["recover"]
         details = extract(message)
         asking = flow.get("asking")
-        folded = fold(message)
-        if flow.pop("awaiting_percent", False) or asking == "damage_percent":
-            if number := re.search(r"(\d{1,3}(?:[.,]\d+)?)\s*%?", folded):
-                details.set("damage", number.group(1).replace(",", "."))
+        folded = prepare(message)
+        if asking == "damage_percent" and "damage" not in details.found:
+            if percent := find_percent(folded):
+                details.set("damage", percent)
         if asking == "verified" and "verified" not in details.found:
-            if re.match(r"^(co|roi|da co|yes|ok)\b", folded):
+            if _YES.match(folded):
                 details.set("verified", True)
-            elif re.match(r"^(khong|chua|no)\b", folded):
+            elif _NO.match(folded):
                 details.set("verified", False)
-        no_damage_said = not {"damage", "force_majeure"} & details.found
-        if asking == "damage" and no_damage_said and re.match(r"^(khong|no)\b", folded):
-            details.set("damage", "0")
-        if asking == "amount" and "amount" not in details.found:
+        no_damage_said = not {"damage", "force_majeure"} & details.found and not details.damage_mentioned
+        if asking in ("damage", "damage_kind") and no_damage_said:
+            if _NO.match(folded):
+                details.set("damage", Percent(Decimal(0), message))
+            elif asking == "damage" and _YES.match(folded):
+                flow["damage_yes"] = True  # damaged, but by what: asked next
+                return self._advance(chat_id, state)
+        problems: list[str] = []
+        if asking in ("amount", "amount_confirm") and "amount" not in details.found and _BARE_NUMBER.fullmatch(folded):
             try:
-                details.set("amount", str(parse_amount(message)))
-            except InputError:
-                pass  # not a bare amount: the message is handled as any other below
-        replies = self._absorb(flow, details)
-        if not details.found and not replies:
-            hint = PROMPTS.get(asking or "", "")
+                details.set("amount", Amount((parse_amount(message),), message.strip()))
+            except InputError as exc:
+                problems.append(exc.message)
+        replies = [Reply(p) for p in problems] + self._absorb(flow, details)
+        if asking == "damage_kind" and _DISASTER.search(folded) and not details.found:
+            flow["awaiting_percent"] = True
+            flow.pop("damage_yes", None)
+            return self._advance(chat_id, state)
+        if not details.found and not replies and not details.damage_mentioned:
+            hint = self._prompt(flow, asking) if asking else ""
             if _QUESTION.search(folded):  # a question asked mid-calculation: answer it, keep the calculation
                 answer = self.services.who_answer(message) or self.services.ask(message)
                 return [Reply(answer), Reply(f"(Đang tính thu hồi) {hint}\nGõ /huy để hủy việc tính.",
-                                             self._buttons_for(asking))]
-            return [Reply(f"Tôi chưa hiểu câu trả lời. {hint}\n(Gõ /huy để hủy.)", self._buttons_for(asking))]
+                                             self._buttons_for(flow, asking))]
+            return [Reply(f"Tôi chưa hiểu câu trả lời. {hint}\n(Gõ /huy để hủy.)", self._buttons_for(flow, asking))]
         return replies + self._advance(chat_id, state)
 
     def _absorb(self, flow: dict, details: RecoveryDetails) -> list[Reply]:
-        """Validate and store what ``details`` found; a bad value is reported and left unset."""
-        from sotay.rules import InputError, parse_amount, parse_damage, parse_date
-
+        """Validate and store what ``details`` found; an impossible value is reported, left unset and asked again."""
         slots = flow.setdefault("slots", {})
-        problems: list[str] = []
-        checks = {
-            "tier": (details.tier, lambda v: v),
-            "amount": (details.amount, lambda v: str(parse_amount(v))),
-            "end": (details.end, lambda v: parse_date(v).isoformat()),
-            "damage": (details.damage, lambda v: str(parse_damage(v))),
-        }
-        for name, (value, check) in checks.items():
-            if name in details.found and value is not None:
-                try:
-                    slots[name] = check(value)
-                except InputError as exc:
-                    problems.append(exc.message)
+        problems: list[str] = list(details.unreadable)
+        if details.tier:
+            slots["tier"] = details.tier
+        if details.amount is not None:
+            problems += self._take_amount(flow, details.amount)
+        if details.end is not None:
+            try:
+                slots["end"] = parse_date(details.end).isoformat()
+            except InputError as exc:
+                slots.pop("end", None)
+                problems.append(exc.message)
+        if details.damage is not None:
+            try:
+                damage = parse_damage(details.damage.value)
+            except InputError as exc:
+                problems.append(exc.message)
+                slots.pop("damage", None)
+                flow["awaiting_percent"] = True  # asked again; never computed without it
+            else:
+                slots["damage"] = str(damage if damage is not None else 0)
+                slots["damage_text"] = details.damage.text
+                flow.pop("awaiting_percent", None)
+                flow.pop("damage_yes", None)
+        elif details.damage_mentioned and "damage" not in slots:
+            flow["awaiting_percent"] = True
         if details.force_majeure:
             slots["force_majeure"] = True
+            flow.pop("damage_yes", None)
         if details.verified is not None:
             slots["verified"] = details.verified
         if details.in_kind:
             slots["in_kind"] = details.in_kind
         return [Reply(p) for p in problems]
 
+    @staticmethod
+    def _take_amount(flow: dict, amount: Amount) -> list[str]:
+        """Store a clear amount; keep every valid reading of an ambiguous one for the officer to choose."""
+        slots = flow["slots"]
+        slots.pop("amount", None)
+        flow.pop("amount_choices", None)
+        valid: list[int] = []
+        problems: list[str] = []
+        for reading in amount.readings:
+            try:
+                valid.append(parse_amount(reading))
+            except InputError as exc:
+                problems.append(exc.message)
+        if len(valid) > 1:
+            flow["amount_choices"] = [str(v) for v in valid]
+            flow["amount_text"] = amount.text
+            return []
+        if valid:
+            slots["amount"], slots["amount_text"] = str(valid[0]), amount.text
+            return []
+        return problems[:1]
+
     def _next_slot(self, flow: dict) -> str | None:
         slots = flow["slots"]
-        for name in ("tier", "amount", "end"):
+        if "tier" not in slots:
+            return "tier"
+        if flow.get("amount_choices"):
+            return "amount_confirm"
+        for name in ("amount", "end"):
             if name not in slots:
                 return name
         if flow.get("awaiting_percent"):
             return "damage_percent"
-        damaged = float(slots.get("damage") or 0) > 0 or slots.get("force_majeure")
+        if flow.get("damage_yes"):
+            return "damage_kind"
+        damaged = Decimal(slots.get("damage") or 0) > 0 or slots.get("force_majeure")
         if flow.get("guided") and "damage" not in slots and not slots.get("force_majeure"):
             return "damage"
         if damaged and "verified" not in slots and slots.get("tier") != "dbkk":
             return "verified"
         return None
 
-    def _buttons_for(self, slot: str | None) -> list[list[Button]]:
-        return _buttons({"tier": TIER_BUTTONS, "damage": DAMAGE_BUTTONS, "verified": YES_NO_BUTTONS}.get(slot or "", []))
+    @staticmethod
+    def _buttons_for(flow: dict, slot: str | None) -> list[list[Button]]:
+        if slot == "amount_confirm":
+            return [[Button(_amount_label(int(v)), f"amount:{v}")] for v in flow.get("amount_choices", ())]
+        pairs = {"tier": TIER_BUTTONS, "damage": DAMAGE_BUTTONS, "damage_kind": DAMAGE_BUTTONS[1:],
+                 "verified": YES_NO_BUTTONS}
+        return _buttons(pairs.get(slot or "", []))
+
+    @staticmethod
+    def _prompt(flow: dict, slot: str) -> str:
+        if slot == "amount_confirm":
+            return PROMPTS[slot].format(text=flow.get("amount_text", ""))
+        return PROMPTS[slot]
 
     def _advance(self, chat_id: str, state: dict) -> list[Reply]:
         flow = state["recover"]
@@ -269,6 +347,36 @@ class Dialogue:
         if slot is not None:
             flow["asking"] = slot
             self.store.save(chat_id, state)
-            return [Reply(PROMPTS[slot], self._buttons_for(slot))]
+            return [Reply(self._prompt(flow, slot), self._buttons_for(flow, slot))]
         self.store.save(chat_id, {})
-        return [Reply(self.services.recover(flow["slots"], hint_damage=not flow.get("guided")))]
+        slots = flow["slots"]
+        report = self.services.recover(slots, hint_damage=not flow.get("guided"))
+        return [Reply(understood(slots) + "\n\n" + report)]
+
+
+def _amount_label(amount: int) -> str:
+    return format_vnd(amount)
+
+
+def understood(slots: dict) -> str:
+    """What the dialogue read from the officer, shown before any figure: "Tôi hiểu: …"."""
+    parts = [f"địa bàn: {TIER_LABELS[slots['tier']].removeprefix('địa bàn ')}"]
+    amount = format_vnd(int(slots["amount"]))
+    typed = slots.get("amount_text", "")
+    same = re.sub(r"\D", "", typed) == slots["amount"]
+    parts.append(f"vốn hỗ trợ: {amount}" + (f" (bạn ghi “{typed}”)" if typed and not same else ""))
+    parts.append(f"kết thúc: {format_date(parse_date(slots['end']))}")
+    damage = Decimal(slots.get("damage") or 0)
+    if damage > 0:
+        typed = slots.get("damage_text", "")
+        shown = f"{format_number(damage)}%"
+        parts.append(f"thiệt hại: {shown}" + (f" (bạn ghi “{typed}”)" if typed and fold(typed) != fold(shown) else ""))
+    elif "damage" in slots and not slots.get("force_majeure"):
+        parts.append("không thiệt hại")
+    if slots.get("force_majeure"):
+        parts.append("bất khả kháng khác")
+    if "verified" in slots and (damage > 0 or slots.get("force_majeure")):
+        parts.append("có biên bản xác nhận" if slots["verified"] else "không có biên bản xác nhận")
+    if slots.get("in_kind"):
+        parts.append(f"hiện vật: {slots['in_kind']}")
+    return "Tôi hiểu: " + "; ".join(parts) + ". (Nếu sai, gõ /huy rồi nhắn lại.)"

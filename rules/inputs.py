@@ -6,7 +6,7 @@ message fit to show as is. Nothing here reads the rules files.
 
 Accepted formats (documented decisions):
 
-* Amount (whole đồng, > 0, at most :data:`MAX_AMOUNT` = 10^13): plain digits
+* Amount (whole đồng, from :data:`MIN_AMOUNT` = 10.000 to :data:`MAX_AMOUNT` = 10^13): plain digits
   ``40000000``; digits grouped by 3 with dots ``40.000.000`` (Vietnamese),
   commas ``40,000,000`` or spaces ``40 000 000``, one kind of separator per
   number; an optional unit ``đồng``/``đ``/``VNĐ``/``VND`` at the end. Rejected:
@@ -37,6 +37,7 @@ __all__ = [
     "InputError",
     "InKind",
     "MAX_AMOUNT",
+    "MIN_AMOUNT",
     "MIN_END_DATE",
     "MAX_YEARS_AHEAD",
     "TIERS",
@@ -52,6 +53,7 @@ __all__ = [
 ]
 
 MAX_AMOUNT = 10**13  # 10.000 tỷ đồng: anything larger is a typo, not a commune project
+MIN_AMOUNT = 10_000  # 10.000 đồng: below this the recovered share is a few hundred đồng, a typo for "triệu"
 MIN_END_DATE = _dt.date(2000, 1, 1)
 MAX_YEARS_AHEAD = 10
 MAX_QUANTITY = Decimal(10) ** 9
@@ -162,6 +164,12 @@ def parse_amount(value: str | int) -> int:
         raise InputError(f"Số tiền hỗ trợ không được âm: {_show(value)}.", "amount")
     if number == 0:
         raise InputError("Số tiền hỗ trợ phải lớn hơn 0 đồng.", "amount")
+    if number < MIN_AMOUNT:
+        raise InputError(
+            f"Số tiền hỗ trợ quá nhỏ ({_show(value)} đồng): tối thiểu 10.000 đồng. "
+            "Nếu là triệu đồng, hãy ghi rõ, ví dụ \"100 triệu\" hoặc 100.000.000.",
+            "amount",
+        )
     if number > MAX_AMOUNT:
         raise InputError(
             f"Số tiền hỗ trợ quá lớn ({_show(value)}): tối đa 10.000.000.000.000 đồng. "
@@ -325,6 +333,11 @@ def parse_in_kind(value: str | InKind | None) -> InKind | None:
     text = " ".join(unicodedata.normalize("NFC", value).split())
     if not text:
         return None
+    if re.match(r"[0-9.,]+[eE][+-]?[0-9]", text):
+        raise InputError(
+            f"Số lượng hiện vật không hợp lệ: {_show(value)} (không dùng dạng số mũ). Ví dụ: \"1.000 con gà\".",
+            "in_kind",
+        )
     m = re.fullmatch(r"([0-9][0-9.,]*)\s*(\S.*)", text)
     if not m or not re.search(r"[^\W\d_]", m[2]):
         raise InputError(

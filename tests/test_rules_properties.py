@@ -16,6 +16,7 @@ NO_DB = settings(database=None, deadline=None)
 
 from sotay.rules import compute, format_vnd, parse_amount, parse_date
 from sotay.rules.formatting import format_date
+from sotay.rules.inputs import MIN_AMOUNT
 
 RATES = {"dbkk": Decimal(0), "kho-khan": Decimal("0.1"), "con-lai": Decimal("0.15")}
 FIRST = dt.date(2022, 12, 1)  # first day covered by rules/ninh_thuan.yaml
@@ -24,7 +25,7 @@ LAST = min(dt.date(2034, 12, 31), dt.date.today() + relativedelta(years=10))
 projects = st.fixed_dictionaries(
     {
         "tier": st.sampled_from(sorted(RATES)),
-        "support": st.integers(min_value=1, max_value=10**13),
+        "support": st.integers(min_value=MIN_AMOUNT, max_value=10**13),
         "end": st.dates(min_value=FIRST, max_value=LAST),
         "damage": st.none()
         | st.decimals(min_value=0, max_value=100, places=2, allow_nan=False, allow_infinity=False),
@@ -109,7 +110,7 @@ def test_same_input_same_output(p):
 
 
 @NO_DB
-@given(st.integers(min_value=1, max_value=10**13))
+@given(st.integers(min_value=MIN_AMOUNT, max_value=10**13))
 def test_amount_spellings_round_trip(n):
     assert parse_amount(str(n)) == n
     assert parse_amount(f"{n:,}") == n
@@ -127,7 +128,7 @@ def test_date_spellings_round_trip(day):
 
 
 @NO_DB
-@given(st.integers(min_value=1, max_value=10**13), st.sampled_from(sorted(RATES)))
+@given(st.integers(min_value=MIN_AMOUNT, max_value=10**13), st.sampled_from(sorted(RATES)))
 def test_in_kind_share_is_proportional(support, tier):
     result = compute(tier, support, "15/03/2024", in_kind="10 con bò")
     share = result.to_json()["in_kind"]

@@ -42,7 +42,7 @@ TODAY = D(2026, 1, 1)
         (" 40.000.000 đồng ", 40_000_000),
         ("40.000.000đ", 40_000_000),
         ("40000000 VND", 40_000_000),
-        ("1", 1),
+        ("10000", 10_000),
         ("10000000000000", 10**13),
         (40_000_000, 40_000_000),
     ],
@@ -56,7 +56,7 @@ def test_parse_amount_accepts(text, expected):
     [
         "", "  ", "-5", "0", "000", "00x12", "1e9", "1E9", "040000000", "40.00.000", "40.000,000",
         "4,0000,000", "40000000,5", "40000000.50", "10000000000001", "99999999999999999999999999",
-        "NaN", "inf", "40 triệu", "0x10", "+5", "١٢٣", -5, 0, True, 10**13 + 1, 4.0,
+        "NaN", "inf", "40 triệu", "0x10", "+5", "١٢٣", -5, 0, True, 10**13 + 1, 4.0, "1", "9999", 9_999,
     ],
 )
 def test_parse_amount_rejects(text):
@@ -165,7 +165,7 @@ def test_parse_in_kind(text, quantity, unit):
     assert item.quantity == quantity and item.unit == unit
 
 
-@pytest.mark.parametrize("text", ["con bò", "10", "0 con bò", "2.5 tấn", "-1 con bò", "1,2,3 kg"])
+@pytest.mark.parametrize("text", ["con bò", "10", "0 con bò", "2.5 tấn", "-1 con bò", "1,2,3 kg", "1e3 con", "2E2 kg"])
 def test_parse_in_kind_rejects(text):
     with pytest.raises(InputError):
         parse_in_kind(text)
