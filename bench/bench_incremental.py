@@ -39,8 +39,8 @@ def _timed_child_encoder(seed_vectors: dict, counters: dict):
     """An Encoder that copies the seed's vectors for synthetic copies (see bench_index.py)."""
     import numpy as np
 
-    from sotay.index import store
-    from sotay.index.encoder import Encoder
+    from sotay.index.model.encoder import Encoder
+    from sotay.index.search import store
 
     original = store._doc_data
 
@@ -68,7 +68,7 @@ def _timed_child_encoder(seed_vectors: dict, counters: dict):
 
 
 def _segment_timer(counters: dict) -> None:
-    from sotay.index import store
+    from sotay.index.search import store
 
     original = store.segment_passage
 
@@ -86,8 +86,9 @@ def phase(ns: argparse.Namespace) -> dict:
     """One step, in this (child) process."""
     import numpy as np
 
-    from sotay.index import corpus_admin, store
-    from sotay.index.search import open_index
+    from sotay.index import corpus_admin
+    from sotay.index.search import store
+    from sotay.index.search.hybrid import open_index
 
     data, corpus = Path(os.environ["SOTAY_DATA"]), Path(os.environ["SOTAY_CORPUS"])
     counters: dict = {}
@@ -98,7 +99,7 @@ def phase(ns: argparse.Namespace) -> dict:
         build = store.build_index(corpus, data, _timed_child_encoder(seed_vectors, counters), progress=False)
         result = {"passages": store.read_manifest(build)["passages"]}
     elif ns.phase == "add":
-        from sotay.index.encoder import Encoder
+        from sotay.index.model.encoder import Encoder
 
         real_encode = Encoder.encode_passages
 

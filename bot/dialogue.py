@@ -21,14 +21,20 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sotay.index.normalize import clean_text, fold
-
+from sotay.bot.services import Services
+from sotay.bot.state import StateStore
+from sotay.rules.extract import (
+    Amount,
+    Percent,
+    RecoveryDetails,
+    extract,
+    find_percent,
+    looks_like_recovery_request,
+    prepare,
+)
 from sotay.rules.formatting import format_date, format_number, format_vnd
 from sotay.rules.inputs import TIER_LABELS, InputError, parse_amount, parse_damage, parse_date
-
-from .extract import Amount, Percent, RecoveryDetails, extract, find_percent, looks_like_recovery_request, prepare
-from .services import Services
-from .state import StateStore
+from sotay.text import clean_text, fold
 
 log = logging.getLogger(__name__)
 

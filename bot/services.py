@@ -15,10 +15,13 @@ import threading
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from sotay.index.corpus_admin import AddedDecision
+from sotay import config
+from sotay.index.answer import QuestionError, answer_question
+from sotay.index.corpus_admin import AddedDecision, add_decisions
+from sotay.index.duties import records as duty_records
+from sotay.index.search.hybrid import open_index
+from sotay.rules import InputError, compute, format_result
 
 
 class Services:
@@ -34,8 +37,6 @@ class Services:
 
     @cached_property
     def index(self):
-        from sotay.index.search import open_index
-
         return open_index(self.corpus, self.data_dir, progress=self.progress)
 
     def reload(self) -> None:
@@ -52,9 +53,6 @@ class Services:
         No question is answered while the index is being updated. Raises ``IngestError`` (a
         Vietnamese message) for a file that is rejected; the corpus and the index are then unchanged.
         """
-        from sotay import config
-        from sotay.index.corpus_admin import add_decisions
-
         with self._lock:
             added = add_decisions(files, self.corpus or config.corpus_dir(), self.data_dir or config.data_dir())
             self.reload()
@@ -67,8 +65,6 @@ class Services:
 
     def ask(self, question: str) -> str:
         """The quoted, cited answer to ``question``, or the abstention text."""
-        from sotay.index.answer import QuestionError, answer_question
-
         try:
             with self._lock:  # one search at a time: the encoder is not re-entrant
                 return answer_question(self.index, question).answer
@@ -80,8 +76,6 @@ class Services:
 
         With ``force`` (the /ai command) a bare agency name is enough.
         """
-        from sotay.index import duties as duty_records
-
         everything = duty_records.all_duties(self.corpus)
         registry = duty_records.corpus_registry(everything)
         parsed = duty_records.parse_duty_question(question, registry)
@@ -101,8 +95,6 @@ class Services:
 
     def recover(self, slots: dict, hint_damage: bool = False) -> str:
         """The Vietnamese recovery report for the collected ``slots``."""
-        from sotay.rules import InputError, compute, format_result
-
         try:
             result = compute(
                 slots["tier"], slots["amount"], _dmy(slots["end"]), damage=slots.get("damage"),

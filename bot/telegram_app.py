@@ -41,7 +41,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from weakref import WeakValueDictionary
 
@@ -69,13 +68,12 @@ from telegram.ext import (
     filters,
 )
 
-from .dialogue import Button, Dialogue, Reply
-from .render import to_html_messages
-from .services import Services
-from .state import StateStore
-
-if TYPE_CHECKING:
-    from sotay.index.corpus_admin import AddedDecision
+from sotay.bot.dialogue import Button, Dialogue, Reply
+from sotay.bot.render import to_html_messages
+from sotay.bot.services import Services
+from sotay.bot.state import StateStore
+from sotay.index.corpus_admin import AddedDecision
+from sotay.index.ingest.formats import IngestError
 
 log = logging.getLogger(__name__)
 
@@ -260,8 +258,6 @@ class TelegramFrontEnd:
 
     async def _add_decision(self, document: Document) -> str:
         """Download ``document`` to a temporary folder and add it; the report for the administrator."""
-        from sotay.index.ingest import IngestError
-
         name = upload_file_name(document)
         with tempfile.TemporaryDirectory(prefix="sotay-upload-") as folder:
             try:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .normalize import clean_text
-from .search import Hit, HybridIndex, overlaps
+from sotay.index.duties import records as duty_records
+from sotay.index.search.hybrid import Hit, HybridIndex, overlaps
+from sotay.text import clean_text
 
 MAX_QUESTION_CHARS = 1000
 SOURCES = 8
@@ -156,8 +157,6 @@ def _excerpt(text: str, limit: int = 300) -> str:
 
 def _answer_from_duties(index: HybridIndex, question: str, cleaned: str) -> Answer | None:
     """The answer of a responsibility question from duty records, or None for other questions."""
-    from . import duties as duty_records
-
     # The gazetteer alone tells cheaply whether this is a duty question at all; only then
     # are the corpus's duty records (and the bodies found in them) needed.
     if duty_records.parse_duty_question(cleaned) is None:

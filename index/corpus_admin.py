@@ -45,14 +45,15 @@ from typing import Sequence
 
 import yaml
 
-from .documents import TEXT_SUFFIXES, CorpusError, DocumentMeta, load_corpus, load_document
-
-from .ingest import ExtractedDecision, IngestError, extract_decision, read_sidecar
-from .normalize import fold, nfc
+from sotay.index.documents import CorpusError, DocumentMeta, load_corpus, load_document
+from sotay.index.duties.records import extract_duties
+from sotay.index.ingest.formats import ExtractedDecision, IngestError, extract_decision, read_sidecar
+from sotay.index.model.encoder import Encoder
+from sotay.index.search import store
+from sotay.text import fold, nfc
 
 ORIGINALS = "originals"
 # Files an officer may drop into the corpus folder by hand that the index does not read.
-FOREIGN_SUFFIXES = (".pdf", ".docx", ".doc", ".odt", ".rtf")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 _META_ORDER = ("id", "type", "number", "date", "date_text", "issuer", "province", "title", "short_name")
 
@@ -194,10 +195,6 @@ def add_decisions(files: Sequence[Path], corpus: Path, data_dir: Path, *, progre
     When this returns, ``<data_dir>/index/CURRENT`` names a build that includes the new
     decisions (a process holding an open ``HybridIndex`` must reopen it).
     """
-    from . import store
-    from .duties import extract_duties
-    from .encoder import Encoder
-
     corpus.mkdir(parents=True, exist_ok=True)
     with store.index_lock(data_dir):
         existing, paths_of, texts = _corpus_state(corpus)
@@ -241,9 +238,6 @@ def remove_decision(doc_id: str, corpus: Path, data_dir: Path) -> DocumentMeta:
     Raises ``CorpusError`` (Vietnamese message, nothing changed) for an unknown id. If
     indexing fails the files are restored and the previous index stays live.
     """
-    from . import store
-    from .encoder import Encoder
-
     with store.index_lock(data_dir):
         existing, paths_of, _ = _corpus_state(corpus)
         if doc_id not in existing:
@@ -267,23 +261,5 @@ def list_decisions(corpus: Path) -> list[DocumentMeta]:
     return [d.meta for d in load_corpus(corpus)]
 
 
-def stray_files(corpus: Path) -> list[Path]:
-    """Files in ``corpus`` that look like decisions but are not indexed (.pdf, .docx … dropped by hand)."""
-    if not corpus.is_dir():
-        return []
-    return sorted(p for p in corpus.iterdir()
-                  if p.is_file() and p.suffix.lower() in FOREIGN_SUFFIXES and p.suffix.lower() not in TEXT_SUFFIXES)
-
-
-def stray_warning(corpus: Path) -> str | None:
-    """A Vietnamese warning naming the stray files, or None."""
-    strays = stray_files(corpus)
-    if not strays:
-        return None
-    names = ", ".join(p.name for p in strays[:5]) + (" …" if len(strays) > 5 else "")
-    return (f"Cảnh báo: {len(strays)} tệp trong thư mục văn bản không được đọc ({names}). "
-            f"Hãy thêm bằng lệnh: sotay corpus add <tệp> (tệp sẽ được chuyển thành văn bản và lập chỉ mục).")
-
-
 __all__ = ["AddedDecision", "CorpusError", "IngestError", "add_decisions", "list_decisions", "remove_decision",
-           "slugify", "stray_files", "stray_warning"]
+           "slugify"]

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import yaml
 
-from .normalize import nfc
-from .stated_meta import stated_metadata
+from sotay.index.ingest.stated_meta import stated_metadata
+from sotay.text import nfc
 
 TEXT_SUFFIXES = (".txt", ".md")
+FOREIGN_SUFFIXES = (".pdf", ".docx", ".doc", ".odt", ".rtf")  # decisions that must go through `sotay corpus add`
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ~10x faster at 1,000s of sidecars
 
@@ -109,3 +110,21 @@ def load_corpus(folder: Path) -> list[Document]:
             raise CorpusError(f"Hai văn bản trùng mã '{doc.meta.id}': {seen[doc.meta.id].name}, {doc.path.name}")
         seen[doc.meta.id] = doc.path
     return docs
+
+
+def stray_files(corpus: Path) -> list[Path]:
+    """Files in ``corpus`` that look like decisions but are not indexed (.pdf, .docx … dropped by hand)."""
+    if not corpus.is_dir():
+        return []
+    return sorted(p for p in corpus.iterdir()
+                  if p.is_file() and p.suffix.lower() in FOREIGN_SUFFIXES and p.suffix.lower() not in TEXT_SUFFIXES)
+
+
+def stray_warning(corpus: Path) -> str | None:
+    """A Vietnamese warning naming the stray files, or None."""
+    strays = stray_files(corpus)
+    if not strays:
+        return None
+    names = ", ".join(p.name for p in strays[:5]) + (" …" if len(strays) > 5 else "")
+    return (f"Cảnh báo: {len(strays)} tệp trong thư mục văn bản không được đọc ({names}). "
+            f"Hãy thêm bằng lệnh: sotay corpus add <tệp> (tệp sẽ được chuyển thành văn bản và lập chỉ mục).")

@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .documents import Document
-from .normalize import fold, nfc
+from sotay.index.documents import Document
+from sotay.text import fold, nfc
 
 # Passages longer than this, whose body is a bullet list, are split per bullet.
 MAX_PASSAGE_CHARS = 1200

@@ -1,6 +1,6 @@
 """Rules engine: deterministic calculations from provincial regulations (no model involved).
 
-Public API (imported lazily, so ``import sotay.rules`` stays cheap)::
+Public API::
 
     from sotay.rules import compute, format_result, parse_amount, parse_date, parse_tier, InputError
 
@@ -8,50 +8,51 @@ Public API (imported lazily, so ``import sotay.rules`` stays cheap)::
     result.to_json()          # the `sotay recover --json` object
     format_result(result)     # the Vietnamese report
 
-Parameters live in ``rules/*.yaml`` (one file per provincial regulation, plus
-``bo_luat_dan_su_2015.yaml`` for counting periods). Never imports the search
-stack (torch, sentence_transformers, underthesea, faiss, bm25s, sotay.index).
+Parameters live in ``rules/parameters/*.yaml`` (one file per provincial regulation, plus
+``bo_luat_dan_su_2015.yaml`` for counting periods). Reading recovery details out of chat
+text is ``sotay.rules.extract``. Never imports the search stack (torch,
+sentence_transformers, underthesea, faiss, bm25s, sotay.index).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from sotay.rules.engine import BasisItem, InKindShare, Project, RecoveryResult, Step, compute, evaluate, make_project
+from sotay.rules.formatting import format_date, format_vnd
+from sotay.rules.inputs import (
+    InKind,
+    InputError,
+    parse_amount,
+    parse_bool,
+    parse_damage,
+    parse_date,
+    parse_in_kind,
+    parse_tier,
+)
+from sotay.rules.params import ParameterNotCovered, RulesFileError, load_regulations, select_regulation
+from sotay.rules.report import format_result
 
-_EXPORTS = {
-    "compute": "engine",
-    "evaluate": "engine",
-    "make_project": "engine",
-    "Project": "engine",
-    "RecoveryResult": "engine",
-    "BasisItem": "engine",
-    "Step": "engine",
-    "InKindShare": "engine",
-    "format_result": "formatting",
-    "format_vnd": "formatting",
-    "format_date": "formatting",
-    "InputError": "inputs",
-    "InKind": "inputs",
-    "parse_amount": "inputs",
-    "parse_date": "inputs",
-    "parse_tier": "inputs",
-    "parse_damage": "inputs",
-    "parse_bool": "inputs",
-    "parse_in_kind": "inputs",
-    "RulesFileError": "params",
-    "ParameterNotCovered": "params",
-    "load_regulations": "params",
-    "select_regulation": "params",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module_name = _EXPORTS.get(name)
-    if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{module_name}"), name)
-    globals()[name] = value
-    return value
+__all__ = [
+    "BasisItem",
+    "InKind",
+    "InKindShare",
+    "InputError",
+    "ParameterNotCovered",
+    "Project",
+    "RecoveryResult",
+    "RulesFileError",
+    "Step",
+    "compute",
+    "evaluate",
+    "format_date",
+    "format_result",
+    "format_vnd",
+    "load_regulations",
+    "make_project",
+    "parse_amount",
+    "parse_bool",
+    "parse_damage",
+    "parse_date",
+    "parse_in_kind",
+    "parse_tier",
+    "select_regulation",
+]

@@ -44,9 +44,9 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from .engine import compute
-from .inputs import InputError, normalize_key
-from .params import select_regulation
+from sotay.rules.engine import compute
+from sotay.rules.inputs import InputError, normalize_key
+from sotay.rules.params import select_regulation
 
 __all__ = ["OUTPUT_COLUMNS", "process_rows", "run_batch"]
 

@@ -39,9 +39,9 @@ from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from . import calendar as cal
-from .formatting import format_date, format_number, format_quantity, format_rate, format_vnd
-from .inputs import (
+from sotay.rules import days_off as cal
+from sotay.rules.formatting import format_date, format_number, format_quantity, format_rate, format_vnd
+from sotay.rules.inputs import (
     TIER_LABELS,
     InKind,
     parse_amount,
@@ -51,7 +51,7 @@ from .inputs import (
     parse_in_kind,
     parse_tier,
 )
-from .params import Regulation, TimeRules, load_time_rules, select_regulation
+from sotay.rules.params import Regulation, TimeRules, load_time_rules, select_regulation
 
 __all__ = [
     "Project",

@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from .inputs import TIERS, InputError, normalize_key
+from sotay.rules.inputs import TIERS, InputError, normalize_key
 
 __all__ = [
     "RULES_DIR",
@@ -45,7 +45,7 @@ __all__ = [
     "load_time_rules",
 ]
 
-RULES_DIR = Path(__file__).resolve().parent
+RULES_DIR = Path(__file__).resolve().parent / "parameters"
 STATUSES: tuple[str, ...] = ("no_recovery", "recover", "extended", "waived")
 STEP_PLACEHOLDERS = frozenset({"amount", "deadline", "quantity"})
 REQUIRED_CLAUSES = ("form", "amount_in_approval", "extension", "waiver")

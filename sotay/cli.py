@@ -1,9 +1,8 @@
-"""The ``sotay`` console command: one entry point, one subcommand per job.
+"""The ``sotay`` console command: dispatch only, one subcommand per job.
 
-Each subcommand lives next to the code it drives (``index/``, ``rules/``,
-``bot/``) in a small ``*_command`` module exposing ``add_arguments(parser)``
-and ``run(args) -> int``. Those modules import nothing heavy at module level,
-so ``sotay recover`` never pays for the embedding stack.
+Each subcommand is a module of ``sotay.commands`` exposing ``add_arguments(parser)``
+and ``run(args) -> int``. Only the module of the subcommand being run is imported
+(all of them for ``sotay --help``), so ``sotay recover`` never loads the search stack.
 
 Exit codes: 0 success, 2 bad input or usage (with a Vietnamese message on
 stderr), 1 an unexpected internal error (logged, no traceback shown).
@@ -19,12 +18,12 @@ from typing import NoReturn, Sequence
 
 # name -> (module implementing it, Vietnamese one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "ask": ("sotay.index.ask_command", "Hỏi đáp: trích dẫn điều khoản trả lời câu hỏi"),
-    "recover": ("sotay.rules.recover_command", "Tính số vốn thu hồi và thời hạn thu hồi"),
-    "who": ("sotay.index.who_command", "Tra cứu trách nhiệm của một cơ quan"),
-    "corpus": ("sotay.index.corpus_command", "Quản lý kho văn bản: thêm, liệt kê, gỡ quyết định"),
-    "chat": ("sotay.bot.chat_command", "Trò chuyện với trợ lý ngay trong cửa sổ lệnh (không cần Telegram)"),
-    "bot": ("sotay.bot.bot_command", "Chạy trợ lý trên Telegram (cần TELEGRAM_BOT_TOKEN)"),
+    "ask": ("sotay.commands.ask", "Hỏi đáp: trích dẫn điều khoản trả lời câu hỏi"),
+    "recover": ("sotay.commands.recover", "Tính số vốn thu hồi và thời hạn thu hồi"),
+    "who": ("sotay.commands.who", "Tra cứu trách nhiệm của một cơ quan"),
+    "corpus": ("sotay.commands.corpus", "Quản lý kho văn bản: thêm, liệt kê, gỡ quyết định"),
+    "chat": ("sotay.commands.chat", "Trò chuyện với trợ lý ngay trong cửa sổ lệnh (không cần Telegram)"),
+    "bot": ("sotay.commands.bot", "Chạy trợ lý trên Telegram (cần TELEGRAM_BOT_TOKEN)"),
 }
 
 log = logging.getLogger("sotay")
@@ -73,19 +72,26 @@ def _in_vietnamese(message: str) -> str:
     return message
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full command-line parser (subcommand modules are imported here, cheaply)."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command-line parser; with ``only``, just that subcommand gets its options (and its module imported)."""
     parser = VietnameseArgumentParser(
         prog="sotay",
         description="Sổ tay xã — trợ lý tra cứu quyết định của tỉnh cho cán bộ xã.",
     )
     sub = parser.add_subparsers(dest="command", metavar="LỆNH", parser_class=VietnameseArgumentParser)
     for name, (module_name, help_text) in SUBCOMMANDS.items():
-        module = importlib.import_module(module_name)
         p = sub.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(p)
-        p.set_defaults(_run=module.run)
+        if only is None or name == only:
+            module = importlib.import_module(module_name)
+            module.add_arguments(p)
+            p.set_defaults(_run=module.run)
     return parser
+
+
+def _subcommand(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv`` (its first word not starting with "-"), if it is one of ours."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in SUBCOMMANDS else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -94,7 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_subcommand(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()

@@ -13,9 +13,10 @@ benchmarks and deployments never touch each other's files:
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
-BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+BUNDLED_CORPUS = Path(str(resources.files("sotay.corpus")))
 
 
 def corpus_dir() -> Path:

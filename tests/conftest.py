@@ -53,7 +53,7 @@ def fake() -> Iterator:
 @pytest.fixture(scope="session")
 def index(session_data_dir: Path):
     """The hybrid index of the bundled corpus, built once."""
-    from sotay.index.search import open_index
+    from sotay.index.search.hybrid import open_index
 
     return open_index(CORPUS, session_data_dir, progress=False)
 

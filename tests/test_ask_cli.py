@@ -6,7 +6,6 @@ import json
 import subprocess
 
 import pytest
-
 from conftest import SOTAY_BIN
 
 CONTRACT = {"question", "answered", "answer", "sources"}

@@ -5,13 +5,12 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from conftest import CORPUS, SOTAY_BIN
 
-from sotay.bot.chat_command import SEPARATOR
 from sotay.bot.dialogue import Dialogue
 from sotay.bot.services import Services
 from sotay.bot.state import EXPIRY_SECONDS, StateStore
-
-from conftest import CORPUS, SOTAY_BIN
+from sotay.commands.chat import SEPARATOR
 
 
 @pytest.fixture(scope="module", autouse=True)

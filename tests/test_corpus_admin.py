@@ -8,17 +8,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import CORPUS
 
 from sotay.index import corpus_admin
 from sotay.index.answer import answer_question
-from sotay.index.documents import CorpusError
-from sotay.index.encoder import Encoder
-from sotay.index.search import HybridIndex, open_index
-from sotay.index.lexical import BM25_B, BM25_K1, Terms
-from sotay.index.store import IndexPaths, passage_index_text, read_manifest
-from sotay.index.tokenize import passage_tokens, segment_passage
-
-from conftest import CORPUS
+from sotay.index.documents import CorpusError, stray_warning
+from sotay.index.model.encoder import Encoder
+from sotay.index.search.hybrid import HybridIndex, open_index
+from sotay.index.search.lexical import BM25_B, BM25_K1, Terms
+from sotay.index.search.store import IndexPaths, passage_index_text, read_manifest
+from sotay.index.search.tokens import passage_tokens, segment_passage
 
 SEED = CORPUS / "ninh-thuan-2022-quay-vong-von.txt"
 NEW_ARTICLE = """
@@ -187,9 +186,9 @@ def test_failed_indexing_restores_the_corpus(workspace, tmp_path, monkeypatch) -
 
 def test_stray_pdf_is_reported(workspace) -> None:
     corpus, _ = workspace
-    assert corpus_admin.stray_warning(corpus) is None
+    assert stray_warning(corpus) is None
     (corpus / "qd-moi.pdf").write_bytes(b"%PDF-1.4\n")
-    warning = corpus_admin.stray_warning(corpus)
+    warning = stray_warning(corpus)
     assert "qd-moi.pdf" in warning and "sotay corpus add" in warning
 
 

@@ -10,14 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from sotay.index.answer import answer_question
-from sotay.index.encoder import Encoder
-from sotay.index.search import HybridIndex, open_index
-from sotay.index.store import IndexPaths
-
 from conftest import SOTAY_BIN
 from test_corpus_admin import REWARD_QUESTION, fourth_decision, make_workspace, tree_digest
+
+from sotay.index.answer import answer_question
+from sotay.index.model.encoder import Encoder
+from sotay.index.search.hybrid import HybridIndex, open_index
+from sotay.index.search.store import IndexPaths
 
 NEW_ID = "binh-thuan-21-2023-qd-ubnd"
 
@@ -98,7 +97,8 @@ def test_rejected_file_exits_2_and_changes_nothing(workspace, tmp_path: Path) ->
 _PAUSED_ADD = """
 import sys, time
 from pathlib import Path
-from sotay.index import corpus_admin, lexical
+from sotay.index import corpus_admin
+from sotay.index.search import lexical
 
 def pause(self):
     print("MID-BUILD", flush=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from sotay.index.answer import answer_question
-from sotay.index.docref import DocumentNames, province_gazetteer
-from sotay.index.normalize import fold
+from sotay.index.provinces import province_gazetteer
+from sotay.index.search.docref import DocumentNames
+from sotay.text import fold
 
 
 def _doc_of(index, province: str) -> str:

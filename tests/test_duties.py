@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import CORPUS, DATA
 
-from sotay.index.agencies import (
+from sotay.index.documents import Document, DocumentMeta, load_corpus
+from sotay.index.duties.gazetteer import (
     GazetteerError,
     find_agencies_in,
     gazetteer,
@@ -16,8 +18,7 @@ from sotay.index.agencies import (
     match_agency,
     suggest,
 )
-from sotay.index.documents import Document, DocumentMeta, load_corpus
-from sotay.index.duties import (
+from sotay.index.duties.records import (
     ROLES,
     Duty,
     all_duties,
@@ -28,8 +29,6 @@ from sotay.index.duties import (
     format_who_does,
     parse_duty_question,
 )
-
-from conftest import CORPUS, DATA
 
 NT, SL, LS = "nt-2022-quayvong", "sl-2021-kttt", "ls-2020-ct135"
 NT_RULE = "Quy định kèm theo"

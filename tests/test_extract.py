@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sotay.bot.extract import extract, find_amount, looks_like_recovery_request, prepare
+from sotay.rules.extract import extract, find_amount, looks_like_recovery_request, prepare
 
 
 @pytest.mark.parametrize("text, value", [

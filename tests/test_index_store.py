@@ -7,13 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from sotay.index import embed_model
-from sotay.index.answer import answer_question
-from sotay.index.search import open_index
-from sotay.index.store import IndexPaths, read_manifest
-
 from conftest import CORPUS
+
+from sotay.index.answer import answer_question
+from sotay.index.model import convert as embed_model
+from sotay.index.search.hybrid import open_index
+from sotay.index.search.store import IndexPaths, read_manifest
 
 NEW_ARTICLE = """
 Điều 10. Khen thưởng

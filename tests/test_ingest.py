@@ -17,15 +17,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from decision_files import SEEDS, load_decision, write_docx, write_pdf
 from pypdf import PdfReader, PdfWriter
 
-from sotay.index import ingest
 from sotay.index.documents import Document, DocumentMeta, load_document
-from sotay.index.ingest import IngestError, extract_decision, read_sidecar
-from sotay.index.line_repair import join_lines, strip_page_furniture
+from sotay.index.ingest import formats as ingest
+from sotay.index.ingest.formats import IngestError, extract_decision, read_sidecar
+from sotay.index.ingest.line_repair import join_lines, strip_page_furniture
 from sotay.index.parse import parse_document
-
-from decision_files import SEEDS, load_decision, write_docx, write_pdf
 
 NINH_THUAN = next(s for s in SEEDS if s.stem.startswith("ninh-thuan"))
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from sotay.index.normalize import abbreviations, expand_abbreviations, fold, has_diacritics, normalize_tones, syllables
-from sotay.index.restore import DiacriticRestorer
-from sotay.index.tokenize import query_tokens
-
 from conftest import CORPUS
+
+from sotay.index.search.restore import DiacriticRestorer
+from sotay.index.search.tokens import query_tokens
+from sotay.index.vietnamese import abbreviations, expand_abbreviations, normalize_tones, syllables
+from sotay.text import fold, has_diacritics
 
 
 def test_fold_removes_every_diacritic_and_d_bar() -> None:

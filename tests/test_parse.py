@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import CORPUS
 
 from sotay.index.documents import load_corpus
 from sotay.index.parse import clean_lines, parse_document
-
-from conftest import CORPUS
 
 
 @pytest.fixture(scope="module")

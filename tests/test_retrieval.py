@@ -19,11 +19,10 @@ import re
 import unicodedata
 
 import pytest
+from conftest import DATA, load_questions
 
 from sotay.index.answer import answer_question
-from sotay.index.normalize import fold
-
-from conftest import DATA, load_questions
+from sotay.text import fold
 
 QUESTIONS = load_questions(DATA / "questions.jsonl")
 IN_DOMAIN = [q for q in QUESTIONS if not q["ood"]]

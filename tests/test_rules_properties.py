@@ -36,7 +36,7 @@ projects = st.fixed_dictionaries(
 
 
 def _official_day_off(day: dt.date) -> bool:
-    """Independent check straight from the holidays package (not through sotay.rules.calendar)."""
+    """Independent check straight from the holidays package (not through sotay.rules.days_off)."""
     return day.weekday() >= 5 or day in holidays.country_holidays("VN", years=day.year)
 
 

@@ -20,7 +20,7 @@ from sotay.rules import (
     parse_date,
     parse_tier,
 )
-from sotay.rules import calendar as cal
+from sotay.rules import days_off as cal
 from sotay.rules.formatting import format_number, format_rate, format_vnd
 from sotay.rules.inputs import parse_bool, parse_damage, parse_in_kind
 from sotay.rules.params import RULES_DIR, select_regulation

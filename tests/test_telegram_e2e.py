@@ -18,9 +18,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from bot_process import (FIRST_ANSWER_TIMEOUT, BotProcess, assert_nothing_refused, free_port, listening, press,
-                         running_bot, say, texts)
+from bot_process import (
+    FIRST_ANSWER_TIMEOUT,
+    BotProcess,
+    assert_nothing_refused,
+    free_port,
+    listening,
+    press,
+    running_bot,
+    say,
+    texts,
+)
 from conftest import SOTAY_BIN
 from fake_telegram import TEXT_LIMIT, TOKEN, BadRequest, FakeTelegram, parse_html, utf16_length
 

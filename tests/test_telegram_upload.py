@@ -20,12 +20,11 @@ from pathlib import Path
 
 import docx
 import pytest
-from telegram import Document
-
 from bot_process import FIRST_ANSWER_TIMEOUT, BotProcess, assert_nothing_refused, running_bot, say, texts
 from conftest import CORPUS, SOTAY_BIN
 from decision_files import load_decision, write_docx
 from fake_telegram import TOKEN, FakeTelegram
+from telegram import Document
 
 from sotay.bot.telegram_app import upload_file_name
 
@@ -49,7 +48,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def data_dir(index, corpus: Path, session_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory with the converted model (linked) and the index of ``corpus``, made from a copy
     of the session's index (its per-document cache spares embedding again)."""
-    from sotay.index.search import open_index
+    from sotay.index.search.hybrid import open_index
 
     folder = tmp_path_factory.mktemp("upload-data")
     (folder / "models").symlink_to(session_data_dir / "models", target_is_directory=True)

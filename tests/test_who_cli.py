@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS
 
 _SCRIPT = Path(sys.executable).with_name("sotay")
@@ -188,10 +187,9 @@ sys.stderr.write("\\nMODULES " + " ".join(sorted(sys.modules)) + "\\n")
 sys.exit(rc)
 """
 _LIGHT_INDEX_MODULES = {
-    "sotay.index", "sotay.index.ask_command", "sotay.index.who_command", "sotay.index.corpus_command",
-    "sotay.index.agencies",
-    "sotay.index.duties", "sotay.index.documents", "sotay.index.normalize", "sotay.index.parse",
-    "sotay.index.stated_meta", "sotay.index.docref", "sotay.index.tokenize",
+    "sotay.index", "sotay.index.duties", "sotay.index.duties.gazetteer", "sotay.index.duties.records",
+    "sotay.index.documents", "sotay.index.vietnamese", "sotay.index.parse", "sotay.index.provinces",
+    "sotay.index.ingest", "sotay.index.ingest.stated_meta",
 }
 
 

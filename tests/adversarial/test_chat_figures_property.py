@@ -19,8 +19,8 @@ from sotay.bot.dialogue import Dialogue
 from sotay.bot.services import Services
 from sotay.bot.state import StateStore
 from sotay.cli import main as sotay_main
-from sotay.index.normalize import fold
 from sotay.rules.inputs import MAX_AMOUNT, MIN_AMOUNT
+from sotay.text import fold
 
 UNITS = {"tỷ": 10**9, "tỉ": 10**9, "ty": 10**9, "triệu": 10**6, "trieu": 10**6, "tr": 10**6,
          "nghìn": 10**3, "ngàn": 10**3, "k": 10**3}

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import yaml
 
-from .line_repair import full_line_length, join_lines, strip_page_furniture
-from .normalize import nfc
-from .stated_meta import doc_type, stated_metadata
+from sotay.index.ingest.docx_numbering import Numbering
+from sotay.index.ingest.line_repair import full_line_length, join_lines, strip_page_furniture
+from sotay.index.ingest.stated_meta import doc_type, stated_metadata
+from sotay.text import nfc
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PDF_PAGES = 200
@@ -49,6 +50,7 @@ _MAGIC = (
     (b"7z\xbc\xaf\x27\x1c", "7z"),
     (b"\x1f\x8b", "gzip"),
 )
+
 _KIND_NAMES = {
     "png": "một ảnh PNG",
     "jpeg": "một ảnh JPEG",
@@ -241,8 +243,6 @@ def _docx_lines(data: bytes, name: str) -> list[str]:
     """Paragraphs of the document body in order, tables cell by cell; section headers/footers are not read."""
     _check_zip(data, name)
     import docx  # python-docx, imported here so that commands that never read .docx stay light
-    from .docx_numbering import Numbering
-
     try:
         document = docx.Document(io.BytesIO(data))
         numbering = Numbering(document)

@@ -43,11 +43,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .documents import CorpusError, Document, corpus_files, load_document
-from .lexical import Terms
-from .parse import Passage, parse_document
-from .restore import DiacriticRestorer, count_syllables
-from .tokenize import compounds_of, passage_tokens, segment_passage
+from sotay.index.documents import CorpusError, Document, corpus_files, load_document, stray_warning
+from sotay.index.parse import Passage, parse_document
+from sotay.index.search.lexical import Terms
+from sotay.index.search.restore import QUESTION_PHRASES_FILE, DiacriticRestorer, count_syllables
+from sotay.index.search.tokens import compounds_of, passage_tokens, segment_passage
+from sotay.index.vietnamese import ABBREVIATIONS_FILE
 
 FORMAT_VERSION = 7  # bump when parsing, tokens or the on-disk layout change
 RACY_NS = 2_000_000_000  # a file modified within 2 s of a scan is re-read next time
@@ -67,7 +68,7 @@ def _versions() -> dict[str, str]:
 
 
 # Data files whose content shapes the index: editing one makes the index stale.
-INDEX_RESOURCES = tuple(Path(__file__).with_name(n) for n in ("abbreviations.yaml", "question_words.txt"))
+INDEX_RESOURCES = (ABBREVIATIONS_FILE, QUESTION_PHRASES_FILE)
 
 
 @lru_cache(maxsize=1)
@@ -368,8 +369,6 @@ def _build_index(corpus: Path, data_dir: Path, encoder, progress: bool) -> Path:
     if manifest and _same_setup(manifest, encoder.model_id) and manifest.get("corpus_hash") == corpus_hash(entries):
         return live
     started = time.perf_counter()
-    from .corpus_admin import stray_warning
-
     if warning := stray_warning(corpus):
         log.warning(warning)
     usable = manifest is not None and _same_setup(manifest, encoder.model_id)

@@ -48,8 +48,8 @@ from pathlib import Path
 from typing import Sequence
 
 from sotay.config import corpus_dir as default_corpus_dir
-
-from .agencies import (
+from sotay.index.documents import Document, corpus_files, load_corpus
+from sotay.index.duties.gazetteer import (
     Agency,
     Mention,
     Registry,
@@ -65,10 +65,9 @@ from .agencies import (
     token_index,
     tokenize,
 )
-from .docref import canonical_province, named_provinces
-from .documents import Document, corpus_files, load_corpus
-from .normalize import fold, nfc
-from .parse import Passage, parse_document
+from sotay.index.parse import Passage, parse_document
+from sotay.index.provinces import canonical_province, named_provinces
+from sotay.text import fold, nfc
 
 ROLES = ("chủ trì", "thực hiện", "phối hợp")  # strongest first; also the display order
 LEAD, DO, PARTNER = ROLES

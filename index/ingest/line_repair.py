@@ -25,8 +25,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from .normalize import fold
-from .stated_meta import doc_type
+from sotay.index.ingest.stated_meta import doc_type
+from sotay.text import fold
 
 # Lines at the top and at the bottom of a page that may be running headers/footers.
 _EDGE_LINES = 3

@@ -35,7 +35,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from sotay.index.normalize import fold, nfc
+from sotay.text import fold, nfc
 
 _DIGIT_WORDS = {
     "khong": 0, "mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "lam": 5, "sau": 6,

@@ -20,12 +20,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .docref import DocumentNames
-from .encoder import Encoder
-from .normalize import expand_abbreviations, has_diacritics, nfc
-from .parse import Passage
-from .restore import DiacriticRestorer
-from .tokenize import query_terms
+from sotay import config
+from sotay.index.duties import records as duty_records
+from sotay.index.duties.gazetteer import find_agencies_in
+from sotay.index.model.encoder import Encoder
+from sotay.index.parse import Passage
+from sotay.index.search.docref import DocumentNames
+from sotay.index.search.restore import DiacriticRestorer
+from sotay.index.search.store import IndexPaths, build_index, is_current
+from sotay.index.search.tokens import query_terms
+from sotay.index.vietnamese import expand_abbreviations
+from sotay.text import has_diacritics, nfc
 
 LEXICAL_WEIGHT = 0.6  # share of the fused score that comes from BM25
 DENSE_CANDIDATES = 200
@@ -102,8 +107,6 @@ class HybridIndex:
     @cached_property
     def duties(self) -> list:
         """The corpus's duty records (``duties.all_duties``), extracted once per loaded index."""
-        from . import duties as duty_records
-
         return duty_records.all_duties(Path(self.manifest["corpus_dir"]))
 
     @cached_property
@@ -127,9 +130,6 @@ class HybridIndex:
 
     def named_bodies(self, question: str) -> frozenset[str]:
         """The bodies (gazetteer or found in the corpus) that ``question`` names."""
-        from . import duties as duty_records
-        from .agencies import find_agencies_in
-
         if not find_agencies_in(question):  # the gazetteer alone says cheaply if any body is named
             return frozenset()
         registry = duty_records.corpus_registry(self.duties)
@@ -265,10 +265,6 @@ def _is_within(clause: Passage, unit: Passage) -> bool:
 
 def open_index(corpus: Path | None = None, data_dir: Path | None = None, progress: bool = True) -> HybridIndex:
     """The live index for ``corpus``, rebuilt first if the corpus, model or versions changed."""
-    from sotay import config
-
-    from .store import IndexPaths, build_index, is_current
-
     corpus = corpus or config.corpus_dir()
     data_dir = data_dir or config.data_dir()
     encoder = Encoder()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .normalize import fold, nfc
+from sotay.text import fold, nfc
 
 HEAD_LINES = 40
 DOC_TYPES = (

@@ -15,6 +15,9 @@ import argparse
 import json
 import sys
 
+from sotay.index.answer import Answer, QuestionError, answer_question, validate_question
+from sotay.index.search.hybrid import open_index
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("question", nargs="?", metavar="CÂU_HỎI", help="câu hỏi (có dấu hoặc không dấu)")
@@ -29,8 +32,6 @@ def _print_json(obj: dict) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .answer import Answer, QuestionError, answer_question, validate_question
-
     if args.jsonl:
         if args.question:
             print("Lỗi: với --jsonl, câu hỏi được đọc từ stdin, không truyền trên dòng lệnh.", file=sys.stderr)
@@ -61,6 +62,4 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _open():
-    from .search import open_index
-
     return open_index(progress=True)

@@ -1,10 +1,6 @@
-"""Vietnamese text handling shared by parsing, indexing and search.
+"""Vietnamese text handling for parsing, indexing and search (the generic folding is ``sotay.text``).
 
 Contract:
-- ``nfc`` puts text in Unicode NFC (composed) form; every other function
-  expects or returns NFC text.
-- ``fold`` removes diacritics and lower-cases ("Ủy ban" -> "uy ban", "Đ" -> "d"),
-  the form in which typed-without-diacritics questions and the corpus meet.
 - ``normalize_tones`` moves old-style tone marks to the new position
   ("Uỷ" -> "Ủy", "hoà" -> "hòa") with underthesea, imported lazily.
 - ``expand_abbreviations`` replaces administrative abbreviations (UBND, HTX,
@@ -17,45 +13,18 @@ Contract:
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-_ABBREVIATIONS_FILE = Path(__file__).with_name("abbreviations.yaml")
+from sotay.text import fold, fold_word, nfc
+
+ABBREVIATIONS_FILE = Path(__file__).with_name("abbreviations.yaml")
 
 # A syllable: a run of letters/digits, optionally joined by "," "." "/" between
 # digits (3,5 / 12/3/2021 / 8.040) and an optional trailing "%".
 _TOKEN_RE = re.compile(r"\d+(?:[.,/]\d+)*%?|[^\W\d_]+(?:\d+)?", re.UNICODE)
-
-
-def nfc(text: str) -> str:
-    """Unicode NFC form of ``text``."""
-    return unicodedata.normalize("NFC", text)
-
-
-def clean_text(text: str) -> str:
-    """NFC ``text`` without control or format characters, whitespace collapsed to single spaces."""
-    kept = "".join(ch for ch in nfc(text) if unicodedata.category(ch)[0] != "C" or ch in "\t\n")
-    return re.sub(r"\s+", " ", kept).strip()
-
-
-@lru_cache(maxsize=65536)
-def _fold_word(word: str) -> str:
-    decomposed = unicodedata.normalize("NFD", word)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.replace("đ", "d").replace("Đ", "D").lower()
-
-
-def fold(text: str) -> str:
-    """Lower-cased ``text`` without diacritics; length and word boundaries are kept."""
-    return " ".join(_fold_word(w) for w in text.split(" "))
-
-
-def has_diacritics(text: str) -> bool:
-    """True when ``text`` carries any Vietnamese diacritic (or đ)."""
-    return fold(text) != text.lower()
 
 
 def normalize_tones(text: str) -> str:
@@ -67,7 +36,7 @@ def normalize_tones(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _abbreviation_table() -> tuple[re.Pattern[str], dict[str, str]]:
-    raw: dict[str, str] = yaml.safe_load(_ABBREVIATIONS_FILE.read_text(encoding="utf-8"))
+    raw: dict[str, str] = yaml.safe_load(ABBREVIATIONS_FILE.read_text(encoding="utf-8"))
     table = {fold(nfc(k)): nfc(v) for k, v in raw.items()}
     # Longest keys first so that "MTTQVN" wins over "MTTQ", "QĐ-UBND" over "QĐ".
     keys = sorted(table, key=len, reverse=True)
@@ -104,7 +73,7 @@ def expand_abbreviations(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _fold_char(ch: str) -> str:
-    folded = _fold_word(ch)
+    folded = fold_word(ch)
     return folded if len(folded) == 1 else ch.lower()
 
 
@@ -115,4 +84,4 @@ def syllables(text: str) -> list[str]:
 
 def syllable_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, folded syllable) of each syllable of ``text`` (offsets into ``text`` itself, taken as NFC)."""
-    return [(m.start(), m.end(), _fold_word(m.group(0))) for m in _TOKEN_RE.finditer(text)]
+    return [(m.start(), m.end(), fold_word(m.group(0))) for m in _TOKEN_RE.finditer(text)]

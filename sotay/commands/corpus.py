@@ -22,6 +22,10 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from sotay import config
+from sotay.index import corpus_admin
+from sotay.index.documents import CorpusError, stray_warning
+
 __all__ = ["add_arguments", "run"]
 
 
@@ -58,16 +62,11 @@ def _meta_json(meta) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sotay import config
-
-    from . import corpus_admin
-    from .documents import CorpusError
-
     if not args.action:
         args._corpus_parser.print_help(sys.stderr)
         return 2
     corpus, data = config.corpus_dir(), config.data_dir()
-    warning = corpus_admin.stray_warning(corpus)
+    warning = stray_warning(corpus)
     if warning:
         print(warning, file=sys.stderr)
     try:

@@ -13,7 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
-from . import embed_model
+from sotay.index.model import convert as embed_model
 
 BATCH_SIZE = 32
 

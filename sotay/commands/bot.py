@@ -31,6 +31,9 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from sotay import config
+from sotay.bot.telegram_app import DEFAULT_BASE_URL, BotSettings, run_bot
+
 NO_TOKEN = """\
 Chưa có mã bot Telegram (biến môi trường TELEGRAM_BOT_TOKEN).
 Cách lấy mã: trong Telegram, nhắn cho @BotFather, gõ /newbot rồi đặt tên cho bot;
@@ -129,10 +132,6 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     from telegram.error import InvalidToken, NetworkError
-
-    from sotay import config
-
-    from .telegram_app import DEFAULT_BASE_URL, BotSettings, run_bot
 
     settings = BotSettings(
         token=token,

@@ -16,15 +16,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .normalize import fold, has_diacritics, nfc, syllables
+from sotay.index.vietnamese import syllables
+from sotay.text import fold, has_diacritics, nfc
 
 _BIGRAM_WEIGHT = 0.8
-_QUESTION_PHRASES = Path(__file__).with_name("question_words.txt")
+QUESTION_PHRASES_FILE = Path(__file__).with_name("question_words.txt")
 
 
 def _question_phrases() -> list[str]:
     """Question phrases officers type, each as its own text (see question_words.txt)."""
-    lines = _QUESTION_PHRASES.read_text(encoding="utf-8").splitlines()
+    lines = QUESTION_PHRASES_FILE.read_text(encoding="utf-8").splitlines()
     return [nfc(line) for line in lines if line.strip() and not line.startswith("#")]
 
 

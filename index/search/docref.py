@@ -33,45 +33,29 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import TypeVar
 
-import yaml
-
-from .normalize import expand_abbreviations, fold, nfc, syllable_spans
-from .parse import Passage
-from .tokenize import STOP_WORDS
-
-
-def _sequences(words: Iterable[str]) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(fold(w).split()) for w in words)
-
+from sotay.index.parse import Passage
+from sotay.index.provinces import (
+    WordToken,
+    canonical_province,
+    folded_sequences,
+    longest_key_at,
+    province_mentions,
+    word_tokens,
+)
+from sotay.index.search.tokens import STOP_WORDS
+from sotay.index.vietnamese import expand_abbreviations
+from sotay.text import fold, nfc
 
 # Words that say "a document": a reference starts at one (or at a province).
-DOCUMENT_TYPES = _sequences(("quyết định", "kế hoạch", "quy định", "văn bản", "chỉ thị", "nghị quyết",
+DOCUMENT_TYPES = folded_sequences(("quyết định", "kế hoạch", "quy định", "văn bản", "chỉ thị", "nghị quyết",
                              "hướng dẫn", "đề án", "kh", "vb"))
 # Words that join the parts of a name: "Kế hoạch ... của Ủy ban nhân dân tỉnh Sơn La năm 2021".
-CONNECTORS = _sequences(("của", "tỉnh", "số", "năm", "ngày", "tháng", "về", "thuộc", "ban hành",
+CONNECTORS = folded_sequences(("của", "tỉnh", "số", "năm", "ngày", "tháng", "về", "thuộc", "ban hành",
                          "ủy ban nhân dân", "trên địa bàn", "giai đoạn"))
 # Removed with a reference that follows them: "mục đích của <kế hoạch …>" -> "mục đích".
 PREPOSITIONS = frozenset(fold(w) for w in ("của", "ở", "tại", "trong", "theo", "thuộc", "về", "tỉnh"))
-MAX_NAME_WORDS = 6  # syllables in the longest province name looked up ("thành phố Hồ Chí Minh": 5)
 PROVINCE_VOTE = 2  # a province names a document more surely than one word pair of its title
-# Words before a province written in lower case or without diacritics ("tinh cao bang").
-PROVINCE_MARKERS = _sequences(("tỉnh", "thành phố"))
-_PROVINCES_FILE = Path(__file__).with_name("provinces.yaml")
-T = TypeVar("T")
-
-
-@lru_cache(maxsize=1)
-def province_gazetteer() -> dict[tuple[str, ...], str]:
-    """Folded syllables of every spelling in ``provinces.yaml`` -> the province's name."""
-    table: dict[tuple[str, ...], str] = {}
-    for entry in yaml.safe_load(_PROVINCES_FILE.read_text(encoding="utf-8")):
-        name, others = next(iter(entry.items())) if isinstance(entry, dict) else (entry, [])
-        for spelling in (name, *others):
-            table[tuple(t.word for t in _tokens(spelling))] = name
-    return table
 
 
 @dataclass(frozen=True)
@@ -82,13 +66,6 @@ class Reference:
     ask: str  # the question without the reference (abbreviations expanded)
     elsewhere: tuple[str, ...] = ()  # those provinces, when ``doc_ids`` is empty
     filter_words: frozenset[str] = frozenset()  # folded words of a bare province left in ``ask``: not content
-
-
-@dataclass(frozen=True)
-class _Token:
-    start: int
-    end: int
-    word: str  # folded syllable
 
 
 class DocumentNames:
@@ -103,7 +80,7 @@ class DocumentNames:
         self.pair_docs: dict[str, set[str]] = {}
         self.word_docs: dict[str, set[str]] = {}
         for doc_id, text in names.items():
-            tokens = _tokens(text)
+            tokens = word_tokens(text)
             generic = set()  # positions of document types: "thực hiện Quyết định" is no name
             for i in range(len(tokens)):
                 generic.update(range(i, i + _match(tokens, i, DOCUMENT_TYPES)))
@@ -113,7 +90,7 @@ class DocumentNames:
                     self.pair_docs.setdefault(f"{token.word} {tokens[i + 1].word}", set()).add(doc_id)
         self.province_docs: dict[tuple[str, ...], set[str]] = {}
         for doc_id, province in provinces.items():
-            key = tuple(t.word for t in _tokens(province))
+            key = tuple(t.word for t in word_tokens(province))
             if key:
                 self.province_docs.setdefault(key, set()).add(doc_id)
         # Search, the answer and the duty routing all ask about the same question: found once.
@@ -137,7 +114,7 @@ class DocumentNames:
     def _reference(self, question: str) -> Reference | None:
         """The documents ``question`` names and what it asks about them, or None (``reference``)."""
         text = expand_abbreviations(nfc(question))
-        tokens = _tokens(text)
+        tokens = word_tokens(text)
         runs: list[tuple[int, int, Counter, bool]] = []
         i = 0
         while i < len(tokens):
@@ -170,28 +147,28 @@ class DocumentNames:
             last = tokens[end - 1].end
         pieces.append(text[last:])
         ask = re.sub(r"\s+", " ", re.sub(r"\s+([,.;:?!])", r"\1", " ".join(pieces))).strip(" ,.;:-")
-        if not any(t.word not in STOP_WORDS for t in _tokens(ask)):
+        if not any(t.word not in STOP_WORDS for t in word_tokens(ask)):
             ask = text  # nothing asked beyond the name: search the question as it is, within the documents
         return Reference(frozenset(doc_ids), ask, filter_words=frozenset(filter_words))
 
-    def _provinces_elsewhere(self, text: str, tokens: list[_Token]) -> tuple[str, ...]:
+    def _provinces_elsewhere(self, text: str, tokens: list[WordToken]) -> tuple[str, ...]:
         """The provinces ``text`` names, if none has a decision in the corpus nor is mentioned in it."""
         ours = {canonical_province(" ".join(key)) for key in self.province_docs}
-        named = _named_provinces(text, tokens)
+        named = province_mentions(text, tokens)
         if any(name in ours or self.mentioned(key) for key, name in named):
             return ()
         return tuple(dict.fromkeys(name for _, name in named))
 
-    def _province_at(self, tokens: list[_Token], i: int) -> tuple[int, set[str]] | None:
+    def _province_at(self, tokens: list[WordToken], i: int) -> tuple[int, set[str]] | None:
         """(length, documents) of a corpus province named at ``tokens[i]``."""
-        found = _key_at(tokens, i, self.province_docs)
+        found = longest_key_at(tokens, i, self.province_docs)
         return (len(found[0]), found[1]) if found else None
 
-    def _pair_at(self, tokens: list[_Token], j: int) -> set[str] | None:
+    def _pair_at(self, tokens: list[WordToken], j: int) -> set[str] | None:
         """The documents whose names have the word pair ``tokens[j:j + 2]``."""
         return self.pair_docs.get(f"{tokens[j].word} {tokens[j + 1].word}") if j + 1 < len(tokens) else None
 
-    def _run(self, tokens: list[_Token], i: int, typed: bool) -> tuple[int, Counter]:
+    def _run(self, tokens: list[WordToken], i: int, typed: bool) -> tuple[int, Counter]:
         """End of the name run starting at ``i`` (after its last distinctive part) and its votes.
 
         Only a run that starts at a document type goes on over title words: after a bare
@@ -222,46 +199,7 @@ class DocumentNames:
         return end, votes if end > i else Counter()
 
 
-def named_provinces(question: str) -> tuple[str, ...]:
-    """The provinces (names from ``provinces.yaml``) ``question`` names, in order."""
-    text = expand_abbreviations(nfc(question))
-    return tuple(dict.fromkeys(name for _, name in _named_provinces(text, _tokens(text))))
-
-
-def canonical_province(name: str) -> str:
-    """``name`` as ``provinces.yaml`` writes it ("Hue" -> "Thừa Thiên Huế"); unknown names unchanged."""
-    return province_gazetteer().get(tuple(t.word for t in _tokens(name)), name)
-
-
-def _named_provinces(text: str, tokens: list[_Token]) -> list[tuple[tuple[str, ...], str]]:
-    """(folded words as written, province) for each province named with capitals or after "tỉnh"/"thành phố"."""
-    found = []
-    for i in range(len(tokens)):
-        if (match := _key_at(tokens, i, province_gazetteer())) is None:
-            continue
-        key, name = match
-        written = all(text[t.start].isupper() for t in tokens[i:i + len(key)])
-        marked = any(tuple(t.word for t in tokens[max(0, i - len(m)):i]) == m or key[:len(m)] == m
-                     for m in PROVINCE_MARKERS)
-        if written or marked:
-            found.append((key, name))
-    return found
-
-
-def _key_at(tokens: list[_Token], i: int, table: Mapping[tuple[str, ...], T]) -> tuple[tuple[str, ...], T] | None:
-    """The longest key of ``table`` (folded words) that starts at ``tokens[i]``, with its value."""
-    for n in range(min(MAX_NAME_WORDS, len(tokens) - i), 0, -1):
-        key = tuple(t.word for t in tokens[i:i + n])
-        if key in table:
-            return key, table[key]
-    return None
-
-
-def _tokens(text: str) -> list[_Token]:
-    return [_Token(start, end, word) for start, end, word in syllable_spans(text)]
-
-
-def _match(tokens: list[_Token], i: int, sequences: tuple[tuple[str, ...], ...]) -> int:
+def _match(tokens: list[WordToken], i: int, sequences: tuple[tuple[str, ...], ...]) -> int:
     """Length of the longest of ``sequences`` found at ``tokens[i]`` (0 if none)."""
     best = 0
     for seq in sequences:

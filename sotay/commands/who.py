@@ -25,10 +25,19 @@ import argparse
 import json
 import sys
 import unicodedata
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .duties import Duty
+from sotay.index.documents import CorpusError
+from sotay.index.duties.gazetteer import GazetteerError, suggest
+from sotay.index.duties.records import (
+    Duty,
+    agency_counts,
+    all_duties,
+    corpus_registry,
+    duties_for,
+    format_duties,
+    in_named_provinces,
+    no_decisions_of,
+)
 
 __all__ = ["add_arguments", "run"]
 
@@ -91,10 +100,6 @@ def run(args: argparse.Namespace) -> int:
         except _BadName as exc:
             return _fail(str(exc), 2)
 
-    from .agencies import GazetteerError
-    from .documents import CorpusError
-    from .duties import all_duties
-
     try:
         duties = all_duties()
     except (CorpusError, GazetteerError) as exc:
@@ -105,9 +110,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _who(name: str, duties: list[Duty], as_json: bool) -> int:
-    from .agencies import suggest
-    from .duties import corpus_registry, duties_for, format_duties, in_named_provinces, no_decisions_of
-
     agency, found = duties_for(name, duties)
     if agency is None:
         suggestions = suggest(name, registry=corpus_registry(duties))
@@ -128,8 +130,6 @@ def _who(name: str, duties: list[Duty], as_json: bool) -> int:
 
 
 def _list(duties: list[Duty], as_json: bool) -> int:
-    from .duties import agency_counts
-
     counts = agency_counts(duties)
     if as_json:
         _print_json({"agencies": [{"agency": a.name, "duties": n, "collective": a.collective,

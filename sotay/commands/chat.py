@@ -12,6 +12,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sotay.bot.dialogue import Dialogue
+from sotay.bot.services import Services
+from sotay.bot.state import StateStore
 
 TERMINAL_WIDTH = 88  # reports are wrapped for a terminal; Telegram wraps for itself
 SEPARATOR = "────"  # printed after each message's replies when stdin is piped
@@ -30,10 +33,6 @@ def _render(reply) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .dialogue import Dialogue
-    from .services import Services
-    from .state import StateStore
-
     interactive = sys.stdin.isatty()
     dialogue = Dialogue(StateStore(args.state or ":memory:"), Services(progress=True, width=TERMINAL_WIDTH))
     if interactive:

@@ -22,6 +22,12 @@ import argparse
 import json
 import sys
 
+from sotay.rules.batch import run_batch
+from sotay.rules.engine import compute
+from sotay.rules.inputs import InputError
+from sotay.rules.params import RulesFileError
+from sotay.rules.report import format_result
+
 __all__ = ["add_arguments", "run"]
 
 _SINGLE_OPTIONS = ("tier", "amount", "end", "damage", "in_kind")
@@ -78,9 +84,6 @@ def _fail(message: str, code: int = 2) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``sotay recover``; returns the exit code (0, 1 or 2)."""
-    from .inputs import InputError
-    from .params import RulesFileError
-
     try:
         if args.csv is not None:
             given = [f"--{n.replace('_', '-')}" for n in _SINGLE_OPTIONS if getattr(args, n) is not None]
@@ -91,8 +94,6 @@ def run(args: argparse.Namespace) -> int:
                 return _fail(
                     f"khi dùng --csv không ghi kèm {', '.join(given)}; thông tin từng dự án nằm trong tệp CSV."
                 )
-            from .batch import run_batch
-
             return run_batch(args.csv, args.output, province=args.province)
 
         if args.output is not None:
@@ -103,8 +104,6 @@ def run(args: argparse.Namespace) -> int:
                 f"thiếu {', '.join(missing)}. Ví dụ: sotay recover --tier kho-khan --amount 40000000 "
                 "--end 15/03/2024"
             )
-        from .engine import compute
-
         result = compute(
             args.tier,
             args.amount,
@@ -123,7 +122,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
-        from .formatting import format_result
-
         print(format_result(result))
     return 0

@@ -29,7 +29,8 @@ from typing import Iterable, NamedTuple, Sequence
 
 import yaml
 
-from .normalize import abbreviations, fold, nfc
+from sotay.index.vietnamese import abbreviations
+from sotay.text import fold, nfc
 
 GAZETTEER_FILE = Path(__file__).with_name("agencies.yaml")
 LEVELS = ("tỉnh", "huyện", "xã", "cộng đồng", "trung ương")

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .normalize import expand_abbreviations, fold, syllables
+from sotay.index.vietnamese import expand_abbreviations, syllables
+from sotay.text import fold
 
 MAX_COMPOUND = 4  # syllables in the longest compound looked up in questions
 

@@ -1,0 +1,1 @@
+"""The bundled decisions: one ``.txt`` per decision with its ``.yaml`` sidecar (package data, so a wheel has them)."""
