@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SOTAY_BIN
-from test_corpus_admin import REWARD_QUESTION, fourth_decision, make_workspace, tree_digest
+from corpus_workspace import REWARD_QUESTION, fourth_decision, make_workspace, tree_digest
 
 from sotay.index.answer import answer_question
 from sotay.index.model.encoder import Encoder

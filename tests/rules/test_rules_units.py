@@ -274,7 +274,7 @@ def test_bundled_regulation_loads():
 
 def test_quotes_are_verbatim_from_the_source():
     """Every quoted clause text appears in the regulation text (whitespace-insensitive)."""
-    source = Path(__file__).resolve().parents[1] / "corpus" / "ninh-thuan-2022-quay-vong-von.txt"
+    source = Path(__file__).resolve().parents[2] / "corpus" / "ninh-thuan-2022-quay-vong-von.txt"
     if not source.exists():
         pytest.skip("source text not present")
     norm = lambda s: " ".join(s.replace("…", " ").split())  # noqa: E731

@@ -29,7 +29,7 @@ from sentence_transformers import SentenceTransformer  # noqa: E402
 
 from sotay.index.model import convert as embed_model
 
-SEEDS_DIR = Path(__file__).resolve().parents[1] / "corpus"  # copies of the seed decisions
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "corpus"  # copies of the seed decisions
 MIN_COSINE = 0.999
 PROMPT_FLAGS = {"query": True, "passage": False}
 

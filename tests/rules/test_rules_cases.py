@@ -1,4 +1,4 @@
-"""Table tests driven by tests/rules_cases.yaml (OpenFisca-style YAML test cases)."""
+"""Table tests driven by tests/rules/rules_cases.yaml (OpenFisca-style YAML test cases)."""
 
 from __future__ import annotations
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CORPUS
+from corpus_workspace import REWARD_QUESTION, fourth_decision, make_workspace, tree_digest
 
 from sotay.index import corpus_admin
 from sotay.index.answer import answer_question
@@ -18,45 +17,6 @@ from sotay.index.search.hybrid import HybridIndex, open_index
 from sotay.index.search.lexical import BM25_B, BM25_K1, Terms
 from sotay.index.search.store import IndexPaths, passage_index_text, read_manifest
 from sotay.index.search.tokens import passage_tokens, segment_passage
-
-SEED = CORPUS / "ninh-thuan-2022-quay-vong-von.txt"
-NEW_ARTICLE = """
-Điều 10. Khen thưởng
-
-Cộng đồng dân cư hoàn thành quay vòng vốn đúng hạn được Ủy ban nhân dân cấp xã biểu dương, khen thưởng.
-"""
-REWARD_QUESTION = "Cộng đồng hoàn thành quay vòng vốn đúng hạn được khen thưởng không?"
-
-
-def fourth_decision(folder: Path, name: str = "qd-21-2023-binh-thuan.txt") -> Path:
-    """A fourth decision: the Ninh Thuận seed issued as 21/2023 by Bình Thuận, shortened to its
-    decision, its Articles 1-3 and 7, with one more article (few passages: quick to embed)."""
-    lines = SEED.read_text(encoding="utf-8").split("\n")
-    text = "\n".join(lines[:97] + lines[181:193]).replace("Số: /2022/QĐ-UBND", "Số: 21/2023/QĐ-UBND")
-    text = text.replace("Ninh Thuận", "Bình Thuận").replace("NINH THUẬN", "BÌNH THUẬN")
-    path = folder / name
-    path.write_text(text + NEW_ARTICLE, encoding="utf-8")
-    return path
-
-
-def make_workspace(tmp_path: Path, session_data_dir: Path) -> tuple[Path, Path]:
-    """A private corpus copy and data dir whose per-document cache already holds the seeds.
-
-    The session index (built once) has cached the seeds' passages and vectors; copying that
-    cache means building this workspace's index embeds nothing. The embedding model itself is
-    the session's (``SOTAY_DATA``); ``models`` is linked for subprocesses that set SOTAY_DATA here.
-    """
-    corpus, data = tmp_path / "corpus", tmp_path / "data"
-    shutil.copytree(CORPUS, corpus)
-    shutil.copytree(IndexPaths(session_data_dir).docs, IndexPaths(data).docs)
-    (data / "models").symlink_to(session_data_dir / "models")
-    return corpus, data
-
-
-def tree_digest(*folders: Path) -> dict[str, str]:
-    """Every file under ``folders`` (relative name → sha256), to compare states byte for byte."""
-    return {f"{folder.name}/{p.relative_to(folder)}": hashlib.sha256(p.read_bytes()).hexdigest()
-            for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 class EncodeCounter:
