@@ -53,6 +53,16 @@ _DOC_TYPES = (
     "QUYẾT ĐỊNH", "QUY ĐỊNH", "KẾ HOẠCH", "KẾ HOẠCH HÀNH ĐỘNG", "QUY CHẾ", "HƯỚNG DẪN",
     "ĐỀ ÁN", "CHƯƠNG TRÌNH", "CHƯƠNG TRÌNH HÀNH ĐỘNG", "PHƯƠNG ÁN", "ĐIỀU LỆ", "CHỈ THỊ",
 )
+# What may follow the signature as an attachment, whatever its heading says next:
+# "PHỤ LỤC I", "QUY TRÌNH RÀ SOÁT …", "DANH MỤC THỦ TỤC …", "DANH SÁCH XÃ …", "MẪU SỐ 01".
+_ATTACHMENT_HEADING = re.compile(
+    r"^(PHỤ LỤC|DANH MỤC|DANH SÁCH|QUY TRÌNH|QUY ĐỊNH|QUY CHẾ|KẾ HOẠCH|PHƯƠNG ÁN|ĐIỀU LỆ|NỘI QUY|HƯỚNG DẪN"
+    r"|CHƯƠNG TRÌNH|ĐỀ ÁN|BIỂU MẪU|MẪU|BẢNG|TIÊU CHÍ)\b\s*(SỐ\s*)?([IVXLC]+|\d+[a-z]?)?\b"
+)
+# An appendix numbered on its own ("PHỤ LỤC II", "Phụ lục 02", "MẪU SỐ 01") starts a new part anywhere.
+_NUMBERED_APPENDIX = re.compile(r"^(PHỤ LỤC|Phụ lục|MẪU|Mẫu)\s*(SỐ|số)?\s*([IVXLC]+|\d+[a-z]?)\s*[.:]?\s*$")
+# A question about the legal basis is answered by the recitals; any other is not.
+ROW_MARK = "\u241e"  # starts a cleaned line that is a table row "Header: cell; Header: cell"
 
 
 @dataclass(frozen=True)
@@ -67,7 +77,13 @@ class Passage:
     citation: str
     text: str
     headings: tuple[str, ...] = ()
-    kind: str = "body"  # body | whole (a short unit with its clauses) | title | recital | closing
+    kind: str = "body"  # body | whole (a short unit with its clauses) | row (of a table) | preamble | title | recital | closing
+    lead_lines: int = 0  # leading lines of ``text`` that are the parent's lead sentence, not the clause itself
+
+    @property
+    def clause(self) -> str:
+        """``text`` without the parent's lead sentence: the clause as the decision numbers it."""
+        return self.text.split("\n", self.lead_lines)[-1] if self.lead_lines else self.text
 
 
 @dataclass
@@ -80,6 +96,8 @@ class _Unit:
     parent: "_Unit | None"
     body: list[str] = field(default_factory=list)
     has_children: bool = False
+    prefix: str = ""  # for a part: how its passages are cited ("Quy định kèm theo", "Phụ lục II")
+    titled: bool = False  # for a part: its title line has been read
 
     def ancestors(self) -> list["_Unit"]:
         chain: list[_Unit] = []
@@ -91,22 +109,81 @@ class _Unit:
 
 
 def clean_lines(raw: str) -> list[str]:
-    """Non-empty logical lines: markdown stripped, page-break splits joined."""
+    """Non-empty logical lines: markdown stripped, page-break splits joined, table rows made self-describing.
+
+    A table is a run of consecutive lines with cells separated by " | " (as the corpus and
+    ``ingest`` write them). Its first row names the columns; every further row becomes one
+    line starting with :data:`ROW_MARK` that carries its column names ("Tên thủ tục: …;
+    Thời hạn giải quyết: 90 ngày"). Layout tables (the agency / national banner header, the
+    recipients / signature block) are left as plain lines.
+    """
     text = nfc(raw).replace("\r\n", "\n").replace("\u00a0", " ")
     text = re.sub(r"\*{4,}", "\n", text)  # "**I. MỤC ĐÍCH****1. Mục đích**": two headings glued
     lines: list[str] = []
+    header: list[str] | None = None  # the column names of the table being read
+    previous_blank = True
     for raw_line in text.split("\n"):
-        line = re.sub(r"^\s{0,3}#{1,6}\s*", "", raw_line)
-        line = line.replace("**", "").replace("__", "")
-        line = re.sub(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])", r"\1", line)  # *italic*
-        line = re.sub(r"\s+", " ", line).strip()
+        line = _strip_markdown(raw_line)
         if not line:
+            previous_blank = True
+            header = None
             continue
-        if lines and _continues(lines[-1], line):
+        cells = [_strip_markdown(c) for c in raw_line.split(" | ")] if " | " in raw_line else []
+        if cells and not _layout_row(line):
+            if header is None or previous_blank and not _is_table_continuation(lines):
+                header = cells if _looks_like_header(cells) else [""] * len(cells)
+                if any(header):
+                    previous_blank = False
+                    continue
+            if not cells[0] and len(cells) > 1 and re.fullmatch(r"\d{1,4}\.?", cells[1]):
+                cells = cells[1:]  # " | 2 | Xã Cát Tiên": a merged first column flattened to an empty cell
+            number = cells[0] if re.fullmatch(r"\d{1,4}\.?", cells[0]) else ""
+            lines.append(f"{ROW_MARK}{number.rstrip('.')}{ROW_MARK}{_row_text(header, cells)}")
+            previous_blank = False
+            continue
+        header = None
+        previous_blank = False
+        if lines and not lines[-1].startswith(ROW_MARK) and _continues(lines[-1], line):
             lines[-1] = f"{lines[-1]} {line}"
         else:
             lines.append(line)
     return lines
+
+
+def _strip_markdown(raw_line: str) -> str:
+    line = re.sub(r"^\s{0,3}#{1,6}\s*", "", raw_line)
+    line = line.replace("**", "").replace("__", "")
+    line = re.sub(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])", r"\1", line)  # *italic*
+    line = re.sub(r"(?:(?<=\s)|^)\*+|\*+(?=\s|$)", "", line)  # stray emphasis marks: "* * *Nơi nhận:*", "*- Trực"
+    return re.sub(r"\s+", " ", line).strip()
+
+
+def _layout_row(line: str) -> bool:
+    """The header (agency | national banner, number | place and date) or signature rows of a decision."""
+    folded = fold(line)
+    return bool(re.match(r"(uy ban nhan dan|ubnd|chu tich|so\s*:|noi nhan|tm\.|kt\.|hoi dong nhan dan)", folded)
+                or "cong hoa xa hoi chu nghia" in folded or "doc lap - tu do" in folded)
+
+
+def _is_table_continuation(lines: list[str]) -> bool:
+    return bool(lines) and lines[-1].startswith(ROW_MARK)
+
+
+def _looks_like_header(cells: list[str]) -> bool:
+    """Column names: short, mostly letters, none of them a row number or a long sentence."""
+    filled = [c for c in cells if c]
+    return (len(filled) >= 2 and all(len(c) <= 80 and not re.fullmatch(r"[\d.]+", c) for c in filled)
+            and not any(c.endswith((".", ";")) for c in filled))
+
+
+def _row_text(header: list[str], cells: list[str]) -> str:
+    """One row as "Column: cell; Column: cell" (cells without a column name are kept as they are)."""
+    parts = []
+    for name, cell in zip(header + [""] * (len(cells) - len(header)), cells):
+        if not cell or re.fullmatch(r"S?TT|Số TT|Số thứ tự", name, re.IGNORECASE) or not name and re.fullmatch(r"\d{1,4}\.?", cell):
+            continue
+        parts.append(f"{name}: {cell}" if name else cell)
+    return "; ".join(parts)
 
 
 def _continues(previous: str, line: str) -> bool:
@@ -144,6 +221,10 @@ class _Parser:
         self.part_prefix = ""
         self.current: _Unit = self.part
         self.state = "header"  # header | body | skip | attachment-title
+        self.attachments = 0
+        self.parts: list[_Unit] = []  # the attachments, in order
+        self.titled = False  # the title (trích yếu) has been read
+        self.rows = 0  # table rows read in the current part (for rows without a number)
 
     # -- hierarchy -------------------------------------------------------
     def _open(self, kind: str, label: str, line: str) -> None:
@@ -165,14 +246,29 @@ class _Parser:
             return base + unit.label.count(".") * 0.1
         return base
 
-    def _start_part(self, doc_type: str) -> None:
-        self.part = _Unit("part", doc_type, doc_type, None)
-        self.part_prefix = doc_type.capitalize() + " kèm theo"
+    def _start_part(self, heading: str) -> None:
+        """An attachment begins: "QUY ĐỊNH" -> "Quy định kèm theo", "PHỤ LỤC II" -> "Phụ lục II"."""
+        m = _ATTACHMENT_HEADING.match(heading.upper())
+        named = heading.strip(" :.")
+        kind = named if named in _DOC_TYPES or not m else m.group(1)
+        number = m.group(3) if m and kind == m.group(1) else None
+        if number or kind in ("PHỤ LỤC", "MẪU", "BIỂU MẪU"):
+            prefix = kind.capitalize() + (f" {'số ' if kind != 'PHỤ LỤC' else ''}{number}" if number else "")
+        else:
+            prefix = kind.capitalize() + " kèm theo"
+        self.attachments += 1
+        self.part = _Unit("part", kind, heading, None, prefix=prefix)
+        self.parts.append(self.part)
+        self.part_prefix = prefix
         self.current = self.part
+        self.rows = 0
         self.state = "attachment-title"
 
     # -- dispatch ---------------------------------------------------------
     def feed(self, line: str) -> None:
+        if line.startswith(ROW_MARK):
+            self._row(line)
+            return
         if _SEPARATOR.match(line) or _is_banner(line):
             return
         if _RECIPIENTS.match(line) or _SIGNATURE.match(line):
@@ -181,6 +277,12 @@ class _Parser:
         doc_type = _doc_type(line)
         if doc_type and (self.state == "skip" or (self.state == "body" and not self.units)):
             self._start_part(doc_type)
+            return
+        if self.state == "skip" and _is_upper(line) and _ATTACHMENT_HEADING.match(line):
+            self._start_part(line)
+            return
+        if self.state in ("body", "attachment-title") and self.attachments and _NUMBERED_APPENDIX.match(line):
+            self._start_part(line.upper())
             return
         if self.state == "skip":
             return
@@ -192,26 +294,44 @@ class _Parser:
             self._body(line)
 
     def _header(self, line: str) -> None:
+        if " | " in line and _layout_row(line):
+            return  # the agency | national banner block
         if _ENACTING.match(line):
             self.state = "body"
-        elif _ARTICLE.match(line):
-            self.state = "body"
+        elif (_ARTICLE.match(line) or _CHAPTER.match(line)
+              or (m := _ROMAN.match(line)) and self._roman_plausible(m.group(1))
+              or self.titled and _NUMBERED.match(line)):
+            self.state = "body"  # a decision's first article, a plan's first section, a directive's first point
             self._body(line)
         elif _RECITAL.match(line):
             self.extra.append(self._passage("Phần căn cứ", line, "recital"))
         elif (_NUMBER_LINE.match(line) or _PLACE_DATE.match(line) or _is_upper(line)):
             return  # number, place and date, type, issuer: metadata, not passages
-        else:
+        elif not self.titled:
+            self.titled = True
             self.extra.append(self._passage("Trích yếu", line, "title"))
+        else:  # the opening paragraphs of a plan or a directive, before its first section
+            self.extra.append(self._passage("Phần mở đầu", line, "preamble"))
 
     def _attachment_title(self, line: str) -> None:
         if _ATTACHMENT_NOTE.match(line):
             self.part.body.append(line)
             return
+        if self.part.line == self.part.label and self.part_prefix.endswith(" kèm theo") is False \
+                and _is_upper(line) and _ATTACHMENT_HEADING.match(line):
+            # "PHỤ LỤC" then "QUY TRÌNH NỘI BỘ …": the appendix is that Quy trình
+            self.part.line = f"{self.part.line}: {line}"
+            self.extra.append(self._passage(self.part_prefix + ", trích yếu", line, "title"))
+            return
         if any(p.match(line) for p in (_CHAPTER, _ARTICLE, _ROMAN, _NUMBERED, _POINT)):
             self.state = "body"
             self._body(line)
             return
+        if self.part.titled and not _is_upper(line):
+            self.state = "body"  # the attachment's text begins without a numbered heading
+            self._body(line)
+            return
+        self.part.titled = True
         self.part.line = f"{self.part.line}: {line}" if self.part.line == self.part.label else self.part.line
         self.extra.append(self._passage(self.part_prefix + ", trích yếu", line, "title"))
 
@@ -234,6 +354,23 @@ class _Parser:
         else:
             self.current.body.append(line)
 
+    def _row(self, line: str) -> None:
+        """A table row: its own passage, cited by its part (and unit) and its row number."""
+        _, number, text = line.split(ROW_MARK, 2)
+        if self.state in ("skip", "header") and not self.attachments:
+            if self.state == "header":
+                return  # a table in the heading block is layout
+            self._start_part("PHỤ LỤC")  # rows after the signature with no heading: an unnamed appendix
+        if self.state == "skip":
+            return
+        self.rows += 1
+        unit = self.current
+        base = _citation(unit) if unit.kind != "part" else self.part_prefix
+        citation = f"{base}, dòng {number or self.rows}" if base else f"Bảng, dòng {number or self.rows}"
+        headings = tuple(_short(n.line) for n in unit.ancestors() if n.line and n.kind != "part") or (
+            (_short(self.part.line),) if self.part.line else ())
+        self.extra.append(Passage(self.doc.meta.id, citation, text, headings, "row"))
+
     def _roman_plausible(self, numeral: str) -> bool:
         """"I." and "V." are also Latin letters; accept numerals, not sentences."""
         return len(numeral) > 1 or numeral in "IVX"
@@ -246,7 +383,7 @@ class _Parser:
         return Passage(self.doc.meta.id, citation, text, headings, kind)
 
     def passages(self) -> list[Passage]:
-        out = list(p for p in self.extra if p.kind in ("title", "recital"))
+        out = list(p for p in self.extra if p.kind in ("title", "recital", "preamble"))
         children: dict[int, list[_Unit]] = {}
         for unit in self.units:
             children.setdefault(id(unit.parent), []).append(unit)
@@ -254,7 +391,10 @@ class _Parser:
             if whole := _whole_unit_passage(self.doc.meta.id, unit, children):
                 out.append(whole)
             out.extend(_unit_passages(self.doc.meta.id, unit))
-        out.extend(p for p in self.extra if p.kind == "closing")
+        for part in self.parts:  # an attachment's paragraphs before (or without) any numbered heading
+            text = [line for line in part.body if not _ATTACHMENT_NOTE.match(line)]
+            out.extend(Passage(self.doc.meta.id, part.prefix, line, (_short(part.line),)) for line in text)
+        out.extend(p for p in self.extra if p.kind in ("row", "closing"))
         return out
 
 
@@ -264,7 +404,7 @@ def _citation(unit: _Unit) -> str:
     section = ""
     for node in unit.ancestors():
         if node.kind == "part" and node.label:
-            parts.append(node.label.capitalize() + " kèm theo")
+            parts.append(node.prefix or node.label.capitalize() + " kèm theo")
         elif node.kind == "article":
             in_article = True
             parts.append(f"Điều {node.label}")
@@ -313,10 +453,11 @@ def _unit_passages(doc_id: str, unit: _Unit) -> list[Passage]:
         return []  # a heading: context for its children
     citation = _citation(unit)
     headings = _headings(unit)
-    whole = "\n".join([unit.line, *unit.body])
+    lead_in = _lead_in(unit)
+    whole = "\n".join([*lead_in, unit.line, *unit.body])
     lead, groups = _bullet_groups(unit.body)
     if len(whole) <= MAX_PASSAGE_CHARS or not groups:
-        return [Passage(doc_id, citation, whole, headings)]
+        return [Passage(doc_id, citation, whole, headings, lead_lines=len(lead_in))]
     out: list[Passage] = []
     lead_text = "\n".join([unit.line, *lead])
     inner_headings = headings + (_short(unit.line),)
@@ -325,6 +466,14 @@ def _unit_passages(doc_id: str, unit: _Unit) -> list[Passage]:
     for n, group in enumerate(groups, 1):
         out.append(Passage(doc_id, f"{citation}, gạch đầu dòng {n}", "\n".join(group), inner_headings))
     return out
+
+
+def _lead_in(unit: _Unit) -> list[str]:
+    """The parent's lead sentence a point completes ("2. Mức chi 200.000 đồng/người/ngày cho:" before "a) …")."""
+    parent = unit.parent
+    if unit.kind != "point" or parent is None or parent.kind not in ("numbered", "article") or parent.body:
+        return []
+    return [parent.line] if parent.line.rstrip().endswith(":") else []
 
 
 def _subtree_lines(unit: _Unit, children: dict[int, list[_Unit]]) -> list[str]:

@@ -115,16 +115,16 @@ def extract_duties(doc: Document, registry: Registry | None = None) -> list[Duty
     out: list[Duty] = []
     for passage in parse_document(doc):
         for mention, role in _passage_actions(passage, registry):
-            out.append(Duty(mention.agency, passage.text, role, mention.level, doc.meta.id,
+            out.append(Duty(mention.agency, passage.clause, role, mention.level, doc.meta.id,
                             doc.meta.label, passage.citation, mention.agency.collective, doc.meta.province))
     return out
 
 
 def _passage_actions(passage: Passage, registry: Registry) -> list[tuple[Mention, str]]:
     """(body, role) pairs of one passage, one per body, strongest role kept."""
-    if passage.kind != "body" or _BOILERPLATE in fold(passage.text):
+    if passage.kind != "body" or _BOILERPLATE in fold(passage.clause):
         return []
-    first, _, rest = passage.text.partition("\n")
+    first, _, rest = passage.clause.partition("\n")
     own = _holder_line(_strip_label(first), registry)
     if own is not None:
         holders, body = own[0], "\n".join(x for x in (own[1], rest) if x)
