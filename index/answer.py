@@ -1,23 +1,27 @@
-"""Turning search hits into a quoted, cited Vietnamese answer — or an honest abstention.
+"""Turning search hits into a quoted, cited Vietnamese answer — a doubt — or an honest "not found".
 
-Contract of ``answer_question``: the answer quotes the best passage verbatim
-with its document and citation, and lists a few close runners-up; when the
-hits do not show that the corpus answers the question (too few of its content
-words in the best passages and a weak semantic match), ``answered`` is False
-and the text says so and lists what the corpus covers. It never presents an
-unrelated passage as the answer.
+Contract of ``answer_question``: when the calibrated decision (``decision``) is confident,
+the answer quotes the best passage verbatim with its document and citation and lists close
+runners-up ("Xem thêm"); when it is not, but the best clauses may hold the answer, it says
+so plainly and quotes the two or three candidates for the officer to judge; otherwise it
+says nothing was found and lists what the corpus covers. It never presents an unrelated
+passage as the answer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sotay.index.decision import Status, features, load_model
 from sotay.index.duties import records as duty_records
+from sotay.index.search.docref import Reference
 from sotay.index.search.hybrid import Hit, HybridIndex, overlaps
 from sotay.text import clean_text
 
 MAX_QUESTION_CHARS = 1000
-SOURCES = 8
+SOURCES = 8  # passages searched for a question
+DOUBT_CLAUSES = 3  # clauses shown when the answer is uncertain
+RELATED_SHARE = 0.85  # a runner-up is shown as "Xem thêm" when its score is this share of the best's
 # Abstention thresholds (see ``is_answerable``) for multilingual-e5-small, calibrated on
 # 338 questions written from the seeds (the shared development set, tests/data/questions.jsonl
 # and tests/data/heldout_questions.jsonl, each accented and folded), 70 of them out of domain,
@@ -42,15 +46,38 @@ class QuestionError(ValueError):
 
 @dataclass
 class Answer:
-    """One answer in the machine contract's shape (see ``to_json``)."""
+    """One answer in the machine contract's shape (see ``to_json``).
+
+    ``sources`` are exactly the clauses shown to the officer, best first: the quoted clause and
+    its "Xem thêm" for an answer, the candidate clauses for a doubt, none when nothing was found.
+    """
 
     question: str
-    answered: bool
+    status: Status
     answer: str
     sources: list[dict] = field(default_factory=list)
 
+    @property
+    def answered(self) -> bool:
+        return self.status is Status.ANSWERED
+
     def to_json(self) -> dict:
-        return {"question": self.question, "answered": self.answered, "answer": self.answer, "sources": self.sources}
+        return {"question": self.question, "status": self.status.value, "answered": self.answered,
+                "answer": self.answer, "sources": self.sources}
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What the search found for one question, before deciding whether it answers."""
+
+    question: str  # cleaned
+    hits: list[Hit]
+    reference: Reference | None  # the decision(s) the question names, if any
+
+    @property
+    def runner_up(self) -> Hit | None:
+        """The best hit from another unit than the first."""
+        return next_unit(self.hits) if self.hits else None
 
 
 def validate_question(text: str) -> str:
@@ -112,42 +139,71 @@ def covered_topics(index: HybridIndex) -> str:
     return "\n".join(lines)
 
 
+def retrieve(index: HybridIndex, cleaned: str) -> Retrieval:
+    """The ranked passages for a cleaned question and the decision it names."""
+    return Retrieval(cleaned, index.search(cleaned, k=SOURCES), index.names.reference(cleaned))
+
+
+def decision_features(found: Retrieval) -> dict[str, float]:
+    """The inputs of the answer / doubt / decline decision for ``found`` (which must have hits)."""
+    return features(found.question, found.hits, found.runner_up, found.reference is not None)
+
+
 def answer_question(index: HybridIndex, question: str) -> Answer:
     """Search ``index`` and answer ``question`` (raises QuestionError for unusable input).
 
-    Questions about responsibilities ("Sở Tài chính có trách nhiệm gì?", "ai chủ trì
-    tổng hợp báo cáo?") are answered from the duty records (see ``duties``): the
-    search runs only over the passages that assign duties, and the answer names the
-    agencies first.
+    Three outcomes (``Status``): answered (the clause quoted and cited), uncertain (the best
+    two or three clauses, said plainly not to be an answer) or not found (what the corpus
+    covers). Questions about responsibilities ("Sở Tài chính có trách nhiệm gì?", "ai chủ trì
+    tổng hợp báo cáo?") are answered from the duty records (see ``duties``): the search runs
+    only over the passages that assign duties, and the answer names the agencies first.
     """
     cleaned = validate_question(question)
     routed = _answer_from_duties(index, question, cleaned)
     if routed is not None:
         return routed
-    hits = index.search(cleaned, k=SOURCES)
-    sources = [_source(index, h) for h in hits]
-    reference = index.names.reference(cleaned)
+    found = retrieve(index, cleaned)
+    reference = found.reference
     if reference is not None and reference.elsewhere:
         text = (f"Các văn bản hiện có không có văn bản nào của {', '.join(reference.elsewhere)}, nên tôi không trả "
                 "lời để tránh áp dụng nhầm quy định của tỉnh khác.\n"
                 "Tôi có thể trả lời về các văn bản sau:\n" + covered_topics(index))
-        return Answer(question, False, text, sources)
-    if not hits or not is_answerable(hits[0], next_unit(hits), reference is not None):
+        return Answer(question, Status.NOT_FOUND, text)
+    verdict = load_model().decide(decision_features(found)) if found.hits else None
+    if verdict is None or verdict.status is Status.NOT_FOUND:
         where = ("các văn bản hiện có" if reference is None else
                  ", ".join(index.documents.get(d, {}).get("label", d) for d in sorted(reference.doc_ids)))
         text = (f"Không tìm thấy nội dung trả lời câu hỏi này trong {where}, "
                 "nên tôi không đưa ra câu trả lời để tránh sai lệch.\n"
                 "Tôi có thể trả lời về các văn bản sau:\n" + covered_topics(index) +
                 "\nBạn cũng có thể hỏi trách nhiệm của một cơ quan, hoặc tính số vốn thu hồi.")
-        return Answer(question, False, text, sources)
+        return Answer(question, Status.NOT_FOUND, text)
+    hits = found.hits
+    units = distinct_units(hits)
+    if verdict.status is Status.UNCERTAIN:
+        shown = units[:DOUBT_CLAUSES]
+        sources = [_source(index, h) for h in shown]
+        parts = ["Tôi chưa chắc chắn câu trả lời. Các đoạn có thể liên quan (đây không phải câu trả lời; "
+                 "bạn vui lòng đối chiếu):"]
+        parts.extend(f"{n}. {s['doc']}, {s['citation']}:\n«{s['text']}»" for n, s in enumerate(sources, 1))
+        return Answer(question, Status.UNCERTAIN, "\n".join(parts), sources)
+    related = [h for h in units[1:] if h.score >= RELATED_SHARE * hits[0].score][:2]
+    sources = [_source(index, h) for h in [hits[0], *related]]
     best = sources[0]
     parts = [f"Theo {best['doc']}, {best['citation']}:", f"«{best['text']}»"]
-    related = [s for s, h in zip(sources[1:], hits[1:]) if is_answerable(h) and h.score >= 0.85 * hits[0].score
-               and not overlaps(h.passage, hits[0].passage)][:2]
     if related:
         parts.append("Xem thêm:")
-        parts.extend(f"- {s['doc']}, {s['citation']}: «{_excerpt(s['text'])}»" for s in related)
-    return Answer(question, True, "\n".join(parts), sources)
+        parts.extend(f"- {s['doc']}, {s['citation']}: «{_excerpt(s['text'])}»" for s in sources[1:])
+    return Answer(question, Status.ANSWERED, "\n".join(parts), sources)
+
+
+def distinct_units(hits: list[Hit]) -> list[Hit]:
+    """``hits`` without those that overlap a better one (a clause and the whole unit it belongs to)."""
+    kept: list[Hit] = []
+    for hit in hits:
+        if not any(overlaps(hit.passage, k.passage) for k in kept):
+            kept.append(hit)
+    return kept
 
 
 def _excerpt(text: str, limit: int = 300) -> str:
@@ -197,4 +253,4 @@ def _answer_from_duties(index: HybridIndex, question: str, cleaned: str) -> Answ
         source = _source(index, hit)
         lines.append(f"- {record.agency.name} ({record.role}) — theo {source['doc']}, {source['citation']}:")
         lines.append(f"«{source['text']}»")
-    return Answer(question, True, "\n".join(lines), sources)
+    return Answer(question, Status.ANSWERED, "\n".join(lines), sources[:3])

@@ -39,7 +39,7 @@ _ASKS = (
         r"\b(o dau|tai dau|noi nao|cho nao|dia chi|tai khoan nao|nop (o|tai) (dau|nao)|gui (o|ve) dau)\b")),
     (QuestionKind.AMOUNT, re.compile(
         r"\b(bao nhieu|muc (chi|ho tro|thu|phi|gia|thuong)|ty le|may phan tram|gia (thue|ban|thoc|dat)"
-        r"|le phi|phi (bao|la)|bao nhieu tien|toi da|toi thieu|muc)\b")),
+        r"|le phi|phi (bao|la)|bao nhieu tien|toi da|toi thieu)\b")),
 )
 
 _HAS = {

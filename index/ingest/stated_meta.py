@@ -58,12 +58,27 @@ def _title_case(words: str) -> str:
     return " ".join(w[:1].upper() + w[1:].lower() if w != "-" else w for w in words.split())
 
 
+def _header_cells(lines: list[str]) -> list[str]:
+    """The head's lines with a two-column header row split ("ỦY BAN … TỈNH X ---- | CỘNG HÒA …")."""
+    cells: list[str] = []
+    for line in lines:
+        for cell in line.split(" | "):
+            cell = re.sub(r"-{2,}|_{2,}", " ", cell).strip()
+            if cell:
+                cells.append(re.sub(r"\s+", " ", cell))
+    return cells
+
+
 def _issuer(lines: list[str]) -> tuple[str, str] | None:
     """("Ủy ban nhân dân tỉnh Ninh Thuận", "Ninh Thuận") from one or two capitalised lines."""
+    lines = _header_cells(lines)
     for i, line in enumerate(lines):
         if not _is_upper(line):
             continue
         folded = fold(line)
+        if folded.startswith("chu tich "):  # "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH X": the chairman issues it
+            found = _issuer([line[len("chu tich "):], *lines[i + 1:i + 2]])
+            return (f"Chủ tịch {found[0]}", found[1]) if found else None
         for organ_folded, organ in _ORGANS.items():
             if not folded.startswith(organ_folded):
                 continue
@@ -91,9 +106,13 @@ def _date(match: re.Match[str]) -> tuple[str, str]:
 
 
 def _title(lines: list[str], start: int) -> str:
+    """The trích yếu: up to three lines after the type heading, in capitals ("VỀ VIỆC BAN HÀNH …")
+    or not ("Về việc ban hành …"), but not a mix of both (a capitalised heading follows a title)."""
     parts: list[str] = []
     for line in lines[start:start + 3]:
-        if _is_upper(line) or _TITLE_STOP.match(line) or doc_type(line):
+        if _TITLE_STOP.match(line) or doc_type(line) or " | " in line or len(" ".join(parts + [line])) > 400:
+            break
+        if parts and _is_upper(line) != _is_upper(parts[0]):
             break
         parts.append(line)
     return " ".join(parts)

@@ -14,6 +14,7 @@ names its decision is searched by what it asks, within that decision (see ``docr
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -26,11 +27,12 @@ from sotay.index.duties.gazetteer import find_agencies_in
 from sotay.index.model.encoder import Encoder
 from sotay.index.parse import Passage
 from sotay.index.search.docref import DocumentNames
+from sotay.index.search.paraphrase import expansion
 from sotay.index.search.restore import DiacriticRestorer
 from sotay.index.search.store import IndexPaths, build_index, is_current
 from sotay.index.search.tokens import query_terms
 from sotay.index.vietnamese import expand_abbreviations
-from sotay.text import has_diacritics, nfc
+from sotay.text import fold, has_diacritics, nfc
 
 LEXICAL_WEIGHT = 0.6  # share of the fused score that comes from BM25
 DENSE_CANDIDATES = 200
@@ -50,6 +52,12 @@ HOLDER_WEIGHT = 0.2
 # is about, so it matches any question naming the document; it answers only when no clause does.
 RESTATEMENT_KINDS = frozenset({"title", "closing"})
 RESTATEMENT_PENALTY = 0.2
+# Recitals ("Căn cứ Luật …") name laws, bodies and dates that match many questions; they answer
+# only a question about the legal basis, and rank like restatements for any other.
+RECITAL_KINDS = frozenset({"recital"})
+LEGAL_BASIS = re.compile(r"\b(can cu|co so phap ly|dua (vao|tren)|theo (luat|nghi dinh|thong tu|quy dinh|van ban) nao"
+                         r"|thuc hien (quyet dinh|nghi quyet|luat) nao|ban hanh theo)\b")
+
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,9 @@ class Hit:
     dense: float  # cosine similarity
     coverage: float  # IDF-weighted share of the question's content syllables found in the passage
     phrases: float  # IDF-weighted share of the question's word pairs ("thu+hoi") found in the passage
+    bm25: float = 0.0  # raw BM25 score (how much rare vocabulary of the question the passage shares)
+    lexical_rank: int = 0  # 1 = the best passage by BM25 alone (among those searched)
+    dense_rank: int = 0  # 1 = the best passage by cosine alone (among those searched)
 
 
 class HybridIndex:
@@ -179,7 +190,7 @@ class HybridIndex:
                 return []
             question = reference.ask
         terms = query_terms(question, self.lexicon)
-        tokens = terms.tokens
+        tokens = terms.tokens + query_terms(expansion(question), self.lexicon).tokens
         lexical = self.bm25.get_scores(tokens) if tokens else np.zeros(n, np.float32)
         top_lexical = float(lexical.max()) if lexical.size else 0.0
         lexical_norm = lexical / top_lexical if top_lexical > 0 else lexical
@@ -209,16 +220,20 @@ class HybridIndex:
                    and (reference is None or t not in reference.filter_words)]
         coverage = {i: self._coverage(content, i) for i in top}
         final = {i: float(fused[i]) + COVERAGE_WEIGHT * coverage[i] for i in top}
+        restating = RESTATEMENT_KINDS if LEGAL_BASIS.search(fold(question)) else RESTATEMENT_KINDS | RECITAL_KINDS
         for i in top:
-            if self.passages[i].kind in RESTATEMENT_KINDS:
+            if self.passages[i].kind in restating:
                 final[i] -= RESTATEMENT_PENALTY
         if bodies := self.named_bodies(question):
             for i in top:
                 if bodies & self._holders.get(i, frozenset()):
                     final[i] += HOLDER_WEIGHT
         order = self._clauses_before_wholes(sorted(top, key=lambda i: (-final[i], i)), final, dense)[:k]
+        pool = chosen if within else slice(None)
         return [Hit(self.passages[i], final[i], float(lexical_norm[i]), float(dense[i]), coverage[i],
-                    self._coverage(list(terms.phrases), i)) for i in order]
+                    self._coverage(list(terms.phrases), i), float(lexical[i]),
+                    int((lexical[pool] > lexical[i]).sum()) + 1, int((dense[pool] > dense[i]).sum()) + 1)
+                for i in order]
 
     def _clauses_before_wholes(self, order: list[int], final: dict[int, float], dense: np.ndarray) -> list[int]:
         """``order`` with each whole unit preceded by its clause that answers more precisely, if any."""

@@ -16,6 +16,7 @@ import json
 import sys
 
 from sotay.index.answer import Answer, QuestionError, answer_question, validate_question
+from sotay.index.decision import Status
 from sotay.index.search.hybrid import open_index
 
 
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 _print_json(answer_question(index, line).to_json())
             except QuestionError as exc:
-                _print_json(Answer(line, False, str(exc)).to_json())
+                _print_json(Answer(line, Status.NOT_FOUND, str(exc)).to_json())
         return 0
 
     if args.question is None:

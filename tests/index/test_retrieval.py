@@ -22,33 +22,33 @@ import pytest
 from conftest import DATA, load_questions
 
 from sotay.index.answer import answer_question
+from sotay.index.decision import Status
 from sotay.text import fold
 
 QUESTIONS = load_questions(DATA / "questions.jsonl")
 IN_DOMAIN = [q for q in QUESTIONS if not q["ood"]]
 OUT_OF_DOMAIN = [q for q in QUESTIONS if q["ood"]]
 HELDOUT = load_questions(DATA / "heldout_questions.jsonl")
-# set -> (in-domain questions, floor of hit@1, floor of hit@3)
-FLOORS = {"written": (IN_DOMAIN, 0.85, 0.92), "heldout": ([q for q in HELDOUT if not q["ood"]], 0.75, 0.88)}
+# set -> (in-domain questions, floor of hit@1, floor of "gold among the clauses shown").
+# hit@1: answered, and the quoted clause holds a gold phrase. Shown: answered or uncertain, and one of
+# the (at most three) clauses shown holds one. Measured 2026-11-30: written 0.850 / 0.975, heldout 0.771 / 0.971.
+FLOORS = {"written": (IN_DOMAIN, 0.80, 0.95), "heldout": ([q for q in HELDOUT if not q["ood"]], 0.70, 0.93)}
 
 
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip().lower()
 
 
-def _rank(index, question: str, gold: list[str]) -> int | None:
+def _outcome(index, question: str, gold: list[str]) -> tuple[bool, bool]:
+    """(answered with a gold phrase in the quoted clause, a gold phrase among the clauses shown)."""
     answer = answer_question(index, question)
-    if not answer.answered:
-        return None
-    for rank, source in enumerate(answer.sources, 1):
-        if any(_norm(g) in _norm(source["text"]) for g in gold):
-            return rank
-    return None
+    found = [any(_norm(g) in _norm(s["text"]) for g in gold) for s in answer.sources]
+    return answer.answered and found[:1] == [True], any(found[:3])
 
 
 def _hits(index, questions: list[dict], fold_questions: bool) -> tuple[float, float]:
-    ranks = [_rank(index, fold(q["q"]) if fold_questions else q["q"], q["gold"]) for q in questions]
-    return (sum(r == 1 for r in ranks) / len(ranks), sum(r is not None and r <= 3 for r in ranks) / len(ranks))
+    outcomes = [_outcome(index, fold(q["q"]) if fold_questions else q["q"], q["gold"]) for q in questions]
+    return (sum(a for a, _ in outcomes) / len(outcomes), sum(s for _, s in outcomes) / len(outcomes))
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def test_questions_without_diacritics_score_within_five_points(scores, name: str
     _, floor1, floor3 = FLOORS[name]
     (a1, a3), (f1, f3) = scores[name]["accented"], scores[name]["folded"]
     assert f1 >= floor1 and f3 >= floor3, scores[name]
-    assert abs(a1 - f1) <= 0.05 and abs(a3 - f3) <= 0.05, scores[name]
+    assert round(abs(a1 - f1), 6) <= 0.05 and round(abs(a3 - f3), 6) <= 0.05, scores[name]
 
 
 def test_most_heldout_out_of_domain_questions_are_not_answered(index) -> None:
@@ -82,8 +82,8 @@ def test_most_heldout_out_of_domain_questions_are_not_answered(index) -> None:
 def test_out_of_domain_questions_are_not_answered(index, item) -> None:
     for question in (item["q"], fold(item["q"])):
         answer = answer_question(index, question)
-        assert not answer.answered, (question, answer.sources[0]["citation"])
-        assert "Không tìm thấy" in answer.answer
+        assert answer.status is Status.NOT_FOUND, (question, answer.status, answer.sources)
+        assert "Không tìm thấy" in answer.answer and answer.sources == []
         assert "Ninh Thuận" in answer.answer  # says what the corpus does cover
 
 
