@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import html
 
+from sotay.text import strip_controls
+
 TELEGRAM_TEXT_LIMIT = 4096
 
 # Boundaries to split at, most preferred first.
@@ -67,4 +69,4 @@ def _cut_word(word: str, limit: int) -> list[str]:
 
 def to_html_messages(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     """``text`` as HTML-escaped Telegram messages, each within ``limit`` once parsed."""
-    return [html.escape(piece, quote=False) for piece in split_text(text, limit)]
+    return [html.escape(piece, quote=False) for piece in split_text(strip_controls(text), limit)]

@@ -29,8 +29,8 @@ def folded_sequences(words: Iterable[str]) -> tuple[tuple[str, ...], ...]:
 
 
 
-# Words before a province written in lower case or without diacritics ("tinh cao bang").
-PROVINCE_MARKERS = folded_sequences(("tỉnh", "thành phố"))
+# Words before a province written in lower case or without diacritics ("tinh cao bang", "o dien bien").
+PROVINCE_MARKERS = folded_sequences(("tỉnh", "thành phố", "ở", "tại", "của", "thuộc", "địa bàn"))
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def canonical_province(name: str) -> str:
 
 
 def province_mentions(text: str, tokens: list[WordToken]) -> list[tuple[tuple[str, ...], str]]:
-    """(folded words as written, province) for each province named with capitals or after "tỉnh"/"thành phố"."""
+    """(folded words as written, province) for each province named with capitals or after a marker ("tỉnh", "ở" …)."""
     found = []
     for i in range(len(tokens)):
         if (match := longest_key_at(tokens, i, province_gazetteer())) is None:

@@ -7,7 +7,8 @@ Contract:
   the form in which typed-without-diacritics questions and the corpus meet; it
   keeps the length of NFC text, so offsets carry over.
 - ``clean_text`` drops control and format characters (bidi overrides,
-  zero-width marks) and collapses white space.
+  zero-width marks) and collapses white space; ``strip_controls`` drops them
+  and keeps the lines.
 """
 
 from __future__ import annotations
@@ -43,3 +44,12 @@ def fold(text: str) -> str:
 def has_diacritics(text: str) -> bool:
     """True when ``text`` carries any Vietnamese diacritic (or đ)."""
     return fold(text) != text.lower()
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control, bidi-override and zero-width characters (line breaks and tabs kept).
+
+    For text that reaches a terminal or a chat from a file: ESC, BEL or U+202E in a decision
+    must not move the cursor, ring a bell or reverse what an officer reads.
+    """
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")

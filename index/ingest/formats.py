@@ -25,7 +25,7 @@ import yaml
 from sotay.index.ingest.docx_numbering import Numbering
 from sotay.index.ingest.line_repair import full_line_length, join_lines, strip_page_furniture
 from sotay.index.ingest.stated_meta import doc_type, stated_metadata
-from sotay.text import nfc
+from sotay.text import nfc, strip_controls
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PDF_PAGES = 200
@@ -132,7 +132,7 @@ def extract_decision(path: Path) -> ExtractedDecision:
         lines, pages = _pdf_lines(data, name)
     else:
         lines = _text_lines(data, name)
-    text = nfc("\n\n".join(lines)).strip()
+    text = strip_controls(nfc("\n\n".join(lines))).strip()
     if not text:
         raise IngestError(f"Tệp {name} không có nội dung chữ nào.")
     if not _looks_like_decision(text):

@@ -25,6 +25,7 @@ from pathlib import Path
 from sotay import config
 from sotay.index import corpus_admin
 from sotay.index.documents import CorpusError, stray_warning
+from sotay.text import strip_controls
 
 __all__ = ["add_arguments", "run"]
 
@@ -88,17 +89,22 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _say(text: str) -> None:
+    """Print a line that may hold text from a decision file, with control characters removed."""
+    print(strip_controls(text))
+
+
 def _print_added(added: list, as_json: bool) -> None:
     if as_json:
         _print_json({"added": [asdict(a) for a in added]})
         return
     for a in added:
         verb = "Đã thay thế" if a.replaced else "Đã thêm"
-        print(f"{verb}: {a.label} (mã {a.id})")
-        print(f"  Trích yếu: {a.title}")
+        _say(f"{verb}: {a.label} (mã {a.id})")
+        _say(f"  Trích yếu: {a.title}")
         facts = [f"Số {a.number}" if a.number else "chưa rõ số", a.date_text, a.issuer]
-        print("  " + ", ".join(f for f in facts if f))
-        print(f"  Đã lập chỉ mục {a.passages} đoạn trích; tìm thấy {a.duties} nhiệm vụ của các cơ quan.")
+        _say("  " + ", ".join(f for f in facts if f))
+        _say(f"  Đã lập chỉ mục {a.passages} đoạn trích; tìm thấy {a.duties} nhiệm vụ của các cơ quan.")
 
 
 def _print_list(decisions: list, as_json: bool, warning: str | None) -> None:
@@ -106,8 +112,8 @@ def _print_list(decisions: list, as_json: bool, warning: str | None) -> None:
         _print_json({"decisions": [_meta_json(m) for m in decisions], "warnings": [warning] if warning else []})
         return
     if not decisions:
-        print("Kho văn bản chưa có quyết định nào. Thêm bằng: sotay corpus add <tệp>")
+        _say("Kho văn bản chưa có quyết định nào. Thêm bằng: sotay corpus add <tệp>")
         return
-    print(f"Kho có {len(decisions)} văn bản:")
+    _say(f"Kho có {len(decisions)} văn bản:")
     for m in decisions:
-        print(f"- {m.id}: {m.label} — {m.title}")
+        _say(f"- {m.id}: {m.label} — {m.title}")

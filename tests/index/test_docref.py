@@ -111,3 +111,11 @@ def test_a_bare_province_filters_but_is_not_asked_for(index) -> None:
     answer = answer_question(index, "Sở Tài chính Ninh Thuận có trách nhiệm gì?")
     assert answer.answered
     assert answer.sources[0]["text"].startswith("2. Sở Tài chính phối hợp với Sở Lao động")
+
+
+@pytest.mark.parametrize("question", ["ty le thu hoi von o dien bien", "thu hồi vốn ở điện biên bao nhiêu phần trăm",
+                                      "muc thu hoi von tai tay ninh"])
+def test_a_province_typed_in_lower_case_after_o_or_tai_is_declined_by_name(index, question: str) -> None:
+    answer = answer_question(index, question)
+    assert answer.status.value == "not_found" and answer.sources == []
+    assert "không có văn bản nào của" in answer.answer
