@@ -19,7 +19,8 @@ was paid so far (null before any payment), ``remaining`` the rest. The register 
 ``<SOTAY_DATA>/register.sqlite`` (see ``sotay.rules.register``).
 
 Exit codes: 0 done; 2 bad input (the same Vietnamese "Lỗi: …" messages as ``sotay recover``, an
-unknown id, a file with bad rows — each listed), nothing written; 1 a broken rules file.
+unknown id, a file with bad rows — each listed), nothing written; 1 a broken rules file or a damaged
+or locked register file.
 Nothing heavy is imported (openpyxl only by export/import).
 """
 
@@ -29,6 +30,7 @@ import argparse
 import datetime as _dt
 import json
 import re
+import sqlite3
 import sys
 from typing import Any
 
@@ -39,6 +41,7 @@ from sotay.rules.params import RulesFileError
 from sotay.rules.register import (
     Register,
     RegisteredProject,
+    default_path,
     parse_paid_amount,
     parse_project_id,
     prepare,
@@ -301,3 +304,9 @@ def run(args: argparse.Namespace) -> int:
         return _fail(exc.message)
     except RulesFileError as exc:
         return _fail(f"tệp quy định bị lỗi — {exc.message} Vui lòng báo cho quản trị viên.", 1)
+    except sqlite3.DatabaseError as exc:  # a damaged or locked register file: nothing was changed
+        return _fail(
+            f"không mở được sổ dự án “{default_path()}” ({exc}). Sổ không bị thay đổi; "
+            "vui lòng thử lại hoặc báo cho quản trị viên.",
+            1,
+        )

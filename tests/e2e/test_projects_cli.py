@@ -217,6 +217,18 @@ def test_import_csv_with_a_bad_row_adds_nothing(data, tmp_path):
     assert statuses == ["recover", "recover", "extended"]
 
 
+def test_damaged_register_file(data):
+    (data / "register.sqlite").write_bytes(b"this is not a database" * 100)
+    proc = run(data, "projects", "list", "--json")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "không mở được sổ dự án" in proc.stderr and proc.stdout == ""
+
+
+def test_help_lists_projects(data):
+    proc = run(data, "projects", "--help")
+    assert proc.returncode == 0 and "export" in proc.stdout and "import" in proc.stdout
+
+
 _PROBE = """
 import sys
 from sotay.cli import main
