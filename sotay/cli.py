@@ -20,6 +20,7 @@ from typing import NoReturn, Sequence
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "ask": ("sotay.commands.ask", "Hỏi đáp: trích dẫn điều khoản trả lời câu hỏi"),
     "recover": ("sotay.commands.recover", "Tính số vốn thu hồi và thời hạn thu hồi"),
+    "projects": ("sotay.commands.projects", "Sổ dự án thu hồi vốn: thêm, đến hạn, đã nộp, xuất/nhập Excel"),
     "who": ("sotay.commands.who", "Tra cứu trách nhiệm của một cơ quan"),
     "corpus": ("sotay.commands.corpus", "Quản lý kho văn bản: thêm, liệt kê, gỡ quyết định"),
     "chat": ("sotay.commands.chat", "Trò chuyện với trợ lý ngay trong cửa sổ lệnh (không cần Telegram)"),
