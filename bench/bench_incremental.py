@@ -42,27 +42,34 @@ def _timed_child_encoder(seed_vectors: dict, counters: dict):
     from sotay.index.model.encoder import Encoder
     from sotay.index.search import store
 
-    original = store._doc_data
+    original = store._parse_for_index
+    queue: list = []  # (document, passages) in the order the store embeds them, in one call
 
-    def doc_data(paths, doc, encoder):
-        counters["doc"] = doc
-        return original(paths, doc, encoder)
+    def parse_for_index(doc):
+        parsed = original(doc)
+        queue.append((doc, len(parsed.texts)))
+        return parsed
 
-    store._doc_data = doc_data
+    store._parse_for_index = parse_for_index
 
     class BenchEncoder(Encoder):
         def encode_passages(self, texts):
-            doc = counters.get("doc")
-            seed = doc.meta.extra.get("bench_seed", doc.meta.id) if doc is not None else None
-            reuse = seed_vectors.get(seed)
-            if reuse is not None and len(reuse) == len(texts):
-                counters["reused"] = counters.get("reused", 0) + len(texts)
-                return np.array(reuse, dtype=np.float32, copy=True)
-            started = time.perf_counter()
-            vectors = super().encode_passages(texts)
-            counters["embed_s"] = counters.get("embed_s", 0.0) + time.perf_counter() - started
-            counters["embedded"] = counters.get("embedded", 0) + len(texts)
-            return vectors
+            parts, start = [], 0
+            for doc, count in queue:
+                chunk = texts[start:start + count]
+                start += count
+                seed = doc.meta.extra.get("bench_seed", doc.meta.id)
+                reuse = seed_vectors.get(seed)
+                if reuse is not None and len(reuse) == count:
+                    counters["reused"] = counters.get("reused", 0) + count
+                    parts.append(np.array(reuse, dtype=np.float32, copy=True))
+                    continue
+                started = time.perf_counter()
+                parts.append(super().encode_passages(chunk))
+                counters["embed_s"] = counters.get("embed_s", 0.0) + time.perf_counter() - started
+                counters["embedded"] = counters.get("embedded", 0) + count
+            queue.clear()
+            return np.concatenate(parts) if parts else super().encode_passages(texts)
 
     return BenchEncoder()
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from sotay.index import segmenter
 from sotay.text import fold, fold_word, nfc
 
 ABBREVIATIONS_FILE = Path(__file__).with_name("abbreviations.yaml")
@@ -29,9 +30,7 @@ _TOKEN_RE = re.compile(r"\d+(?:[.,/]\d+)*%?|[^\W\d_]+(?:\d+)?", re.UNICODE)
 
 def normalize_tones(text: str) -> str:
     """NFC text with tone marks in the new-style position (underthesea's text_normalize)."""
-    from underthesea import text_normalize  # heavy import: only on paths that need it
-
-    return text_normalize(nfc(text))
+    return segmenter.load().text_normalize(nfc(text))
 
 
 @lru_cache(maxsize=1)

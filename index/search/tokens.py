@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sotay.index import segmenter
 from sotay.index.vietnamese import expand_abbreviations, syllables
 from sotay.text import fold
 
@@ -33,9 +34,7 @@ STOP_WORDS = frozenset(
 
 def segment_passage(text: str) -> list[str]:
     """underthesea word segmentation of an accented text, after abbreviation expansion."""
-    from underthesea import word_tokenize  # heavy: only when (re)building the index
-
-    return word_tokenize(expand_abbreviations(text))
+    return segmenter.load().word_tokenize(expand_abbreviations(text))
 
 
 def _bigrams(sylls: list[str]) -> list[str]:
