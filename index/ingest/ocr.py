@@ -18,6 +18,7 @@ message naming the file.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import shutil
@@ -70,11 +71,8 @@ def tesseract_problem() -> str | None:
     languages = {ln.strip() for ln in (listed.stdout + listed.stderr).splitlines()}
     if LANG not in languages:
         return f"Tesseract chưa có dữ liệu tiếng Việt (cài bằng: {INSTALL_HINT})"
-    try:
-        import pytesseract  # noqa: F401 - only checking that it is installed
-        import PIL  # noqa: F401
-    except ImportError:
-        return "thiếu thư viện Python pytesseract/Pillow (cài lại gói sotay bằng pip)"
+    if any(importlib.util.find_spec(module) is None for module in ("pytesseract", "PIL", "pypdfium2")):
+        return "thiếu thư viện Python pytesseract/Pillow/pypdfium2 (cài lại gói sotay bằng pip)"
     return None
 
 
