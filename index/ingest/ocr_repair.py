@@ -42,10 +42,12 @@ _NUMBER_TOKEN = re.compile(r"^([0-9lI|!Oo]{1,3})([.:,]?)$")
 _DIGIT_FIX = str.maketrans({"l": "1", "I": "1", "|": "1", "!": "1", "O": "0", "o": "0"})
 _ROMAN_TOKEN = re.compile(r"^([IVXl|]{1,5})([.:]?)$")
 _KHOAN = re.compile(r"^(?:[-.,'`]\s+)?(\d{1,2})\s*[.,]\s+(?=[^\W\d_])")
+# "3..Mức", "2.Tỷ lệ", "1,Hình thức": a khoản label whose dot is doubled or glued to a capital.
+_KHOAN_GLUED = re.compile(r"^(\d{1,2})(?:\.{2,}\s*|[.,](?=[A-ZĐÀ-Ỹ]))")
 _KHOAN_L = re.compile(r"^[lI|]\.\s+(?=[A-ZĐÀ-Ỹ])")
 # A lone character read off a speck before a khoản or điểm label: "ề 1. Việc …", "' a) Tỷ lệ".
 _SPECK_BEFORE_LABEL = re.compile(r"^[^\s\d\-+•]\s+(?=(?:\d{1,2}\.|[a-zđ]\))\s)")
-_POINT = re.compile(r"^([a-zđA-HJ-UWYZĐ])\s*[)}\]]\s*")
+_POINT = re.compile(r"^([a-zđA-HJ-UWYZĐ])\s*(?:[)}\]]\s*|j\s+(?=[A-ZĐÀ-Ỹ]))")
 
 
 def is_noise(line: str) -> bool:
@@ -88,6 +90,11 @@ def _near(word: str, target: str) -> bool:
 
 def fix_labels(line: str) -> str:
     """``line`` with OCR's forms of "Điều N.", "Chương I", "N." (khoản) and "a)" (điểm) put right."""
+    words = line.split(" ", 3)
+    if (len(words) > 2 and words[0] in ("-", "–", "+") and _near(words[1], "dieu")
+            and _NUMBER_TOKEN.match(words[2]) and any(c.isdigit() for c in words[2])
+            and (words[2][-1] in ".:" or (len(words) > 3 and words[3][:1] in ".:"))):  # a speck read as a bullet
+        line = line[2:]
     parts = line.split(" ", 2)
     if len(parts) >= 2:
         target = next((t for t in _LABEL_WORDS if _near(parts[0], t)), None)
@@ -104,6 +111,7 @@ def fix_labels(line: str) -> str:
             if roman and (not rest or rest[:1].isupper()):
                 return f"Chương {roman.group(1).replace('l', 'I').replace('|', 'I')}" + (f" {rest}" if rest else "")
     line = _SPECK_BEFORE_LABEL.sub("", line)
+    line = _KHOAN_GLUED.sub(r"\1. ", line)
     line = _KHOAN.sub(r"\1. ", line)
     line = _KHOAN_L.sub("1. ", line)
     return _POINT.sub(lambda m: f"{m.group(1).lower()}) ", line)

@@ -163,6 +163,10 @@ def test_corpus_add_reports_ocr_pages_and_confidence(tmp_path, pages, monkeypatc
     ("2 . Đảm bảo công khai", "2. Đảm bảo công khai"),
     ("a} Tỷ lệ thu hồi", "a) Tỷ lệ thu hồi"),
     ("B) Thời gian thu hồi", "b) Thời gian thu hồi"),
+    ("aj Tỷ lệ thu hồi", "a) Tỷ lệ thu hồi"),
+    ("3..Mức vốn thu hồi", "3. Mức vốn thu hồi"),
+    ("2.Tỷ lệ thu hồi", "2. Tỷ lệ thu hồi"),
+    ("- Điều 3. Nguyên tắc", "Điều 3. Nguyên tắc"),
 ])
 def test_structural_labels_are_normalised(raw: str, fixed: str) -> None:
     assert repair_ocr_lines([raw]) == [fixed]
