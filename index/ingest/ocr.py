@@ -2,8 +2,8 @@
 
 ``ocr_pdf_pages(data, numbers, name)`` rasterises the given pages of a PDF (pypdfium2, at
 ``DPI``) and reads them; ``ocr_image(data, name)`` reads a .png/.jpg/.tif file (every frame of a
-multi-page TIFF). Pages are read in parallel (``WORKERS`` Tesseract processes at most, one thread
-each), and the whole document must be read within ``MAX_SECONDS``; at most ``MAX_OCR_PAGES`` pages
+multi-page TIFF). Pages are read in parallel (``WORKERS`` Tesseract processes at most, fed by
+one rendering thread: pdfium is not thread-safe), and the whole document must be read within ``MAX_SECONDS``; at most ``MAX_OCR_PAGES`` pages
 are read. Each page comes back as an ``OcrPage``: its physical lines, as Tesseract laid them out
 (not yet repaired: see ``ocr_repair``), and Tesseract's mean word confidence (0–100).
 
