@@ -332,6 +332,8 @@ def added_summary(decision: AddedDecision) -> str:
         if value]
     lines.append(f"• Đã lập chỉ mục {decision.passages} đoạn văn để trích dẫn khi trả lời; tìm thấy "
                  f"{decision.duties} nhiệm vụ của các cơ quan.")
+    if decision.ocr_pages:
+        lines.append(f"• {decision.ocr_note()}")
     if decision.replaced:
         lines.append(f"Văn bản cùng mã ({decision.id}) đã có trong kho và đã được thay thế bằng bản này.")
     lines.append("Từ bây giờ có thể hỏi về nội dung văn bản này.")

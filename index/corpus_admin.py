@@ -7,7 +7,9 @@ overrides next to the file), and only when all pass writes, for each one:
 - ``<corpus>/<id>.txt``: the extracted text (what the parser and the index read);
 - ``<corpus>/<id>.yaml``: its metadata: what the document states (number, date, issuer,
   province, type, title), overridden by the user's sidecar, plus ``source`` (the original
-  file name), ``source_sha256`` (of the original bytes) and ``source_format``;
+  file name), ``source_sha256`` (of the original bytes) and ``source_format`` ("pdf-ocr",
+  "png-ocr" … when pages were read by OCR, with ``ocr_pages`` "1, 2", ``ocr_confidence`` the mean
+  and ``ocr_page_confidence`` "1: 89.8; 2: 91.6");
 - ``<corpus>/originals/<id>.<ext>``: the original file, byte for byte.
 
 The id of an added decision, in order of preference:
@@ -71,6 +73,21 @@ class AddedDecision:
     passages: int  # passages indexed for this decision
     duties: int  # duty records found in it
     replaced: bool  # True if a decision with this id was already there and was replaced
+    ocr_pages: int = 0  # pages read by OCR (scanned)
+    ocr_confidence: float | None = None  # Tesseract's mean confidence over those pages (0–100)
+    low_confidence_pages: tuple[int, ...] = ()  # OCR'd pages below ocr.LOW_CONFIDENCE: check them by eye
+
+    def ocr_note(self) -> str:
+        """One Vietnamese sentence for the user: pages read by OCR, mean confidence, pages to check ("" without OCR)."""
+        if not self.ocr_pages:
+            return ""
+        mean = f"{self.ocr_confidence:.1f}".replace(".", ",") if self.ocr_confidence is not None else "?"
+        note = (f"{self.ocr_pages} trang bản quét được đọc bằng nhận dạng chữ (OCR), "
+                f"độ tin cậy trung bình {mean}/100")
+        if self.low_confidence_pages:
+            listed = ", ".join(str(n) for n in self.low_confidence_pages)
+            return note + f"; độ tin cậy thấp ở trang {listed}: hãy soát lại chữ của các trang này."
+        return note + "; nên soát lại chính tả của văn bản."
 
 
 @dataclass(frozen=True)
@@ -82,6 +99,7 @@ class _Staged:
     text: str
     sidecar: str
     replaces: Path | None  # the corpus text file it replaces, if any
+    extracted: ExtractedDecision
 
 
 def slugify(text: str) -> str:
@@ -106,6 +124,10 @@ def _metadata(path: Path, extracted: ExtractedDecision) -> dict[str, str]:
     meta["source"] = path.name
     meta["source_sha256"] = _sha256(path)
     meta["source_format"] = extracted.source_format
+    if extracted.ocr_pages:
+        meta["ocr_pages"] = ", ".join(str(n) for n in extracted.ocr_pages)
+        meta["ocr_confidence"] = f"{extracted.mean_confidence}"
+        meta["ocr_page_confidence"] = "; ".join(f"{n}: {c}" for n, c in zip(extracted.ocr_pages, extracted.ocr_confidence))
     return meta
 
 
@@ -146,7 +168,7 @@ def _stage(path: Path, existing: dict[str, DocumentMeta], paths_of: dict[str, Pa
             n += 1
         doc_id = f"{base}-{n}"
     meta["id"] = doc_id
-    return _Staged(path, doc_id, text, _sidecar_text(meta), paths_of.get(doc_id))
+    return _Staged(path, doc_id, text, _sidecar_text(meta), paths_of.get(doc_id), extracted)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -228,7 +250,9 @@ def add_decisions(files: Sequence[Path], corpus: Path, data_dir: Path, *, progre
             doc = load_document(item.replaces or corpus / f"{item.id}.txt")
             meta = doc.meta
             added.append(AddedDecision(meta.id, meta.label, meta.title, meta.number, meta.date_text, meta.issuer,
-                                       counts.get(meta.id, 0), len(extract_duties(doc)), item.id in existing))
+                                       counts.get(meta.id, 0), len(extract_duties(doc)), item.id in existing,
+                                       len(item.extracted.ocr_pages), item.extracted.mean_confidence,
+                                       tuple(item.extracted.low_confidence_pages())))
         return added
 
 

@@ -1,11 +1,14 @@
-"""Taking in a decision file: .docx, .pdf with a text layer, .txt or .md.
+"""Taking in a decision file: .docx, .pdf (text layer, or scanned pages read by OCR), a page image, .txt or .md.
 
 ``extract_decision(path)`` checks the file before reading it (the real type is
 sniffed from its first bytes, not from its name; size, zip-bomb, encryption and
 page-count limits), pulls out the text (python-docx for .docx, pypdf for .pdf,
 both imported only when needed), repairs it into one paragraph per line the
 way ``corpus/*.txt`` is written, and reads the metadata the document states
-(``stated_meta``). Every refusal is an ``IngestError`` whose message is
+(``stated_meta``). PDF pages without a text layer and image files (.png, .jpg, .tif) are read
+by Tesseract (``ocr``: rasterised, read in parallel, page and time limits) and their lines
+repaired (``ocr_repair``) before the same line repair; when Tesseract or its Vietnamese data is
+missing they are refused, naming the packages to install. Every refusal is an ``IngestError`` whose message is
 Vietnamese and names the file and the reason.
 
 ``read_sidecar(path)`` reads the metadata overrides in ``<stem>.yaml`` next to
@@ -22,8 +25,10 @@ from pathlib import Path
 
 import yaml
 
+from sotay.index.ingest import ocr
 from sotay.index.ingest.docx_numbering import Numbering
 from sotay.index.ingest.line_repair import full_line_length, join_lines, strip_page_furniture
+from sotay.index.ingest.ocr_repair import repair_ocr_lines
 from sotay.index.ingest.stated_meta import doc_type, stated_metadata
 from sotay.text import nfc, strip_controls
 
@@ -36,8 +41,14 @@ MAX_ZIP_RATIO = 100
 # Below this many letters per page on average, a PDF has no real text layer.
 MIN_LETTERS_PER_PAGE = 40
 
-SUFFIX_FORMATS = {".docx": "docx", ".pdf": "pdf", ".txt": "txt", ".md": "md"}
+SUFFIX_FORMATS = {
+    ".docx": "docx", ".pdf": "pdf", ".txt": "txt", ".md": "md",
+    ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".tif": "tiff", ".tiff": "tiff",
+}
+IMAGE_FORMATS = ("png", "jpeg", "tiff")
 _MAGIC = (
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
     (b"\x89PNG\r\n\x1a\n", "png"),
     (b"\xff\xd8\xff", "jpeg"),
     (b"GIF8", "gif"),
@@ -55,6 +66,7 @@ _KIND_NAMES = {
     "png": "một ảnh PNG",
     "jpeg": "một ảnh JPEG",
     "gif": "một ảnh GIF",
+    "tiff": "một ảnh TIFF",
     "elf": "một tệp chương trình (ELF)",
     "exe": "một tệp chương trình Windows",
     "ole": "một tệp Word/Excel đời cũ (.doc/.xls) — hãy lưu lại thành .docx",
@@ -83,21 +95,42 @@ class ExtractedDecision:
 
     ``text`` is NFC, one paragraph per line (blank line between paragraphs), shaped like
     ``corpus/*.txt``; ``meta`` holds only fields the document states (see ``stated_meta``);
-    ``source_format`` is "docx" | "pdf" | "txt" | "md"; ``pages`` the PDF's page count, else None.
+    ``source_format`` is "docx" | "pdf" | "txt" | "md", or "pdf-ocr" when some PDF pages were read by
+    OCR, "png-ocr" | "jpeg-ocr" | "tiff-ocr" for an image; ``pages`` the PDF's (or image's) page count,
+    else None; ``ocr_pages`` the 1-based pages read by OCR and ``ocr_confidence`` Tesseract's mean
+    word confidence (0–100) for each of them, in the same order (both empty without OCR).
     """
 
     text: str
     meta: dict[str, str]
     source_format: str
     pages: int | None
+    ocr_pages: tuple[int, ...] = ()
+    ocr_confidence: tuple[float, ...] = ()
+
+    @property
+    def mean_confidence(self) -> float | None:
+        """The mean of ``ocr_confidence`` (one decimal), None without OCR."""
+        if not self.ocr_confidence:
+            return None
+        return round(sum(self.ocr_confidence) / len(self.ocr_confidence), 1)
+
+    def low_confidence_pages(self, threshold: float = ocr.LOW_CONFIDENCE) -> list[int]:
+        """OCR'd pages whose confidence is below ``threshold``: to be checked by eye."""
+        return [n for n, c in zip(self.ocr_pages, self.ocr_confidence) if c < threshold]
 
 
 def extract_decision(path: Path) -> ExtractedDecision:
-    """Read a .docx/.pdf/.txt/.md decision. The real type is sniffed from the bytes, not the name.
+    """Read a .docx/.pdf/.png/.jpg/.tif/.txt/.md decision. The real type is sniffed from the bytes, not the name.
+
+    PDF pages with fewer than MIN_LETTERS_PER_PAGE letters in their text layer, and images, are read
+    by OCR (``ocr``), their lines repaired (``ocr_repair``); ``ocr_pages`` / ``ocr_confidence`` say so.
 
     Raises IngestError for: a type that is not what the name claims (renamed binary), an unsupported
     type, a file over MAX_FILE_BYTES, a zip bomb (docx whose members inflate beyond a limit or ratio),
-    an encrypted PDF, a PDF over MAX_PDF_PAGES, a PDF with no text layer (scan: say so), an empty
+    an encrypted PDF, a PDF over MAX_PDF_PAGES, scanned pages when Tesseract (or its Vietnamese data)
+    is missing (the message names the apt packages), more than ``ocr.MAX_OCR_PAGES`` scanned pages, OCR
+    over ``ocr.MAX_SECONDS``, scanned pages where OCR reads nothing (scan: say so), an empty
     document, a text that does not look like a decision (no Điều/khoản/Mục structure and no
     QUYẾT ĐỊNH/KẾ HOẠCH/... heading).
     """
@@ -107,7 +140,7 @@ def extract_decision(path: Path) -> ExtractedDecision:
     if claimed is None:
         raise IngestError(
             f"Tệp {name}: định dạng '{path.suffix or '(không có đuôi)'}' chưa được hỗ trợ; "
-            "hãy gửi tệp .docx, .pdf, .txt hoặc .md."
+            "hãy gửi tệp .docx, .pdf, .txt, .md hoặc ảnh chụp văn bản .png, .jpg, .tif."
         )
     if not path.is_file():
         raise IngestError(f"Không tìm thấy tệp {name}.")
@@ -126,10 +159,14 @@ def extract_decision(path: Path) -> ExtractedDecision:
             f"Tệp {name} mang đuôi {path.suffix} nhưng thực chất là {_KIND_NAMES[actual]}; không nhận tệp này."
         )
     pages: int | None = None
+    read: list[ocr.OcrPage] = []
+    source_format = claimed
     if claimed == "docx":
         lines = _docx_lines(data, name)
     elif claimed == "pdf":
-        lines, pages = _pdf_lines(data, name)
+        lines, pages, read = _pdf_lines(data, name)
+    elif claimed in IMAGE_FORMATS:
+        lines, pages, read = _image_lines(data, name)
     else:
         lines = _text_lines(data, name)
     text = strip_controls(nfc("\n\n".join(lines))).strip()
@@ -140,7 +177,12 @@ def extract_decision(path: Path) -> ExtractedDecision:
             f"Tệp {name} không giống một văn bản quyết định: không có Điều khoản nào và không có "
             "tiêu đề QUYẾT ĐỊNH / KẾ HOẠCH / QUY ĐỊNH …"
         )
-    return ExtractedDecision(text=text + "\n", meta=stated_metadata(text), source_format=claimed, pages=pages)
+    if read:
+        source_format = f"{claimed}-ocr"
+    return ExtractedDecision(
+        text=text + "\n", meta=stated_metadata(text), source_format=source_format, pages=pages,
+        ocr_pages=tuple(p.number for p in read), ocr_confidence=tuple(p.confidence for p in read),
+    )
 
 
 def read_sidecar(path: Path) -> dict[str, str]:
@@ -275,8 +317,12 @@ def _docx_paragraphs(container):
             yield block
 
 
-def _pdf_lines(data: bytes, name: str) -> tuple[list[str], int]:
-    """Paragraphs of a PDF's text layer, page furniture removed; (lines, page count)."""
+def _pdf_lines(data: bytes, name: str) -> tuple[list[str], int, list[ocr.OcrPage]]:
+    """Paragraphs of a PDF, page furniture removed; (lines, page count, pages read by OCR).
+
+    Pages whose text layer has fewer than MIN_LETTERS_PER_PAGE letters are read by OCR when
+    Tesseract is here; without it, a PDF that has too few letters overall is refused as a scan.
+    """
     from pypdf import PdfReader  # imported here so that commands that never read PDFs stay light
     from pypdf.errors import DependencyError
 
@@ -304,14 +350,50 @@ def _pdf_lines(data: bytes, name: str) -> tuple[list[str], int]:
         pages = [(page.extract_text() or "").splitlines() for page in reader.pages]
     except Exception as exc:  # noqa: BLE001 - as above
         raise IngestError(f"Tệp {name} là tệp PDF hỏng, không đọc được chữ.") from exc
-    letters = sum(ch.isalpha() for page in pages for line in page for ch in line)
-    if letters < MIN_LETTERS_PER_PAGE * count:
-        raise IngestError(
-            f"Tệp {name} có vẻ là bản quét, không có lớp chữ (đọc được {letters} chữ cái trên {count} trang); "
-            "hãy gửi bản .docx hoặc PDF có lớp chữ (đã nhận dạng OCR)."
-        )
+    letters = [sum(ch.isalpha() for line in page for ch in line) for page in pages]
+    scanned = [n for n, found in enumerate(letters, 1) if found < MIN_LETTERS_PER_PAGE]
+    read: list[ocr.OcrPage] = []
+    if scanned:
+        problem = ocr.tesseract_problem()
+        if problem is None:
+            try:
+                read = ocr.ocr_pdf_pages(data, scanned, name)
+            except ocr.OcrError as exc:
+                raise IngestError(str(exc)) from exc
+            for page in read:
+                pages[page.number - 1] = repair_ocr_lines(page.lines)
+            found = sum(ch.isalpha() for n in scanned for line in pages[n - 1] for ch in line)
+            if found < MIN_LETTERS_PER_PAGE * len(scanned):
+                raise IngestError(
+                    f"Tệp {name} có vẻ là bản quét, không có lớp chữ, và nhận dạng chữ (OCR) cũng chỉ đọc được "
+                    f"{found} chữ cái trên {len(scanned)} trang quét; hãy gửi bản .docx, PDF có lớp chữ "
+                    "hoặc bản quét rõ nét hơn."
+                )
+        elif sum(letters) < MIN_LETTERS_PER_PAGE * count:
+            raise IngestError(
+                f"Tệp {name} có vẻ là bản quét, không có lớp chữ (đọc được {sum(letters)} chữ cái trên {count} "
+                f"trang) và chưa nhận dạng chữ được vì {problem}; hoặc hãy gửi bản .docx hoặc PDF có lớp chữ "
+                "(đã nhận dạng OCR)."
+            )
     body = [line for page in strip_page_furniture(pages) for line in page]
-    return join_lines(body, full_line_length(body)), count
+    return join_lines(body, full_line_length(body)), count, read
+
+
+def _image_lines(data: bytes, name: str) -> tuple[list[str], int, list[ocr.OcrPage]]:
+    """Paragraphs of a page image (or multi-page TIFF) read by OCR; (lines, page count, pages read)."""
+    problem = ocr.tesseract_problem()
+    if problem is not None:
+        raise IngestError(
+            f"Tệp {name} là ảnh chụp/quét văn bản nhưng chưa nhận dạng chữ được vì {problem}; "
+            "hoặc hãy gửi bản .docx hoặc PDF có lớp chữ."
+        )
+    try:
+        read = ocr.ocr_image(data, name)
+    except ocr.OcrError as exc:
+        raise IngestError(str(exc)) from exc
+    pages = [repair_ocr_lines(page.lines) for page in read]
+    body = [line for page in strip_page_furniture(pages) for line in page]
+    return join_lines(body, full_line_length(body)), len(read), read
 
 
 def _looks_like_decision(text: str) -> bool:

@@ -105,6 +105,8 @@ def _print_added(added: list, as_json: bool) -> None:
         facts = [f"Số {a.number}" if a.number else "chưa rõ số", a.date_text, a.issuer]
         _say("  " + ", ".join(f for f in facts if f))
         _say(f"  Đã lập chỉ mục {a.passages} đoạn trích; tìm thấy {a.duties} nhiệm vụ của các cơ quan.")
+        if a.ocr_pages:
+            _say("  " + a.ocr_note())
 
 
 def _print_list(decisions: list, as_json: bool, warning: str | None) -> None:

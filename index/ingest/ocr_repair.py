@@ -1,0 +1,129 @@
+"""Repair the lines Tesseract reads off a scanned decision, enough for the structure parser.
+
+OCR gives physical lines, like a PDF text layer, but with its own faults:
+
+- noise lines: the rule under "Độc lập - Tự do - Hạnh phúc" read as "———" or "__",
+  specks read as ". ,", "'", "|", lone page numbers;
+- structural labels mangled: "Điều 1 .", "Điều l.", "Điểu 4:", "Ðiều 4" (Eth instead of Đ),
+  "2 ." for a khoản, "a}" / "a]" for a điểm, "Chương l" for "Chương I";
+- characters in decomposed form.
+
+``repair_ocr_lines`` fixes those, line by line, and leaves rejoining wrapped lines to
+``line_repair`` (the caller runs ``strip_page_furniture`` and ``join_lines`` on all pages of a
+document, OCR'd or not). Diacritic correction against the corpus vocabulary is not done here.
+Only the standard library and project text helpers are imported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sotay.text import fold, nfc
+
+# A line whose non-space characters are mostly neither letters nor digits is noise ("-- . ,_").
+_MIN_ALNUM_SHARE = 0.5
+_RULE = re.compile(r"^[\s\-–—_=.·•*~'`\"|,:;]+$")
+_LONE_NUMBER = re.compile(r"^[-–—\s]*\d{1,3}[-–—\s]*$")
+# Specks read as characters: a token made only of these is dropped wherever it stands.
+_SPECK_CHARS = set("'`‘’‹›¡¬ˆ°|~^*¨´·«»")
+# Tokens made only of these are dropped at the start and the end of a line.
+_EDGE_CHARS = _SPECK_CHARS | set(".,:;\"-–—_“”+")
+_BULLETS = ("-", "+", "•")
+_LEADING_PUNCT = re.compile(r"^[.,:;'`\"]+(?=[(\w])")
+# A dot between two lower-case words ("thu.hồi", "hồi. vốn") is a speck: a sentence after "." starts
+# with a capital; "v.v." (one-letter words) is kept.
+_LOWER = "a-zà-ỹđ"
+_SPECK_DOT = re.compile(rf"(?<=[{_LOWER}]{{2}})\.\s?(?=[{_LOWER}])")
+_GLUED = re.compile(rf"(?<=[{_LOWER}])[:;](?=[{_LOWER}])")
+# A label word as OCR may spell it (one character wrong at most, after folding): Điều, Chương.
+_LABEL_WORDS = {"dieu": "Điều", "chuong": "Chương"}
+_NUMBER_TOKEN = re.compile(r"^([0-9lI|!Oo]{1,3})([.:,]?)$")
+_DIGIT_FIX = str.maketrans({"l": "1", "I": "1", "|": "1", "!": "1", "O": "0", "o": "0"})
+_ROMAN_TOKEN = re.compile(r"^([IVXl|]{1,5})([.:]?)$")
+_KHOAN = re.compile(r"^(?:[-.,'`]\s+)?(\d{1,2})\s*[.,]\s+(?=[^\W\d_])")
+# "3..Mức", "2.Tỷ lệ", "1,Hình thức": a khoản label whose dot is doubled or glued to a capital.
+_KHOAN_GLUED = re.compile(r"^(\d{1,2})(?:\.{2,}\s*|[.,](?=[A-ZĐÀ-Ỹ]))")
+_KHOAN_L = re.compile(r"^[lI|]\.\s+(?=[A-ZĐÀ-Ỹ])")
+# A lone character read off a speck before a khoản or điểm label: "ề 1. Việc …", "' a) Tỷ lệ".
+_SPECK_BEFORE_LABEL = re.compile(r"^[^\s\d\-+•]\s+(?=(?:\d{1,2}\.|[a-zđ]\))\s)")
+_POINT = re.compile(r"^([a-zđA-HJ-UWYZĐ])\s*(?:[)}\]]\s*|j\s+(?=[A-ZĐÀ-Ỹ]))")
+
+
+def is_noise(line: str) -> bool:
+    """A line that carries no text: a rule, specks, a lone page number, mostly punctuation."""
+    stripped = line.strip()
+    if not stripped or _RULE.match(stripped) or _LONE_NUMBER.match(stripped):
+        return True
+    chars = [c for c in stripped if not c.isspace()]
+    alnum = sum(c.isalnum() for c in chars)
+    if alnum == 0 or (len(chars) == 1 and stripped.islower()):  # a lone speck read as "i", "l"
+        return True
+    return alnum / len(chars) < _MIN_ALNUM_SHARE
+
+
+def strip_specks(line: str) -> str:
+    """``line`` without speck tokens ("'", "‹", "¬" …), underscores, and punctuation-only tokens at
+    its start and end (a final "." or ":" that stood apart is put back on the last word)."""
+    tokens = [t for t in line.replace("_", " ").split() if not set(t) <= _SPECK_CHARS]
+    while tokens and set(tokens[0]) <= _EDGE_CHARS and not (tokens[0] in _BULLETS and len(tokens) > 1):
+        tokens.pop(0)
+    tail: list[str] = []
+    while tokens and set(tokens[-1]) <= _EDGE_CHARS:
+        tail.insert(0, tokens.pop())
+    if not tokens:
+        return ""
+    ending = next((t[0] for t in tail if t[0] in ".:;"), "")
+    if ending and tokens[-1][-1] not in ".:;,":
+        tokens[-1] += ending
+    out = _LEADING_PUNCT.sub("", " ".join(tokens))
+    out = _SPECK_DOT.sub(" ", out)
+    out = _GLUED.sub(" ", out)
+    return re.sub(r"(?<=[^\W\d_])\.{2,}$", ".", out).replace("  ", " ")
+
+
+def _near(word: str, target: str) -> bool:
+    """``word`` folded and lower-cased is ``target`` with at most one character different."""
+    folded = fold(word).lower()
+    return len(folded) == len(target) and sum(a != b for a, b in zip(folded, target)) <= 1
+
+
+def fix_labels(line: str) -> str:
+    """``line`` with OCR's forms of "Điều N.", "Chương I", "N." (khoản) and "a)" (điểm) put right."""
+    words = line.split(" ", 3)
+    if (len(words) > 2 and words[0] in ("-", "–", "+") and _near(words[1], "dieu")
+            and _NUMBER_TOKEN.match(words[2]) and any(c.isdigit() for c in words[2])
+            and (words[2][-1] in ".:" or (len(words) > 3 and words[3][:1] in ".:"))):  # a speck read as a bullet
+        line = line[2:]
+    parts = line.split(" ", 2)
+    if len(parts) >= 2:
+        target = next((t for t in _LABEL_WORDS if _near(parts[0], t)), None)
+        rest = parts[2] if len(parts) > 2 else ""
+        if target == "dieu":
+            number = _NUMBER_TOKEN.match(parts[1])
+            if number and any(c.isdigit() for c in number.group(1)) | bool(number.group(2)):
+                if number.group(2) or not rest or rest.lstrip(".:, ")[:1].isupper():
+                    digits = number.group(1).translate(_DIGIT_FIX)
+                    if digits.isdigit():
+                        return f"Điều {int(digits)}." + (f" {rest.lstrip('.:, ')}" if rest.lstrip(".:, ") else "")
+        elif target == "chuong":
+            roman = _ROMAN_TOKEN.match(parts[1])
+            if roman and (not rest or rest[:1].isupper()):
+                return f"Chương {roman.group(1).replace('l', 'I').replace('|', 'I')}" + (f" {rest}" if rest else "")
+    line = _SPECK_BEFORE_LABEL.sub("", line)
+    line = _KHOAN_GLUED.sub(r"\1. ", line)
+    line = _KHOAN.sub(r"\1. ", line)
+    line = _KHOAN_L.sub("1. ", line)
+    return _POINT.sub(lambda m: f"{m.group(1).lower()}) ", line)
+
+
+def repair_ocr_lines(lines: Sequence[str]) -> list[str]:
+    """NFC, specks and noise lines dropped, structural labels fixed; order kept."""
+    out: list[str] = []
+    for raw in lines:
+        line = nfc(raw).replace("Ð", "Đ").replace("ð", "đ")
+        line = strip_specks(line)
+        if is_noise(line):
+            continue
+        out.append(fix_labels(line))
+    return out
