@@ -75,7 +75,7 @@ def _sort_key(p: RegisteredProject, today: _dt.date) -> tuple:
 
 def project_text(p: RegisteredProject, today: _dt.date) -> str:
     """One project as /duan shows it: name, amount, deadline, days left or overdue, paid."""
-    lines = [f"[{p.id}] {p.name} — {TIER_LABELS[p.tier]}, vốn hỗ trợ {format_vnd(p.support)}"]
+    lines = [f"Dự án số {p.id}: {p.name} — {TIER_LABELS[p.tier]}, vốn hỗ trợ {format_vnd(p.support)}"]
     if p.status in ("no_recovery", "waived"):
         lines.append(_what(p)[0].upper() + _what(p)[1:] + ".")
         return "\n".join(lines)

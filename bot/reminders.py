@@ -27,10 +27,10 @@ from zoneinfo import ZoneInfo
 
 from sotay.rules.days_off import is_working_day, weekday_vi
 from sotay.rules.formatting import format_date, format_vnd
-from sotay.rules.register import RegisteredProject
+from sotay.rules.register import Register, RegisteredProject
 
-__all__ = ["SEND_AT", "TIMEZONE", "WINDOW_DAYS", "ReminderStore", "clock_from_env", "due_reminder",
-           "reminder_day", "vietnam_now"]
+__all__ = ["SEND_AT", "TIMEZONE", "WINDOW_DAYS", "ReminderStore", "clock_from_env", "due_messages",
+           "due_reminder", "reminder_day", "vietnam_now"]
 
 TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 SEND_AT = _dt.time(8, 0, tzinfo=TIMEZONE)
@@ -149,3 +149,16 @@ class ReminderStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def due_messages(store: ReminderStore, register_path: Path | str, day: _dt.date,
+                 serves: Callable[[str], bool]) -> list[tuple[str, str | None]]:
+    """(chat, reminder text or None) for every chat whose reminder for ``day`` is pending and that the
+    bot ``serves`` (Telegram chats only: a numeric chat id). None: nothing due — nothing to send."""
+    found: list[tuple[str, str | None]] = []
+    for chat in store.pending(day):
+        if not chat.lstrip("-").isdigit() or not serves(chat):
+            continue
+        with Register(register_path, chat=chat) as register:
+            found.append((chat, due_reminder(register.all(), day)))
+    return found
