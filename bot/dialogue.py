@@ -3,12 +3,16 @@
 ``Dialogue.handle(chat_id, text)`` and ``Dialogue.press(chat_id, data)`` take
 one user message or button press and return the replies, routing each message:
 
-- commands: /start, /help, /hoi, /ai, /thuhoi, /huy ("hủy" works too);
+- commands: /start, /help, /hoi, /ai, /thuhoi, /huy ("hủy" works too), and the
+  register's /duan, /baocao, /nhac (``register_flow.RegisterFlow``);
 - a recovery calculation ("Xã khó khăn, hỗ trợ 100 triệu, kết thúc 15/3/2024")
   -> ``sotay.rules``; what is missing is asked one question at a time;
 - a responsibility question ("Sở Tài chính có trách nhiệm gì?") -> duty records;
 - greetings and help; anything else -> the question-answering index, which
   abstains (and says what it can help with) when the corpus does not answer.
+
+Every recovery result carries a "Lưu vào sổ theo dõi" button (``RegisterFlow.offer``);
+button data ``reg:…`` goes to the register flow, the rest to the recovery conversation.
 
 State is kept per chat in a ``StateStore`` and written after every message.
 Replies are plain text; front ends escape and split them as their medium needs.
@@ -18,9 +22,10 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sotay.bot.register_flow import RegisterFlow
+from sotay.bot.replies import Attachment, Button, Reply
 from sotay.bot.services import Services
 from sotay.bot.state import StateStore
 from sotay.rules.extract import (
@@ -36,6 +41,8 @@ from sotay.rules.formatting import format_date, format_number, format_vnd
 from sotay.rules.inputs import TIER_LABELS, InputError, parse_amount, parse_damage, parse_date
 from sotay.text import clean_text, fold
 
+__all__ = ["Attachment", "Button", "Dialogue", "HELP", "Reply", "understood"]
+
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
@@ -49,6 +56,8 @@ HELP = (
     "  Ví dụ: \"Sở Tài chính có trách nhiệm gì?\"\n"
     "• Tính số vốn hỗ trợ phải thu hồi và thời hạn thu hồi (/thuhoi).\n"
     "  Ví dụ: \"Xã khó khăn, hỗ trợ 100 triệu, dự án kết thúc 15/3/2024, thu hồi bao nhiêu?\"\n"
+    "• Lưu kết quả tính vào sổ theo dõi (nút “Lưu vào sổ theo dõi”), xem sổ và ghi nhận đã nộp (/duan),\n"
+    "  tải sổ dạng Excel (/baocao), bật/tắt nhắc hạn hằng ngày trên Telegram (/nhac bat, /nhac tat).\n"
     "Gõ /huy để hủy việc đang làm. Có thể gõ không dấu."
 )
 GREETING = "Xin chào! " + HELP
@@ -84,22 +93,6 @@ PROMPTS = {
 }
 
 
-@dataclass(frozen=True)
-class Button:
-    """An inline choice: what the user sees and what comes back when pressed."""
-
-    label: str
-    data: str
-
-
-@dataclass
-class Reply:
-    """One message to the user: plain Vietnamese text, optionally with buttons (rows)."""
-
-    text: str
-    buttons: list[list[Button]] = field(default_factory=list)
-
-
 def _buttons(pairs: list[tuple[str, str]]) -> list[list[Button]]:
     return [[Button(label, data)] for label, data in pairs]
 
@@ -108,9 +101,11 @@ def _buttons(pairs: list[tuple[str, str]]) -> list[list[Button]]:
 class Dialogue:
     """Routes messages and runs the recovery conversation; one instance serves every chat."""
 
-    def __init__(self, store: StateStore, services: Services) -> None:
+    def __init__(self, store: StateStore, services: Services, register: RegisterFlow | None = None) -> None:
+        """``register``: the register flow (default: the ``<data dir>/register.sqlite`` register, no reminders)."""
         self.store = store
         self.services = services
+        self.register = register or RegisterFlow(store)
 
     # -- entry points -----------------------------------------------------------
     def handle(self, chat_id: str, text: str) -> list[Reply]:
@@ -128,6 +123,8 @@ class Dialogue:
     def press(self, chat_id: str, data: str) -> list[Reply]:
         """Replies to a button press carrying ``data``."""
         state = self.store.load(chat_id)
+        if data.startswith("reg:"):
+            return self.register.press(chat_id, data, state)
         flow = state.get("recover")
         if not flow:
             return [Reply("Phiên tính thu hồi này đã kết thúc hoặc đã hết hạn. Gõ /thuhoi để bắt đầu lại.")]
@@ -166,6 +163,10 @@ class Dialogue:
         if _CANCEL.match(folded):
             self.store.save(chat_id, {})
             return [Reply("Đã hủy. " + "Bạn có thể hỏi câu khác, hoặc gõ /help để xem hướng dẫn.")]
+        if self.register.naming(state):
+            if not message.startswith("/"):
+                return self.register.take_name(chat_id, message, state)
+            self.register.stop_naming(chat_id, state)
         if message.startswith("/"):
             return self._command(chat_id, message, state)
         if state.get("recover"):
@@ -205,7 +206,13 @@ class Dialogue:
             if not rest:
                 return [Reply("Hãy gõ tên cơ quan hoặc việc cần làm sau lệnh, ví dụ: /ai Sở Tài chính")]
             return [Reply(self.services.who_answer(rest, force=True) or self.services.ask(rest))]
-        return [Reply(f"Không có lệnh /{command[:30]}. Các lệnh: /hoi, /ai, /thuhoi, /huy, /help.")]
+        if command == "duan":
+            return self.register.list_projects(chat_id)
+        if command == "baocao":
+            return self.register.report(chat_id)
+        if command == "nhac":
+            return self.register.reminders_command(chat_id, rest)
+        return [Reply(f"Không có lệnh /{command[:30]}. Các lệnh: /hoi, /ai, /thuhoi, /duan, /baocao, /nhac, /huy, /help.")]
 
     # -- recovery conversation ----------------------------------------------------------
     def _start_recovery(self, chat_id: str, message: str, guided: bool) -> list[Reply]:
@@ -354,10 +361,10 @@ class Dialogue:
             flow["asking"] = slot
             self.store.save(chat_id, state)
             return [Reply(self._prompt(flow, slot), self._buttons_for(flow, slot))]
-        self.store.save(chat_id, {})
         slots = flow["slots"]
         report = self.services.recover(slots, hint_damage=not flow.get("guided"))
-        return [Reply(understood(slots) + "\n\n" + report)]
+        buttons = self.register.offer(chat_id, slots)  # the state now holds only what a save needs
+        return [Reply(understood(slots) + "\n\n" + report, buttons)]
 
 
 def _amount_label(amount: int) -> str:

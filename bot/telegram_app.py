@@ -23,6 +23,14 @@ messages between Telegram and it:
   the corpus and the index (``Services.add_decisions``, off the event loop) and
   summarised; a file from anyone else gets a polite refusal and is never
   downloaded; a rejected file leaves the corpus and the index as they were;
+- a reply carrying a file (/baocao: the chat's register as .xlsx) is sent as a
+  document (sendDocument) after its text;
+- reminders: the JobQueue runs ``remind`` at 08:00 Asia/Ho_Chi_Minh every day and
+  once at start-up (a restart after 08:00 catches up); on a working day (no
+  weekend, no Vietnamese day off) each chat with reminders on (``/nhac``) and
+  projects overdue, due today or within 7 days gets one message; the day sent is
+  stored per chat, so a restart neither loses nor repeats a day's reminder. The
+  clock is ``BotSettings.now`` (``SOTAY_NOW`` in tests);
 - an error while handling an update is logged and the user gets a short
   apology; the bot keeps running.
 """
@@ -31,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as _dt
 import logging
 import secrets
 import sys
@@ -69,11 +78,14 @@ from telegram.ext import (
 )
 
 from sotay.bot.dialogue import Button, Dialogue, Reply
+from sotay.bot.register_flow import RegisterFlow
+from sotay.bot.reminders import SEND_AT, ReminderStore, due_messages, reminder_day, vietnam_now
 from sotay.bot.render import to_html_messages
 from sotay.bot.services import Services
 from sotay.bot.state import StateStore
 from sotay.index.corpus_admin import AddedDecision
 from sotay.index.ingest.formats import IngestError
+from sotay.rules.register import default_path
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +97,9 @@ COMMANDS = [
     BotCommand("hoi", "Hỏi về nội dung các quyết định (kèm trích dẫn)"),
     BotCommand("ai", "Cơ quan nào chịu trách nhiệm việc gì"),
     BotCommand("thuhoi", "Tính số vốn hỗ trợ phải thu hồi, từng bước"),
+    BotCommand("duan", "Sổ theo dõi: các dự án, hạn thu hồi, ghi nhận đã nộp"),
+    BotCommand("baocao", "Tải sổ theo dõi dạng Excel"),
+    BotCommand("nhac", "Bật/tắt nhắc hạn hằng ngày: /nhac bat, /nhac tat"),
     BotCommand("huy", "Hủy việc đang làm"),
     BotCommand("help", "Hướng dẫn sử dụng"),
 ]
@@ -125,6 +140,8 @@ class BotSettings:
     admins: frozenset[int]  # user ids who may add decisions by sending a file
     webhook_url: str | None  # None: long polling
     listen: tuple[str, int]  # where the webhook server listens
+    now: Callable[[], _dt.datetime] = vietnam_now  # the reminder job's clock (fixed by SOTAY_NOW in tests)
+    register_path: Path | None = None  # the projects register (None: <data dir>/register.sqlite)
 
 
 class _HideStartupTraceback(logging.Filter):
@@ -151,11 +168,15 @@ class TelegramFrontEnd:
     """The handlers; one instance serves every chat of one ``Application``."""
 
     def __init__(self, dialogue: Dialogue, services: Services, allowed_chats: frozenset[int] | None,
-                 admins: frozenset[int]) -> None:
+                 admins: frozenset[int], reminders: ReminderStore | None = None,
+                 now: Callable[[], _dt.datetime] = vietnam_now, register_path: Path | None = None) -> None:
         self.dialogue = dialogue
         self.services = services
         self.allowed_chats = allowed_chats
         self.admins = admins
+        self.reminders = reminders  # None: no reminder job
+        self.now = now
+        self.register_path = register_path
         self.executor = ThreadPoolExecutor(max_workers=DIALOGUE_THREADS, thread_name_prefix="dialogue")
         self._chat_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
         self._refused: set[int] = set()
@@ -175,6 +196,9 @@ class TelegramFrontEnd:
     async def post_init(self, application: Application) -> None:
         """Publish the command menu, start loading the search index in the background."""
         await application.bot.set_my_commands(COMMANDS)
+        if self.reminders is not None and application.job_queue is not None:
+            application.job_queue.run_daily(self.remind, SEND_AT, name="nhac-han")
+            application.job_queue.run_once(self.remind, 0, name="nhac-han-khi-khoi-dong")  # catch up after a restart
         # a daemon thread: stopping the bot never waits for (or trips over) a half-loaded model
         threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
         print(f"Sổ tay xã đang chạy trên Telegram: @{application.bot.username}. Nhấn Ctrl+C để dừng.",
@@ -247,6 +271,31 @@ class TelegramFrontEnd:
         log.error("lỗi khi xử lý cập nhật %s", update.update_id, exc_info=context.error)
         if update.effective_chat is not None:
             await _quietly(context.bot.send_message(update.effective_chat.id, APOLOGY), "gửi lời xin lỗi")
+
+    async def remind(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The reminder job: today's reminder to every chat that is due one and has not had it.
+
+        Nothing on a day off or before 08:00 (``reminder_day``); a chat is marked sent only after
+        Telegram accepted its message (or when nothing was due), so it is neither lost nor repeated.
+        """
+        day = reminder_day(self.now())
+        if day is None or self.reminders is None:
+            return
+        loop = asyncio.get_running_loop()
+        found = await loop.run_in_executor(self.executor, due_messages, self.reminders,
+                                           self.register_path or default_path(), day, self._serves)
+        for chat, text in found:
+            if text is not None:
+                try:
+                    async with self._lock_for(int(chat)):
+                        await _send(context, int(chat), Reply(text))
+                except TelegramError as exc:
+                    log.warning("không gửi được lời nhắc hạn tới %s: %s", chat, exc)
+                    continue
+            self.reminders.mark_sent(chat, day)
+
+    def _serves(self, chat: str) -> bool:
+        return self.allowed_chats is None or int(chat) in self.allowed_chats
 
     # -- helpers ----------------------------------------------------------------------
     def _is_admin(self, update: Update) -> bool:
@@ -346,6 +395,8 @@ async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) 
     for number, text in enumerate(messages, 1):
         markup = _keyboard(reply.buttons) if number == len(messages) else None
         await context.bot.send_message(chat_id, text, reply_markup=markup)
+    if reply.document is not None:
+        await context.bot.send_document(chat_id, reply.document.content, filename=reply.document.file_name)
 
 
 def _keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
@@ -413,8 +464,12 @@ def run_bot(settings: BotSettings) -> None:
     """Serve Telegram until stopped (Ctrl+C / SIGTERM); raises telegram errors from start-up."""
     logging.getLogger("telegram.ext").addFilter(_HideStartupTraceback())
     store = StateStore(settings.state_path)
+    reminders = ReminderStore(settings.state_path)  # a table of its own in the state file: durable
     services = Services()
-    front_end = TelegramFrontEnd(Dialogue(store, services), services, settings.allowed_chats, settings.admins)
+    register = RegisterFlow(store, settings.register_path, reminders, today=lambda: vietnam_now().date(),
+                            source="telegram")
+    front_end = TelegramFrontEnd(Dialogue(store, services, register), services, settings.allowed_chats,
+                                 settings.admins, reminders, settings.now, settings.register_path)
     application = build_application(settings, front_end)
     try:
         if settings.webhook_url:
@@ -429,3 +484,4 @@ def run_bot(settings: BotSettings) -> None:
     finally:
         front_end.executor.shutdown(cancel_futures=True)  # a dialogue step still running may write state
         store.close()
+        reminders.close()

@@ -19,11 +19,16 @@ A document sent with ``send_document`` is kept by the fake: ``getFile`` gives
 its ``file_path`` (refusing unknown file ids and files over the 20 MB bots may
 download) and a GET of ``/file/bot<token>/<file_path>`` returns its bytes,
 recorded as a call of the pseudo-method ``downloadFile`` (which ``fail_next`` can fail too).
+
+``sendDocument`` takes a multipart upload as Telegram does (a ``document`` file part, an optional
+HTML ``caption``); ``documents`` gives what the bot sent, with the file's bytes.
 """
 
 from __future__ import annotations
 
 import copy
+import email.parser
+import email.policy
 import json
 import re
 import threading
@@ -350,6 +355,11 @@ class FakeTelegram:
         return [c.result for c in self.calls_of("sendMessage", since)
                 if c.status == 200 and c.result["chat"]["id"] == chat_id]
 
+    def documents(self, chat_id: int, since: int = 0) -> list[tuple[dict, bytes]]:
+        """Documents the bot sent to ``chat_id``: (the message Telegram returned, the file's bytes), in order."""
+        return [(c.result, c.params["document"]["content"]) for c in self.calls_of("sendDocument", since)
+                if c.status == 200 and c.result["chat"]["id"] == chat_id]
+
     def rejections(self) -> list[Call]:
         """Calls refused because the bot did something Telegram refuses (not injected failures)."""
         with self._lock:
@@ -463,10 +473,14 @@ class FakeTelegram:
     @staticmethod
     def _params(request: BaseHTTPRequestHandler) -> dict:
         size = int(request.headers.get("Content-Length") or 0)
-        body = request.rfile.read(size).decode() if size else ""
+        raw = request.rfile.read(size) if size else b""
         kind = request.headers.get("Content-Type", "")
         query = request.path.split("?", 1)[1] if "?" in request.path else ""
         params = dict(parse_qsl(query))
+        if kind.startswith("multipart/form-data") and raw:
+            params.update(_multipart(kind, raw))
+            return params
+        body = raw.decode()
         if kind.startswith("application/json") and body:
             params.update(json.loads(body))
         elif body:
@@ -552,6 +566,31 @@ class FakeTelegram:
             self._messages[(chat["id"], message["message_id"])] = message
         return message
 
+    def _api_sendDocument(self, params: dict) -> dict:  # noqa: N802
+        chat = self._known_chat(params)
+        document = params.get("document")
+        if not isinstance(document, dict) or not document.get("content"):
+            raise BadRequest("Bad Request: file must be non-empty")
+        caption, entities = message_text(params, "caption") if params.get("caption") else ("", [])
+        if utf16_length(caption) > 1024:
+            raise BadRequest("Bad Request: message caption is too long")
+        with self._lock:
+            number = len(self._files) + 1
+            file_id = f"BQACAgIAAxkDAAI{number:06d}"
+            self._files[file_id] = {"file_unique_id": f"AgAE{number:08d}", "file_size": len(document["content"]),
+                                    "file_path": f"documents/sent_{number}", "content": document["content"]}
+            message = {"message_id": self._new_message_id(chat["id"]), "from": BOT_USER, "chat": chat,
+                       "date": int(time.time()),
+                       "document": {"file_name": document["file_name"], "mime_type": document["mime_type"],
+                                    "file_id": file_id, "file_unique_id": f"AgAE{number:08d}",
+                                    "file_size": len(document["content"])}}
+            if caption:
+                message["caption"] = caption
+            if entities:
+                message["caption_entities"] = entities
+            self._messages[(chat["id"], message["message_id"])] = message
+        return message
+
     def _api_getFile(self, params: dict) -> dict:  # noqa: N802
         with self._lock:
             stored = self._files.get(str(params.get("file_id") or ""))
@@ -592,3 +631,20 @@ class FakeTelegram:
             else:
                 message.pop("reply_markup", None)
             return dict(message, edit_date=int(time.time()))
+
+
+def _multipart(content_type: str, body: bytes) -> dict:
+    """The fields of a multipart/form-data body: text fields as str, file parts as
+    {"file_name", "mime_type", "content"}."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    fields: dict = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        content = part.get_payload(decode=True) or b""
+        file_name = part.get_filename()
+        if file_name is not None:
+            fields[name] = {"file_name": file_name, "mime_type": part.get_content_type(), "content": content}
+        else:
+            fields[name] = content.decode("utf-8")
+    return fields

@@ -9,7 +9,9 @@ Settings come from the environment:
 - ``SOTAY_ALLOWED_CHATS``: comma-separated chat ids the bot serves; unset or
   blank means every chat;
 - ``SOTAY_ADMINS``: comma-separated Telegram user ids allowed to add decisions
-  by sending a .docx/.pdf file; unset or blank means nobody.
+  by sending a .docx/.pdf file; unset or blank means nobody;
+- ``SOTAY_NOW`` (for testing only): ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM``, the
+  Vietnam date-time the reminder job believes it is (nothing else reads it).
 
 Updates arrive by long polling unless ``--webhook URL`` is given; the webhook
 server then listens on ``--listen HOST:PORT`` (default 127.0.0.1:8443, behind a
@@ -32,6 +34,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from sotay import config
+from sotay.bot.reminders import clock_from_env
 from sotay.bot.telegram_app import DEFAULT_BASE_URL, BotSettings, run_bot
 
 NO_TOKEN = """\
@@ -127,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         chats = _id_setting("SOTAY_ALLOWED_CHATS", allowed_chats, "các mã cuộc trò chuyện (số nguyên)")
         admin_ids = _id_setting("SOTAY_ADMINS", admins, "các mã người dùng Telegram (số nguyên dương)")
+        clock = clock_from_env()
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -141,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
         admins=admin_ids,
         webhook_url=args.webhook,
         listen=args.listen or DEFAULT_LISTEN,
+        now=clock,
     )
     try:
         run_bot(settings)

@@ -5,16 +5,27 @@ and the replies are printed in order, each message's replies followed by a
 line "────" (scripts and tests use this). Buttons are
 shown numbered; typing the number presses the button. The conversation state is
 kept in memory unless ``--state FILE`` asks for a durable SQLite file.
+
+The terminal's chat id is ``"cli"``: a result saved with "Lưu vào sổ theo dõi" goes into the
+same register as ``sotay projects`` (``<data dir>/register.sqlite``). A reply carrying a file
+(/baocao: the register as .xlsx) is written to the current directory (or, if that cannot be
+written, the data directory) and the path is printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from sotay.bot.dialogue import Dialogue
+from sotay import config
+
+from sotay.bot.dialogue import Attachment, Dialogue, Reply
 from sotay.bot.services import Services
 from sotay.bot.state import StateStore
+from sotay.rules.register import DEFAULT_CHAT
+
+CHAT_ID = DEFAULT_CHAT  # the terminal shares the command line's register
 
 TERMINAL_WIDTH = 88  # reports are wrapped for a terminal; Telegram wraps for itself
 SEPARATOR = "────"  # printed after each message's replies when stdin is piped
@@ -24,8 +35,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state", metavar="TỆP", help="lưu trạng thái hội thoại vào tệp SQLite (mặc định: trong bộ nhớ)")
 
 
-def _render(reply) -> str:
+def save_attachment(document: Attachment, folders: list[Path] | None = None) -> Path:
+    """Write ``document`` into the first folder that accepts it (current directory, then the data
+    directory); its path. Raises OSError when none does."""
+    error: OSError | None = None
+    for folder in folders or [Path.cwd(), config.data_dir()]:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / Path(document.file_name).name
+            target.write_bytes(document.content)
+            return target.resolve()
+        except OSError as exc:
+            error = exc
+    raise error  # type: ignore[misc]
+
+
+def _render(reply: Reply) -> str:
     lines = [reply.text]
+    if reply.document is not None:
+        try:
+            lines.append(f"Đã ghi tệp: {save_attachment(reply.document)}")
+        except OSError as exc:
+            lines.append(f"Không ghi được tệp {reply.document.file_name}: {exc.strerror or exc}.")
     flat = [b for row in reply.buttons for b in row]
     if flat:
         lines.append("  ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, 1)))
@@ -47,9 +78,9 @@ def run(args: argparse.Namespace) -> int:
             break
         text = line.rstrip("\r\n")
         if text.strip().isdigit() and 1 <= int(text.strip()) <= len(buttons):
-            replies = dialogue.press("terminal", buttons[int(text.strip()) - 1].data)
+            replies = dialogue.press(CHAT_ID, buttons[int(text.strip()) - 1].data)
         else:
-            replies = dialogue.handle("terminal", text)
+            replies = dialogue.handle(CHAT_ID, text)
         buttons = [b for reply in replies for row in reply.buttons for b in row]
         for reply in replies:
             print(("Sổ tay: " if interactive else "") + _render(reply), flush=True)

@@ -60,7 +60,7 @@ def test_start_publishes_commands_and_greets(fake: FakeTelegram, bot: BotProcess
     commands = fake.calls_of("setMyCommands")
     assert commands and commands[0].status == 200
     published = {c["command"]: c["description"] for c in json.loads(commands[0].params["commands"])}
-    assert set(published) == {"start", "help", "hoi", "ai", "thuhoi", "huy"}
+    assert set(published) == {"start", "help", "hoi", "ai", "thuhoi", "duan", "baocao", "nhac", "huy"}
     assert "thu hồi" in published["thuhoi"] and "Hủy" in published["huy"]
     assert fake.calls_of("deleteWebhook")
 
