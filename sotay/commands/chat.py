@@ -19,7 +19,6 @@ import sys
 from pathlib import Path
 
 from sotay import config
-
 from sotay.bot.dialogue import Attachment, Dialogue, Reply
 from sotay.bot.services import Services
 from sotay.bot.state import StateStore
