@@ -118,13 +118,22 @@ def next_unit(hits: list[Hit]) -> Hit | None:
 
 def _source(index: HybridIndex, hit: Hit) -> dict:
     doc = index.documents.get(hit.passage.doc_id, {})
-    return {
+    source = {
         "doc": doc.get("label", hit.passage.doc_id),
         "doc_id": hit.passage.doc_id,
         "citation": hit.passage.citation,
         "text": hit.passage.text,
         "score": round(hit.score, 4),
     }
+    status = index.validity.get(hit.passage.doc_id)
+    if status is not None and not status.in_force:  # "đã bị bãi bỏ bởi QĐ 72/2025 Hà Nội"
+        source["validity"] = status.describe({i: d.get("label", i) for i, d in index.documents.items()})
+    return source
+
+
+def _caution(source: dict) -> str:
+    """The warning under a quote from a decision no longer (wholly) in force ("" otherwise)."""
+    return f"\n(Lưu ý: {source['doc']} {source['validity']}.)" if source.get("validity") else ""
 
 
 MAX_TOPICS = 6
@@ -185,12 +194,12 @@ def answer_question(index: HybridIndex, question: str) -> Answer:
         sources = [_source(index, h) for h in shown]
         parts = ["Tôi chưa chắc chắn câu trả lời. Các đoạn có thể liên quan (đây không phải câu trả lời; "
                  "bạn vui lòng đối chiếu):"]
-        parts.extend(f"{n}. {s['doc']}, {s['citation']}:\n«{s['text']}»" for n, s in enumerate(sources, 1))
+        parts.extend(f"{n}. {s['doc']}, {s['citation']}:\n«{s['text']}»{_caution(s)}" for n, s in enumerate(sources, 1))
         return Answer(question, Status.UNCERTAIN, "\n".join(parts), sources)
     related = [h for h in units[1:] if h.score >= RELATED_SHARE * hits[0].score][:2]
     sources = [_source(index, h) for h in [hits[0], *related]]
     best = sources[0]
-    parts = [f"Theo {best['doc']}, {best['citation']}:", f"«{best['text']}»"]
+    parts = [f"Theo {best['doc']}, {best['citation']}:", f"«{best['text']}»{_caution(best)}"]
     if related:
         parts.append("Xem thêm:")
         parts.extend(f"- {s['doc']}, {s['citation']}: «{_excerpt(s['text'])}»" for s in sources[1:])

@@ -52,6 +52,7 @@ from sotay.index.duties.records import extract_duties
 from sotay.index.ingest.formats import ExtractedDecision, IngestError, extract_decision, read_sidecar
 from sotay.index.model.encoder import Encoder
 from sotay.index.search import store
+from sotay.index.validity import statuses, validity_meta
 from sotay.text import fold, nfc
 
 ORIGINALS = "originals"
@@ -280,10 +281,24 @@ def remove_decision(doc_id: str, corpus: Path, data_dir: Path) -> DocumentMeta:
         return existing[doc_id]
 
 
-def list_decisions(corpus: Path) -> list[DocumentMeta]:
-    """Every decision of ``corpus``, in file order (raises ``CorpusError`` if unreadable)."""
-    return [d.meta for d in load_corpus(corpus)]
+@dataclass(frozen=True)
+class ListedDecision:
+    """A decision of the corpus and whether it is still in force (``validity``: "" when it is)."""
+
+    meta: DocumentMeta
+    validity: str
 
 
-__all__ = ["AddedDecision", "CorpusError", "IngestError", "add_decisions", "list_decisions", "remove_decision",
+def list_decisions(corpus: Path) -> list[ListedDecision]:
+    """Every decision of ``corpus``, in file order, with its status (raises ``CorpusError`` if unreadable)."""
+    docs = load_corpus(corpus)
+    metas = {d.meta.id: {"number": d.meta.number, "province": d.meta.province,
+                         **validity_meta(d.text, d.meta.date)} for d in docs}
+    found = statuses(metas)
+    labels = {d.meta.id: d.meta.label for d in docs}
+    return [ListedDecision(d.meta, found[d.meta.id].describe(labels)) for d in docs]
+
+
+__all__ = ["AddedDecision", "CorpusError", "IngestError", "ListedDecision", "add_decisions", "list_decisions",
+           "remove_decision",
            "slugify"]

@@ -31,6 +31,7 @@ from sotay.index.search.paraphrase import expansion
 from sotay.index.search.restore import DiacriticRestorer
 from sotay.index.search.store import IndexPaths, build_index, is_current
 from sotay.index.search.tokens import query_terms
+from sotay.index.validity import Status, statuses
 from sotay.index.vietnamese import expand_abbreviations
 from sotay.text import fold, has_diacritics, nfc
 
@@ -145,6 +146,11 @@ class HybridIndex:
             return frozenset()
         registry = duty_records.corpus_registry(self.duties)
         return frozenset(agency.name for agency, _ in find_agencies_in(question, registry))
+
+    @cached_property
+    def validity(self) -> dict[str, Status]:
+        """Each document's status: in force, or repealed / replaced (in whole or in part) by which."""
+        return statuses(self.documents)
 
     @cached_property
     def names(self) -> DocumentNames:

@@ -48,9 +48,10 @@ from sotay.index.parse import Passage, parse_document
 from sotay.index.search.lexical import Terms
 from sotay.index.search.restore import QUESTION_PHRASES_FILE, DiacriticRestorer, count_syllables
 from sotay.index.search.tokens import compounds_of, passage_tokens, segment_passage
+from sotay.index.validity import validity_meta
 from sotay.index.vietnamese import ABBREVIATIONS_FILE
 
-FORMAT_VERSION = 9  # bump when parsing, tokens or the on-disk layout change
+FORMAT_VERSION = 10  # bump when parsing, tokens or the on-disk layout change
 RACY_NS = 2_000_000_000  # a file modified within 2 s of a scan is re-read next time
 
 log = logging.getLogger(__name__)
@@ -380,6 +381,7 @@ class _State:
 def _doc_meta(doc: Document) -> dict:
     meta = asdict(doc.meta)
     meta["label"] = doc.meta.label
+    meta.update(validity_meta(doc.text, doc.meta.date))  # what it repeals or replaces, when it takes effect
     return meta
 
 

@@ -111,11 +111,12 @@ def _print_added(added: list, as_json: bool) -> None:
 
 def _print_list(decisions: list, as_json: bool, warning: str | None) -> None:
     if as_json:
-        _print_json({"decisions": [_meta_json(m) for m in decisions], "warnings": [warning] if warning else []})
+        _print_json({"decisions": [{**_meta_json(d.meta), "status": d.validity or "còn hiệu lực"} for d in decisions],
+                     "warnings": [warning] if warning else []})
         return
     if not decisions:
         _say("Kho văn bản chưa có quyết định nào. Thêm bằng: sotay corpus add <tệp>")
         return
     _say(f"Kho có {len(decisions)} văn bản:")
-    for m in decisions:
-        _say(f"- {m.id}: {m.label} — {m.title}")
+    for d in decisions:
+        _say(f"- {d.meta.id}: {d.meta.label} — {d.meta.title}" + (f" [{d.validity}]" if d.validity else ""))

@@ -62,7 +62,7 @@ def test_added_decision_is_indexed_alone_and_answers(workspace, tmp_path, monkey
     answer = answer_question(live_index(data), REWARD_QUESTION)
     assert answer.answered and answer.sources[0]["doc"] == added.label
     assert answer.sources[0]["citation"] == "Quy định kèm theo, Điều 10"
-    assert "binh-thuan-21-2023-qd-ubnd" in [m.id for m in corpus_admin.list_decisions(corpus)]
+    assert "binh-thuan-21-2023-qd-ubnd" in [d.meta.id for d in corpus_admin.list_decisions(corpus)]
 
 
 def test_adding_the_same_file_again_replaces_it_and_embeds_nothing(workspace, tmp_path, monkeypatch) -> None:
