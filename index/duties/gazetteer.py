@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, NamedTuple, Sequence
@@ -120,6 +120,8 @@ class Agency:
     covers_kinds: frozenset[str] = field(default_factory=frozenset)
     covers_names: frozenset[str] = field(default_factory=frozenset)
     known: bool = True
+    became: str = ""  # for a body reorganised in 2025: what it became ("Sở Tài chính"), with the basis
+    formerly: tuple[str, ...] = ()  # the bodies reorganised into this one in 2025
 
     @property
     def collective(self) -> bool:
@@ -438,7 +440,13 @@ def _load(path: Path) -> Registry:
             variants=tuple(nfc(str(v)) for v in entry.get("variants") or ()),
             covers_kinds=frozenset(covers.get("kinds") or ()),
             covers_names=frozenset(nfc(str(v)) for v in covers.get("names") or ()),
+            became=nfc(str(entry.get("became") or "")),
         ))
+    successors: dict[str, list[str]] = {}
+    for agency in agencies:
+        if agency.became:
+            successors.setdefault(agency.became.split(" (")[0], []).append(agency.name)
+    agencies = [replace(a, formerly=tuple(successors.get(a.name, ()))) for a in agencies]
     return Registry(agencies)
 
 

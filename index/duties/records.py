@@ -520,6 +520,16 @@ def _contains(words: list[str], phrase: list[str]) -> bool:
 _ROLE_TITLES = {"chủ trì": "Chủ trì", "thực hiện": "Thực hiện", "phối hợp": "Phối hợp"}
 
 
+def reorganisation_note(agency: Agency) -> str:
+    """ "(Từ 2025: …)" for a body reorganised in 2025, or the bodies merged into it ("" otherwise)."""
+    if agency.became:
+        return (f"\n(Lưu ý: từ năm 2025, {agency.name} được sắp xếp lại thành {agency.became}; "
+                "các văn bản trước đó vẫn ghi tên cũ.)")
+    if agency.formerly:
+        return f"\n(Từ năm 2025 cơ quan này tiếp nhận nhiệm vụ của: {'; '.join(agency.formerly)}.)"
+    return ""
+
+
 def format_duties(agency: Agency, duties: list[Duty], width: int | None = 100) -> str:
     """A Vietnamese report of ``agency``'s duties, grouped by decision, chủ trì first.
 
@@ -527,7 +537,7 @@ def format_duties(agency: Agency, duties: list[Duty], width: int | None = 100) -
     follow in each decision, marked as shared and shortened to their first lines.
     """
     if not duties:
-        return f"{agency.name}: không có nhiệm vụ nào trong các văn bản hiện có."
+        return f"{agency.name}: không có nhiệm vụ nào trong các văn bản hiện có." + reorganisation_note(agency)
     docs: dict[str, list[Duty]] = {}
     for d in duties:
         docs.setdefault(d.doc_label, []).append(d)
@@ -535,7 +545,7 @@ def format_duties(agency: Agency, duties: list[Duty], width: int | None = 100) -
     summary = f"{len(duties) - shared_count} nhiệm vụ riêng"
     if shared_count:
         summary += f" và {shared_count} nhiệm vụ chung của nhóm cơ quan"
-    lines = [f"{agency.name}: {summary}, trong {len(docs)} văn bản."]
+    lines = [f"{agency.name}: {summary}, trong {len(docs)} văn bản.{reorganisation_note(agency)}"]
     for label, items in docs.items():
         lines += ["", f"■ {label}"]
         for d in items:

@@ -16,7 +16,7 @@ import yaml
 from conftest import DATA
 
 from sotay.index.documents import load_document
-from sotay.index.duties.records import Duty, duties_for, extract_duties
+from sotay.index.duties.records import Duty, duties_for, extract_duties, format_duties, reorganisation_note
 
 LABELS = yaml.safe_load((DATA / "duties_real.yaml").read_text(encoding="utf-8"))
 
@@ -50,3 +50,14 @@ def test_the_2025_names_are_known() -> None:
     assert agency is not None and agency.name == "Sở Nông nghiệp và Môi trường"
     commune, _ = duties_for("UBND các phường, xã, đặc khu", [])
     assert commune is not None and commune.name == "Ủy ban nhân dân cấp xã"
+
+
+def test_who_says_what_a_body_became_in_2025_and_what_a_new_body_took_over() -> None:
+    old, _ = duties_for("Sở KH&ĐT", [])
+    new, _ = duties_for("Sở Tài chính", [])
+    assert old is not None and old.became.startswith("Sở Tài chính")
+    assert "Sở Kế hoạch và Đầu tư" in new.formerly
+    assert "được sắp xếp lại thành Sở Tài chính" in format_duties(old, [])
+    assert "tiếp nhận nhiệm vụ của: Sở Kế hoạch và Đầu tư" in reorganisation_note(new)
+    nnmt, _ = duties_for("Sở Nông nghiệp và Môi trường", [])
+    assert {"Sở Nông nghiệp và Phát triển nông thôn", "Sở Tài nguyên và Môi trường"} <= set(nnmt.formerly)
