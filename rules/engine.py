@@ -91,8 +91,15 @@ class Project:
     in_kind: InKind | None = None
 
 
+class _Record:
+    """A dataclass of plain text fields whose JSON form is its fields as they are."""
+
+    def to_json(self) -> dict[str, str]:
+        return asdict(self)  # type: ignore[call-overload]
+
+
 @dataclass(frozen=True)
-class BasisItem:
+class BasisItem(_Record):
     """One justification: the clause (full citation), its quoted text and what it determined.
 
     ``kind`` is one of ``rate``, ``form``, ``amount``, ``period``, ``extension``,
@@ -104,21 +111,15 @@ class BasisItem:
     determines: str
     kind: str
 
-    def to_json(self) -> dict[str, str]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class Step:
+class Step(_Record):
     """A follow-up step: who does what, under which clause."""
 
     who: str
     what: str
     citation: str
     text: str
-
-    def to_json(self) -> dict[str, str]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
