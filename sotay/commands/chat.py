@@ -49,7 +49,9 @@ def save_attachment(document: Attachment, folders: list[Path] | None = None) -> 
     raise error  # type: ignore[misc]
 
 
-def _render(reply: Reply) -> str:
+def _render(reply: Reply, first: int = 1) -> str:
+    """The reply as terminal text; its buttons are numbered from ``first`` (numbers run on across the
+    replies to one message, so typing a number presses exactly the button shown with it)."""
     lines = [reply.text]
     if reply.document is not None:
         try:
@@ -58,7 +60,7 @@ def _render(reply: Reply) -> str:
             lines.append(f"Không ghi được tệp {reply.document.file_name}: {exc.strerror or exc}.")
     flat = [b for row in reply.buttons for b in row]
     if flat:
-        lines.append("  ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, 1)))
+        lines.append("  ".join(f"[{i}] {b.label}" for i, b in enumerate(flat, first)))
     return "\n".join(lines)
 
 
@@ -81,8 +83,10 @@ def run(args: argparse.Namespace) -> int:
         else:
             replies = dialogue.handle(CHAT_ID, text)
         buttons = [b for reply in replies for row in reply.buttons for b in row]
+        numbered = 1
         for reply in replies:
-            print(("Sổ tay: " if interactive else "") + _render(reply), flush=True)
+            print(("Sổ tay: " if interactive else "") + _render(reply, numbered), flush=True)
+            numbered += sum(len(row) for row in reply.buttons)
         if not interactive:
             print(SEPARATOR, flush=True)
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
@@ -136,3 +137,17 @@ def test_duties_are_not_lent_to_a_province_without_decisions() -> None:
     cao_bang, son_la = chat("Sở Tài chính tỉnh Cao Bằng có trách nhiệm gì?", "Sở Tài chính tỉnh Sơn La có trách nhiệm gì?")
     assert "không có văn bản nào của Cao Bằng" in cao_bang and "Điều" not in cao_bang
     assert "QĐ …/2021 Sơn La" in son_la and "Ninh Thuận" not in son_la
+
+
+def test_buttons_are_numbered_across_the_replies_to_one_message(tmp_path) -> None:
+    """/duan shows one reply per project: the second project's buttons are [3] and [4], and 3 presses its "Đã nộp"."""
+    env_data = tmp_path / "data"
+    stdin = "".join(line + "\n" for line in (
+        "Xã khó khăn, hỗ trợ 100 triệu, dự án kết thúc 15/3/2024", "1", "Dự án A",
+        "Xã còn lại, hỗ trợ 200 triệu, dự án kết thúc 15/3/2024", "1", "Dự án B", "/duan", "3")).encode("utf-8")
+    result = subprocess.run([str(SOTAY_BIN), "chat"], input=stdin, capture_output=True, timeout=300,
+                            env={**os.environ, "SOTAY_DATA": str(env_data)})
+    blocks = result.stdout.decode("utf-8").split(SEPARATOR + "\n")
+    listing, pressed = blocks[6], blocks[7]
+    assert "[1] Đã nộp  [2] Xóa" in listing and "[3] Đã nộp  [4] Xóa" in listing
+    assert "“Dự án B” đã nộp đủ 30.000.000 đồng" in pressed
