@@ -67,6 +67,8 @@ _HELP_WORDS = re.compile(r"^(giup|tro giup|huong dan|help|menu)\b|ban (lam|giup)
 # "hủy", "thôi", "dừng lại" cancel only as the whole message: "Thời gian ..." folds to "thoi" too.
 _THANKS = re.compile(r"^(cam on|thank|thanks|tks|ok|oke|okay|da|vang|duoc roi)\b[\w\s!.]{0,20}$")
 _QUESTION = re.compile(r"\?\s*$|\b(gi|nao|bao nhieu|bao lau|the nao|ra sao|tai sao|o dau|khi nao|ai)\b")
+FOREIGN_FLOW = ("Một thành viên khác trong nhóm đang tính thu hồi dở; chỉ người đó trả lời hoặc gõ /huy. "
+                "Bạn vẫn có thể hỏi về các quyết định.")
 _YES = re.compile(r"^(co|co a|co bi|bi|roi|da co|yes|ok|dung|u)\b")
 _NO = re.compile(r"^(khong|ko|k|chua|no|khong co|khong bi)\b")
 _DISASTER = re.compile(r"\b(thien tai|lu|lut|bao|han han|sat lo|mua da)\b")
@@ -108,8 +110,8 @@ class Dialogue:
         self.register = register or RegisterFlow(store)
 
     # -- entry points -----------------------------------------------------------
-    def handle(self, chat_id: str, text: str) -> list[Reply]:
-        """Replies to one text message from ``chat_id``."""
+    def handle(self, chat_id: str, text: str, user: str | None = None) -> list[Reply]:
+        """Replies to one text message from ``chat_id`` (sent by ``user``, in a group; None in private)."""
         message = clean_text(text or "")
         if not message:
             return [Reply("Tin nhắn trống. " + HELP)]
@@ -117,17 +119,21 @@ class Dialogue:
             return [Reply(f"Tin nhắn quá dài ({len(message):,} ký tự; tối đa {MAX_MESSAGE_CHARS:,}). ".replace(",", ".")
                           + "Hãy hỏi ngắn gọn một ý.")]
         state = self.store.load(chat_id)
-        replies = self._route(chat_id, message, state)
+        if _foreign(state, user):  # a group member's calculation is in progress: theirs alone to answer
+            return self._beside_foreign_flow(chat_id, message, state)
+        replies = self._route(chat_id, message, state, user)
         return replies
 
-    def press(self, chat_id: str, data: str) -> list[Reply]:
-        """Replies to a button press carrying ``data``."""
+    def press(self, chat_id: str, data: str, user: str | None = None) -> list[Reply]:
+        """Replies to a button press carrying ``data`` (by ``user``, in a group; None in private)."""
         state = self.store.load(chat_id)
         if data.startswith("reg:"):
             return self.register.press(chat_id, data, state)
         flow = state.get("recover")
         if not flow:
             return [Reply("Phiên tính thu hồi này đã kết thúc hoặc đã hết hạn. Gõ /thuhoi để bắt đầu lại.")]
+        if _foreign(state, user):
+            return [Reply(FOREIGN_FLOW)]
         kind, _, value = data.partition(":")
         slots = flow.setdefault("slots", {})
         label = _BUTTON_LABELS.get(data)
@@ -158,7 +164,19 @@ class Dialogue:
         return replies
 
     # -- routing ------------------------------------------------------------------
-    def _route(self, chat_id: str, message: str, state: dict) -> list[Reply]:
+    def _beside_foreign_flow(self, chat_id: str, message: str, state: dict) -> list[Reply]:
+        """Another member's message while a member's calculation is in progress: questions are
+        answered; nothing that would cancel, replace or fill that calculation is done."""
+        folded = fold(message)
+        command = message[1:].split(" ", 1)[0].split("@", 1)[0].lower() if message.startswith("/") else ""
+        details = extract(message)
+        if (_CANCEL.match(folded) or command in ("huy", "thuhoi", "start") or self.register.naming(state)
+                or looks_like_recovery_request(message)
+                or (details.found or details.unreadable) and not _QUESTION.search(folded)):  # "100 triệu"
+            return [Reply(FOREIGN_FLOW)]
+        return self._route(chat_id, message, {k: v for k, v in state.items() if k != "recover"}, None)
+
+    def _route(self, chat_id: str, message: str, state: dict, user: str | None = None) -> list[Reply]:
         folded = fold(message)
         if _CANCEL.match(folded):
             self.store.save(chat_id, {})
@@ -168,7 +186,7 @@ class Dialogue:
                 return self.register.take_name(chat_id, message, state)
             self.register.stop_naming(chat_id, state)
         if message.startswith("/"):
-            return self._command(chat_id, message, state)
+            return self._command(chat_id, message, state, user)
         if state.get("recover"):
             return self._fill(chat_id, message, state)
         if _GREETINGS.match(folded):
@@ -178,14 +196,14 @@ class Dialogue:
         if _THANKS.match(folded):
             return [Reply("Rất vui được giúp. Cần tra cứu gì thêm, bạn cứ nhắn.")]
         if looks_like_recovery_request(message):
-            return self._start_recovery(chat_id, message, guided=False)
+            return self._start_recovery(chat_id, message, guided=False, user=user)
         # A bare agency name ("Sở Tài chính", "ubnd cap xa") asks for that body's duties.
         who = self.services.who_answer(message, force=len(message.split()) <= MAX_NAME_WORDS)
         if who is not None:
             return [Reply(who)]
         return [Reply(self.services.ask(message))]
 
-    def _command(self, chat_id: str, message: str, state: dict) -> list[Reply]:
+    def _command(self, chat_id: str, message: str, state: dict, user: str | None = None) -> list[Reply]:
         head, _, rest = message.partition(" ")
         command = head[1:].split("@", 1)[0].lower()
         rest = rest.strip()
@@ -197,7 +215,7 @@ class Dialogue:
             self.store.save(chat_id, {})
             return [Reply("Đã hủy. Bạn có thể hỏi câu khác, hoặc gõ /help để xem hướng dẫn.")]
         if command == "thuhoi":
-            return self._start_recovery(chat_id, rest, guided=True)
+            return self._start_recovery(chat_id, rest, guided=True, user=user)
         if command == "hoi":
             if not rest:
                 return [Reply("Hãy gõ câu hỏi sau lệnh, ví dụ: /hoi Thời gian thu hồi vốn tối đa là bao lâu?")]
@@ -215,8 +233,8 @@ class Dialogue:
         return [Reply(f"Không có lệnh /{command[:30]}. Các lệnh: /hoi, /ai, /thuhoi, /duan, /baocao, /nhac, /huy, /help.")]
 
     # -- recovery conversation ----------------------------------------------------------
-    def _start_recovery(self, chat_id: str, message: str, guided: bool) -> list[Reply]:
-        state = {"recover": {"slots": {}, "guided": guided}}
+    def _start_recovery(self, chat_id: str, message: str, guided: bool, user: str | None = None) -> list[Reply]:
+        state = {"recover": {"slots": {}, "guided": guided, **({"owner": user} if user else {})}}
         replies = self._absorb(state["recover"], extract(message)) if message else []
         return replies + self._advance(chat_id, state)
 
@@ -365,6 +383,12 @@ class Dialogue:
         report = self.services.recover(slots, hint_damage=not flow.get("guided"))
         buttons = self.register.offer(chat_id, slots)  # the state now holds only what a save needs
         return [Reply(understood(slots) + "\n\n" + report, buttons)]
+
+
+def _foreign(state: dict, user: str | None) -> bool:
+    """Whether the calculation in progress belongs to another member of the group than ``user``."""
+    owner = (state.get("recover") or {}).get("owner")
+    return bool(owner and user and owner != user)
 
 
 def _amount_label(amount: int) -> str:

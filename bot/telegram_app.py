@@ -225,7 +225,8 @@ class TelegramFrontEnd:
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A text message or command: the dialogue's replies."""
-        await self._respond(update.effective_chat.id, context, self.dialogue.handle, update.effective_message.text)
+        await self._respond(update.effective_chat.id, context, self.dialogue.handle, update.effective_message.text,
+                            _member(update))
 
     async def on_start_or_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start or /help: the dialogue's text, with a note on adding decisions for administrators."""
@@ -257,7 +258,7 @@ class TelegramFrontEnd:
         if isinstance(query.message, Message) and query.message.reply_markup:
             # pressed twice or too old to edit: the keyboard is only cosmetic
             await _quietly(query.edit_message_reply_markup(reply_markup=None), "gỡ các nút đã dùng")
-        await self._respond(update.effective_chat.id, context, self.dialogue.press, query.data or "")
+        await self._respond(update.effective_chat.id, context, self.dialogue.press, query.data or "", _member(update))
 
     async def on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A sticker, photo, file, voice message…: say that only text is read."""
@@ -323,12 +324,13 @@ class TelegramFrontEnd:
         return "\n\n".join(added_summary(decision) for decision in added)
 
     async def _respond(self, chat_id: int, context: ContextTypes.DEFAULT_TYPE,
-                       step: Callable[[str, str], list[Reply]], argument: str) -> None:
-        """Run ``step(str(chat_id), argument)`` off the event loop and send its replies, in chat order."""
+                       step: Callable[..., list[Reply]], argument: str, member: str | None = None) -> None:
+        """Run ``step(str(chat_id), argument[, member])`` off the event loop and send its replies, in chat order."""
+        extra = (member,) if member is not None else ()
         async with self._lock_for(chat_id):
             async with _typing(context, chat_id):
                 replies = await asyncio.get_running_loop().run_in_executor(
-                    self.executor, step, str(chat_id), argument)
+                    self.executor, step, str(chat_id), argument, *extra)
             for reply in replies:
                 await _send(context, chat_id, reply)
 
@@ -338,6 +340,14 @@ class TelegramFrontEnd:
         if lock is None:
             lock = self._chat_locks[chat_id] = asyncio.Lock()
         return lock
+
+
+def _member(update: Update) -> str | None:
+    """The sender's id in a group (a calculation there belongs to the member who started it); None in private."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None or chat.type == "private":
+        return None
+    return str(user.id)
 
 
 def upload_problem(document: Document) -> str | None:

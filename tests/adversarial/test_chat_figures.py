@@ -148,3 +148,17 @@ def test_cli_and_dialogue_agree(capsys: pytest.CaptureFixture[str], dialogue: Di
     assert sotay_main(["recover", "--json", "--tier", "kho-khan", "--amount", "1500000000", "--end", "15/03/2024"]) == 0
     cli = json.loads(capsys.readouterr().out)
     assert f"Phải thu hồi {cli['amount']:,} đồng".replace(",", ".") in result_figure(say(dialogue, BASE + "hỗ trợ 1.5 tỷ"))
+
+
+def test_in_a_group_a_calculation_belongs_to_the_member_who_started_it(dialogue: Dialogue) -> None:
+    group, owner, other = "-100123", "11", "22"
+    assert "địa bàn nào" in dialogue.handle(group, "/thuhoi", owner)[-1].text
+    pressed = dialogue.press(group, "tier:dbkk", other)  # another member presses the owner's keyboard
+    assert pressed[0].text.startswith("Một thành viên khác") and len(pressed) == 1
+    for message in ("100 triệu", "/huy", "hủy", "Xã khó khăn, hỗ trợ 50 triệu, kết thúc 15/3/2024"):
+        assert dialogue.handle(group, message, other)[0].text.startswith("Một thành viên khác"), message
+    asked = dialogue.handle(group, "Tỷ lệ thu hồi vốn ở địa bàn khó khăn là bao nhiêu?", other)
+    assert "Một thành viên khác" not in asked[0].text  # questions are still answered
+    # the owner's calculation is untouched and goes on
+    assert "bao nhiêu" in dialogue.press(group, "tier:kho-khan", owner)[-1].text
+    assert "kết thúc ngày nào" in dialogue.handle(group, "100 triệu", owner)[-1].text
