@@ -113,8 +113,8 @@ NOT_TEXT = ("Tôi chỉ đọc được tin nhắn dạng chữ, chưa đọc đ
 
 NOT_ADMIN = ("Xin lỗi, chỉ quản trị viên mới được thêm văn bản vào kho tra cứu, nên tệp này không được lưu. "
              "Bạn vẫn có thể hỏi về các văn bản hiện có, hoặc gõ /help để xem hướng dẫn.")
-ADMIN_NOTE = ("Bạn là quản trị viên: gửi tệp .docx hoặc .pdf của một quyết định vào đây để thêm nó vào kho "
-              "tra cứu; tôi sẽ báo lại tên, số hiệu và số đoạn, số nhiệm vụ tìm thấy.")
+ADMIN_NOTE = ("Bạn là quản trị viên: gửi tệp .docx, .pdf (kể cả bản quét) hoặc ảnh quét của một quyết định vào đây "
+              "để thêm nó vào kho tra cứu; tôi sẽ báo lại tên, số hiệu và số đoạn, số nhiệm vụ tìm thấy.")
 DOWNLOAD_FAILED = ("Không tải được tệp từ Telegram (tệp có thể đã hết hạn, hoặc mạng đang chập chờn). "
                    "Hãy gửi lại tệp sau ít phút. Kho văn bản không thay đổi.")
 UPLOAD_TYPES = {  # what the sender's app declares; the content is checked again after download
@@ -122,6 +122,12 @@ UPLOAD_TYPES = {  # what the sender's app declares; the content is checked again
     ".pdf": "application/pdf",
     ".txt": "text/plain",
     ".md": "text/markdown",
+    # a scan photographed or exported page by page (read by OCR, see index/ingest/ocr.py)
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
 }
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # bots can download files up to 20 MB (Bot API, getFile)
 
@@ -354,8 +360,8 @@ def upload_problem(document: Document) -> str | None:
     """Why ``document`` cannot be a decision, judged before downloading it (name and declared size)."""
     name = document.file_name or "không tên"
     if _upload_suffix(document) is None:
-        return (f"Tệp «{name}» không phải văn bản .docx, .pdf, .txt hay .md. "
-                "Hãy gửi quyết định dưới dạng tệp Word (.docx) hoặc PDF.")
+        return (f"Tệp «{name}» không phải văn bản .docx, .pdf, .txt, .md hay ảnh quét .png, .jpg, .tif. "
+                "Hãy gửi quyết định dưới dạng tệp Word (.docx), PDF hoặc ảnh quét (gửi dạng tệp).")
     if document.file_size is not None and document.file_size > MAX_UPLOAD_BYTES:
         size = f"{document.file_size / 1024 / 1024:.1f}".replace(".", ",")  # Vietnamese decimal comma
         return (f"Tệp «{name}» nặng {size} MB, vượt giới hạn "

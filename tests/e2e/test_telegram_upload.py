@@ -132,7 +132,7 @@ def test_a_file_over_the_download_limit_is_refused_before_download(fake: FakeTel
 
 
 @pytest.mark.parametrize("name, mime", [("bang-tong-hop.xlsx", "application/vnd.ms-excel"),
-                                        ("anh-chup.png", "application/pdf"),
+                                        ("anh-dong.gif", "image/gif"),
                                         ("khong-duoi", "application/zip")])
 def test_a_file_of_another_type_is_refused_before_download(fake: FakeTelegram, bot: BotProcess, corpus: Path,
                                                            data_dir: Path, name: str, mime: str) -> None:
@@ -141,6 +141,18 @@ def test_a_file_of_another_type_is_refused_before_download(fake: FakeTelegram, b
     [reply] = send_file(fake, ADMIN, b"\x89PNG\r\n\x1a\n" + bytes(64), name, mime, until="không phải văn bản")
     assert ".docx" in reply["text"] and name in reply["text"]
     assert fake.calls_of("getFile", mark) == []
+    assert snapshot(corpus, data_dir) == before
+
+
+def test_a_scanned_page_image_passes_the_type_check_and_is_read(fake: FakeTelegram, bot: BotProcess, corpus: Path,
+                                                                 data_dir: Path) -> None:
+    """A .png is downloaded and read (by OCR); a damaged one is refused after reading, nothing changed."""
+    before = snapshot(corpus, data_dir)
+    mark = fake.mark()
+    [reply] = send_file(fake, ADMIN, b"\x89PNG\r\n\x1a\n" + bytes(64), "trang-1.png", "image/png",
+                        until="Không thêm được", timeout=ADD_TIMEOUT)
+    assert fake.calls_of("getFile", mark)  # images are no longer refused before download
+    assert "không thay đổi" in reply["text"]
     assert snapshot(corpus, data_dir) == before
 
 
