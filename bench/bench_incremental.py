@@ -36,42 +36,23 @@ NEW_ID = "bench-new-decision"
 
 
 def _timed_child_encoder(seed_vectors: dict, counters: dict):
-    """An Encoder that copies the seed's vectors for synthetic copies (see bench_index.py)."""
-    import numpy as np
-
+    """An Encoder that copies the seed's vectors for synthetic copies (see bench_index.seed_reusing_encode)."""
     from sotay.index.model.encoder import Encoder
     from sotay.index.search import store
 
-    original = store._parse_for_index
-    queue: list = []  # (document, passages) in the order the store embeds them, in one call
-
-    def parse_for_index(doc):
-        parsed = original(doc)
-        queue.append((doc, len(parsed.texts)))
-        return parsed
-
-    store._parse_for_index = parse_for_index
+    def tally(kind, doc, count, seconds):
+        counters[kind] = counters.get(kind, 0) + count
+        if kind == "embedded":
+            counters["embed_s"] = counters.get("embed_s", 0.0) + seconds
 
     class BenchEncoder(Encoder):
         def encode_passages(self, texts):
-            parts, start = [], 0
-            for doc, count in queue:
-                chunk = texts[start:start + count]
-                start += count
-                seed = doc.meta.extra.get("bench_seed", doc.meta.id)
-                reuse = seed_vectors.get(seed)
-                if reuse is not None and len(reuse) == count:
-                    counters["reused"] = counters.get("reused", 0) + count
-                    parts.append(np.array(reuse, dtype=np.float32, copy=True))
-                    continue
-                started = time.perf_counter()
-                parts.append(super().encode_passages(chunk))
-                counters["embed_s"] = counters.get("embed_s", 0.0) + time.perf_counter() - started
-                counters["embedded"] = counters.get("embedded", 0) + count
-            queue.clear()
-            return np.concatenate(parts) if parts else super().encode_passages(texts)
+            return encode(texts)
 
-    return BenchEncoder()
+    bench_encoder = BenchEncoder()
+    encode = bench_index.seed_reusing_encode(store, seed_vectors,
+                                             lambda texts: Encoder.encode_passages(bench_encoder, texts), tally)
+    return bench_encoder
 
 
 def _segment_timer(counters: dict) -> None:

@@ -263,12 +263,51 @@ def phase_seeds(ns: argparse.Namespace) -> dict:
             "passages_per_s": round(n / embed_s, 2), "model_id": encoder.model_id}
 
 
+def seed_reusing_encode(store, seed_vectors: dict, encode, tally) -> None:
+    """Make the store's batched embedding reuse the seed's vectors for synthetic copies of a seed.
+
+    Patches ``store._parse_for_index`` to note each new document and its passage count (in the
+    order the store then embeds them in one call); returns ``encode_passages(texts)`` that splits
+    ``texts`` by document, copies a seed's vectors when the counts agree and calls ``encode`` for
+    the rest. ``tally(kind, doc, passages, seconds)`` is told of each ("reused" or "embedded").
+    """
+    import numpy as np
+
+    original = store._parse_for_index
+    queue: list = []  # (document, passages) in the order the store embeds them
+
+    def parse_for_index(doc):
+        parsed = original(doc)
+        queue.append((doc, len(parsed.texts)))
+        return parsed
+
+    store._parse_for_index = parse_for_index
+
+    def encode_passages(texts):
+        parts, start = [], 0
+        for doc, count in queue:
+            chunk = texts[start:start + count]
+            start += count
+            reuse = seed_vectors.get(doc.meta.extra.get("bench_seed", doc.meta.id))
+            began = _now()
+            if reuse is not None and len(reuse) == count:
+                parts.append(np.array(reuse, dtype=np.float32, copy=True))
+                tally("reused", doc, count, _now() - began)
+            else:
+                parts.append(encode(chunk))
+                tally("embedded", doc, count, _now() - began)
+        queue.clear()
+        return np.concatenate(parts) if parts else encode(texts)
+
+    return encode_passages
+
+
 def phase_build(ns: argparse.Namespace) -> dict:
     """Build the index from an empty data dir with timing wrappers around the store's steps."""
     import numpy as np
 
-    from sotay.index.model.encoder import Encoder
     from sotay.index import segmenter
+    from sotay.index.model.encoder import Encoder
     from sotay.index.search import store
 
     t: dict[str, float] = {k: 0.0 for k in ("parse", "segmenter_load", "segment", "model_load", "embed",
@@ -285,14 +324,6 @@ def phase_build(ns: argparse.Namespace) -> dict:
                 t[name] += _now() - s
         return wrapper
 
-    orig_parse_for_index = store._parse_for_index
-    queue: list = []  # (document, passages) in the order the store embeds them, in one call
-
-    def parse_for_index(doc):
-        parsed = orig_parse_for_index(doc)
-        queue.append((doc, len(parsed.texts)))
-        return parsed
-
     orig_segment = store.segment_passage
 
     def segment(text):
@@ -303,34 +334,26 @@ def phase_build(ns: argparse.Namespace) -> dict:
             state["segmenter_loaded"] = True
         return timed("segment", orig_segment)(text)
 
+    def tally(kind, doc, count, seconds):
+        if kind == "reused":
+            t["vector_reuse"] += seconds
+            state["reused"] += count
+            return
+        if seed_vectors.get(doc.meta.extra.get("bench_seed", doc.meta.id)) is not None:
+            state["fallback_docs"].append(doc.meta.id)
+        t["embed"] += seconds
+        state["embedded"] += count
+
     class BenchEncoder(Encoder):
         def encode_passages(self, texts):
             if "_model" not in self.__dict__:
                 s = _now()
                 _ = self._model
                 t["model_load"] += _now() - s
-            parts, start = [], 0
-            for doc, count in queue:
-                chunk = texts[start:start + count]
-                start += count
-                seed = doc.meta.extra.get("bench_seed", doc.meta.id)
-                reuse = seed_vectors.get(seed)
-                if reuse is not None and len(reuse) == count:
-                    s = _now()
-                    parts.append(np.array(reuse, dtype=np.float32, copy=True))
-                    t["vector_reuse"] += _now() - s
-                    state["reused"] += count
-                    continue
-                if reuse is not None:
-                    state["fallback_docs"].append(doc.meta.id)
-                s = _now()
-                parts.append(super().encode_passages(chunk))
-                t["embed"] += _now() - s
-                state["embedded"] += count
-            queue.clear()
-            return np.concatenate(parts) if parts else super().encode_passages(texts)
+            return encode(texts)
 
-    store._parse_for_index = timed("doc_loop", parse_for_index)
+    encode = seed_reusing_encode(store, seed_vectors, lambda texts: Encoder.encode_passages(encoder, texts), tally)
+    store._parse_for_index = timed("doc_loop", store._parse_for_index)
     store.parse_document = timed("parse", store.parse_document)
     store.segment_passage = segment
     store._State.write = timed("assembly", store._State.write)

@@ -127,7 +127,7 @@ def _source(index: HybridIndex, hit: Hit) -> dict:
     }
     status = index.validity.get(hit.passage.doc_id)
     if status is not None and not status.in_force:  # "đã bị bãi bỏ bởi QĐ 72/2025 Hà Nội"
-        source["validity"] = status.describe({i: d.get("label", i) for i, d in index.documents.items()})
+        source["validity"] = status.describe(index.labels)
     return source
 
 

@@ -315,16 +315,19 @@ def _fraction(numerator: int, denominator: int) -> Decimal:
     return Decimal(int(value)) if value == value.to_integral_value() else value
 
 
+def _signed_number(number: str) -> Decimal:
+    """ "29,5" -> 29.5; "-5" and "am 5" ("âm 5") -> -5 (kept negative so that it can be refused)."""
+    negative = number.startswith(("-", "am"))
+    value = Decimal(re.sub(r"^(-|am\s+)", "", number).replace(",", "."))
+    return -value if negative else value
+
+
 def _percent_matches(folded: str) -> list[tuple[int, int, Percent]]:
     """Every percent-like expression in ``folded``: (start, end, value)."""
     folded = _without(_DAMAGE_CONTEXT, folded)  # "thiệt hại mười phần trăm" is 10 %, not "hai mươi"
     found: list[tuple[int, int, Percent]] = []
     for m in _PERCENT_DIGITS.finditer(folded):
-        number = m.group(1)
-        negative = number.startswith(("-", "am"))
-        digits = re.sub(r"^(-|am\s+)", "", number)
-        value = Decimal(digits.replace(",", "."))
-        found.append((m.start(), m.end(), Percent(-value if negative else value, m.group(0))))
+        found.append((m.start(), m.end(), Percent(_signed_number(m.group(1)), m.group(0))))
     for m in _PERCENT_WORDS.finditer(folded):
         words = m.group(1).split()
         for skip in range(len(words)):  # "thiệt hại ba mươi phần trăm": "hai" belongs to "thiệt hại"
@@ -351,10 +354,7 @@ def find_percent(folded: str) -> Percent | None:
     if matches := _percent_matches(folded):
         return matches[0][2]
     if m := re.fullmatch(r"\s*(?:khoang|tam|chung|gan|duoc)?\s*((?:-|am\s+)?\d+(?:[.,]\d+)?)\s*[.!]?\s*", folded):
-        number = m.group(1)
-        negative = number.startswith(("-", "am"))
-        value = Decimal(re.sub(r"^(-|am\s+)", "", number).replace(",", "."))
-        return Percent(-value if negative else value, number)
+        return Percent(_signed_number(m.group(1)), m.group(1))
     return None
 
 

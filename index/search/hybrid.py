@@ -148,6 +148,11 @@ class HybridIndex:
         return frozenset(agency.name for agency, _ in find_agencies_in(question, registry))
 
     @cached_property
+    def labels(self) -> dict[str, str]:
+        """How answers name each document ("QĐ …/2022 Ninh Thuận"), by id."""
+        return {doc_id: meta.get("label", doc_id) for doc_id, meta in self.documents.items()}
+
+    @cached_property
     def validity(self) -> dict[str, Status]:
         """Each document's status: in force, or repealed / replaced (in whole or in part) by which."""
         return statuses(self.documents)
