@@ -100,8 +100,9 @@ class DocumentNames:
     def of_index(cls, documents: Mapping[str, dict], passages: Iterable[Passage],
                  mentioned: Callable[[tuple[str, ...]], bool] = lambda words: False) -> DocumentNames:
         """Names from the documents' metadata and their title and closing passages."""
-        names = {doc_id: " . ".join(str(meta.get(f, "")) for f in ("title", "province", "issuer", "number",
-                                                                  "date_text", "short_name"))
+        names = {doc_id: " . ".join([*(str(meta.get(f, "")) for f in ("title", "province", "issuer", "number",
+                                                                      "date_text", "short_name")),
+                                     _number_parts(str(meta.get("number", "")))])
                  for doc_id, meta in documents.items()}
         for p in passages:
             if p.kind in ("title", "closing") and p.doc_id in names:
@@ -197,6 +198,11 @@ class DocumentNames:
             else:
                 break
         return end, votes if end > i else Counter()
+
+
+def _number_parts(number: str) -> str:
+    """A document number's parts as separate words: officers cite "QĐ 44" for "44/2025/QĐ-UBND"."""
+    return " ".join(number.split("/"))
 
 
 def _match(tokens: list[WordToken], i: int, sequences: tuple[tuple[str, ...], ...]) -> int:

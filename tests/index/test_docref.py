@@ -53,6 +53,24 @@ def test_a_province_shared_by_several_decisions_needs_title_words() -> None:
     assert names.reference("kế hoạch du lịch Sơn La có mấy mục tiêu").doc_ids == {"c"}
 
 
+@pytest.mark.parametrize("question", ["QĐ 44 phân cấp máy móc thiết bị Quảng Ngãi có hiệu lực khi nào",
+                                      "qd 44 phan cap may moc thiet bi quang ngai co hieu luc khi nao",
+                                      "Quyết định 44/2025 có hiệu lực khi nào"])
+def test_a_decision_cited_by_the_first_part_of_its_number_is_named(question) -> None:
+    # Real titles (QĐ 44/2025/QĐ-UBND Quảng Ngãi, QĐ 105/2025/QĐ-UBND Phú Thọ): officers cite "QĐ 44".
+    documents = {
+        "qn": {"title": "Phân cấp thẩm quyền quyết định tiêu chuẩn, định mức sử dụng máy móc, thiết bị",
+               "province": "Quảng Ngãi", "number": "44/2025/QĐ-UBND"},
+        "pt": {"title": "Quy định tiêu chuẩn, định mức sử dụng máy móc, thiết bị chuyên dùng",
+               "province": "Phú Thọ", "number": "105/2025/QĐ-UBND"},
+        "nt": {"title": "Quy định quay vòng vốn hỗ trợ sản xuất", "province": "Ninh Thuận", "number": "12/2022/QĐ-UBND"},
+        "sl": {"title": "Kế hoạch phát triển kinh tế tập thể", "province": "Sơn La", "number": "7/KH-UBND"},
+    }
+    reference = DocumentNames.of_index(documents, []).reference(question)
+    assert reference is not None and reference.doc_ids == {"qn"}
+    assert fold(reference.ask) == "co hieu luc khi nao"
+
+
 @pytest.mark.parametrize("typed", [str, fold])
 def test_the_clause_answering_a_named_decision_leads(index, typed) -> None:
     answer = answer_question(index, typed("KH hành động KTTT của Sơn La có hiệu lực từ khi nào?"))
