@@ -75,3 +75,20 @@ def has_kind(kind: QuestionKind, passage: str) -> bool:
     if kind is QuestionKind.OTHER:
         return True
     return bool(_HAS[kind].search(fold(passage)))
+
+
+# "QĐ 44 … có hiệu lực khi nào?" asks the clause that sets the decision's date of effect, not the
+# points that list what ceases to be in force "kể từ ngày Quyết định này có hiệu lực".
+_ASKS_EFFECT = re.compile(r"\b(hieu luc|ap dung|thi hanh)( thi hanh)?( ke)?( tu)? (khi nao|ngay nao|bao gio|luc nao)\b")
+_STATES_EFFECT = re.compile(r"(?<!het )\bco hieu luc( thi hanh)?( ke)? tu (ngay|khi)")
+
+
+def asks_effective_date(question: str) -> bool:
+    """Whether ``question`` asks when a decision takes effect (not when another one ceases to)."""
+    folded = fold(question)
+    return bool(_ASKS_EFFECT.search(folded)) and "het hieu luc" not in folded
+
+
+def states_effective_date(passage: str) -> bool:
+    """Whether ``passage`` states when its decision takes effect ("có hiệu lực (thi hành) kể từ ngày …")."""
+    return bool(_STATES_EFFECT.search(fold(passage)))

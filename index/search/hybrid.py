@@ -5,9 +5,10 @@ syllables and compounds, see ``tokenize``) and semantically (cosine in a faiss
 index; a question typed without diacritics is first restored with the corpus's
 own words, see ``restore``), then fuses the two normalised scores. The best
 fused candidates are re-ranked: by how many of the question's content words they
-contain, up when their duties belong to a body the question names, down when they
-only restate the document (title, closing paragraph); a short unit indexed whole
-yields to one of its clauses when that clause is the closer match. A question that
+contain, up when their duties belong to a body the question names or when they set
+the date of effect the question asks for, down when they only restate the document
+(title, closing paragraph); a short unit indexed whole yields to one of its clauses
+when that clause is the closer match. A question that
 names its decision is searched by what it asks, within that decision (see ``docref``).
 """
 
@@ -26,6 +27,7 @@ from sotay.index.duties import records as duty_records
 from sotay.index.duties.gazetteer import find_agencies_in
 from sotay.index.model.encoder import Encoder
 from sotay.index.parse import Passage
+from sotay.index.question_kind import asks_effective_date, states_effective_date
 from sotay.index.search.docref import DocumentNames
 from sotay.index.search.paraphrase import expansion
 from sotay.index.search.restore import DiacriticRestorer
@@ -49,6 +51,9 @@ CLAUSE_SCORE_MARGIN = 0.06
 # A passage that assigns its duties to a body the question names ("Liên minh HTX tỉnh tổ
 # chức hội nghị gì?") is about that body, not one that merely mentions it beside others.
 HOLDER_WEIGHT = 0.2
+# A question asking when its decision takes effect is answered by the clause that sets the date, not
+# by the points listing what ceases "kể từ ngày Quyết định này có hiệu lực" (bench/sweep_ranking.py: +0.8 pt).
+EFFECT_WEIGHT = 0.2
 # A title or a closing paragraph ("Trên đây là Kế hoạch ...") restates what the whole document
 # is about, so it matches any question naming the document; it answers only when no clause does.
 RESTATEMENT_KINDS = frozenset({"title", "closing"})
@@ -235,6 +240,10 @@ class HybridIndex:
         for i in top:
             if self.passages[i].kind in restating:
                 final[i] -= RESTATEMENT_PENALTY
+        if EFFECT_WEIGHT and asks_effective_date(question):
+            for i in top:
+                if states_effective_date(self.passages[i].text):
+                    final[i] += EFFECT_WEIGHT
         if bodies := self.named_bodies(question):
             for i in top:
                 if bodies & self._holders.get(i, frozenset()):

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from sotay.index.decision import FEATURES, MODEL_FILE, Status, load_model
-from sotay.index.question_kind import QuestionKind, has_kind, question_kind
+from sotay.index.question_kind import QuestionKind, asks_effective_date, has_kind, question_kind, states_effective_date
 from sotay.index.search.paraphrase import expansion
 
 
@@ -30,6 +30,25 @@ def test_a_passage_without_the_asked_kind_is_recognised() -> None:
     assert has_kind(QuestionKind.TIME, "Thời hạn giải quyết: 90 ngày, kể từ ngày nhận được hồ sơ hợp lệ")
     assert has_kind(QuestionKind.WHO, "Tổ thẩm định do Ủy ban nhân dân cấp huyện thành lập")
     assert not has_kind(QuestionKind.TIME, "Hình thức thu hồi để quay vòng: Bằng tiền hoặc hiện vật.")
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("QĐ 44 phân cấp máy móc thiết bị Quảng Ngãi có hiệu lực khi nào", True),
+    ("quy dinh an toan dien Thai Nguyen co hieu luc tu ngay nao", True),
+    ("Quy định thi đua khen thưởng mới của Bắc Ninh hiệu lực ngày nào, bỏ QĐ nào", True),
+    ("qd 08/2021 phu tho ve may moc chuyen dung het hieu luc khi nao", False),  # when another one ceases
+    ("Tỷ lệ thu hồi vốn ở địa bàn khó khăn là bao nhiêu?", False),
+])
+def test_questions_asking_when_a_decision_takes_effect(question: str, asks: bool) -> None:
+    assert asks_effective_date(question) is asks
+
+
+def test_the_clause_setting_the_date_of_effect_is_told_from_the_list_of_what_ceases() -> None:
+    # Quảng Ngãi 44/2025/QĐ-UBND, Điều 5: khoản 1 sets the date; khoản 2's points share its words.
+    assert states_effective_date("1. Quyết định này có hiệu lực thi hành kể từ ngày 05 tháng 12 năm 2025.")
+    assert states_effective_date("Điều 2. Quyết định này có hiệu lực kể từ ngày ký.")
+    assert not states_effective_date("2. Các Quyết định sau hết hiệu lực thi hành kể từ ngày Quyết định này có hiệu "
+                                     "lực:\ne) Quyết định số 60/2023/QĐ-UBND ngày 09/11/2023 của Ủy ban nhân dân tỉnh")
 
 
 def test_officers_words_are_expanded_to_the_decisions_words() -> None:
