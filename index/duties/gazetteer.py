@@ -91,8 +91,10 @@ _SHAPES = _shape_table({
 })
 _JOINERS = {"-", "–", "—", "&"}  # inside one abbreviation or name: "LĐ-TB&XH"
 _SKIPPABLE = _JOINERS | {",", "/"}  # inside a name: "Sở, ban, ngành"
+# A trailing "Thành phố" is the province level: since 1/7/2025 the only cities left with a government of their
+# own are the centrally-run ones ("Sở Tài chính Thành phố", "Công an Thành phố" in Hà Nội, Huế, Cần Thơ …).
 _QUALIFIERS = {("cap", "tinh"): "tỉnh", ("cap", "huyen"): "huyện", ("cap", "xa"): "xã",
-               ("tinh",): "tỉnh", ("huyen",): "huyện", ("xa",): "xã", ("cac", "cap"): ""}
+               ("tinh",): "tỉnh", ("thanh", "pho"): "tỉnh", ("huyen",): "huyện", ("xa",): "xã", ("cac", "cap"): ""}
 _TRAILING_FILLERS = (("co", "lien", "quan"), ("lien", "quan"), ("khac",))
 _LIST_SEPARATORS = (("de", "nghi"), ("va",))
 # Words that end a name found by its shape in running text ("… trước Ban Chỉ đạo về kết quả").
@@ -310,7 +312,7 @@ def _qualified(tokens: Sequence[Token], i: int, end: int, agency: Agency, stop: 
             if after > 0 and not (after < stop and tokens[after].word == "hoi"):  # not "xã hội"
                 level, end = qualified or level, after
                 break
-    if tokens[end - 1].word == "tinh":  # "tỉnh Sơn La"
+    if tokens[end - 1].word == "tinh" or (level == "tỉnh" and tokens[end - 1].word == "pho"):  # "tỉnh Sơn La"
         n = 0
         while end < stop and n < 3 and tokens[end].is_word and tokens[end].upper and tokens[end].word != "va":
             end, n = end + 1, n + 1

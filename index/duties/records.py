@@ -74,7 +74,7 @@ LEAD, DO, PARTNER = ROLES
 _RANK = {role: n for n, role in enumerate(ROLES)}
 
 _LABEL = re.compile(r"^\s*(?:Điều\s+\d+\s*[.:]?|[IVXLC]+\s*[.)]|\d{1,2}(?:\.\d{1,2})*[.)](?!\d)|[a-zđ]\)|[-+•])\s*")
-_FOR = re.compile(r"^Đối với\s+", re.IGNORECASE)
+_FOR = re.compile(r"^(?:Đối với|Đề nghị)\s+", re.IGNORECASE)  # "4. Đề nghị Ủy ban MTTQ … và các đoàn thể"
 _BULLETS = {"-", "+", "•", "–"}
 _BOILERPLATE = "chiu trach nhiem thi hanh"
 # "<word> của X" in a heading names the body the section is about.
@@ -241,7 +241,7 @@ def _body_actions(body: str, holders: list[Mention], registry: Registry) -> list
 def _subject(text: str, tokens: Sequence[Token], i: int, b: int,
              registry: Registry) -> tuple[list[Mention], str, int] | None:
     """(bodies, role, index after them) when the clause at ``i`` opens with its subject."""
-    giao = starts_with(tokens, i, [["giao"]], b)
+    giao = starts_with(tokens, i, [["giao"], ["de", "nghi"]], b)
     start = giao if giao > 0 else i
     mentions, j = parse_list(text, tokens, start, b, registry, discover="phrase")
     if not mentions:
