@@ -49,6 +49,7 @@ from typing import Sequence
 
 from sotay.config import corpus_dir as default_corpus_dir
 from sotay.index.documents import Document, corpus_files, load_corpus
+from sotay.index.duties.tasks import Task, find_tasks
 from sotay.index.duties.gazetteer import (
     Agency,
     Mention,
@@ -112,12 +113,65 @@ class Duty:
 def extract_duties(doc: Document, registry: Registry | None = None) -> list[Duty]:
     """The duty records of one decision, in document order."""
     registry = registry or gazetteer()
+    passages = parse_document(doc)
+    tasks = {task.members[0]: task for task in find_tasks(passages)}
+    in_tasks = {n for task in tasks.values() for n in task.members}
     out: list[Duty] = []
-    for passage in parse_document(doc):
-        for mention, role in _passage_actions(passage, registry):
-            out.append(Duty(mention.agency, passage.clause, role, mention.level, doc.meta.id,
-                            doc.meta.label, passage.citation, mention.agency.collective, doc.meta.province))
+    for n, passage in enumerate(passages):
+        if n in tasks:
+            task = tasks[n]
+            text, citation, actions = task.text, task.citation, _task_actions(task, registry)
+        elif n in in_tasks:
+            continue
+        else:
+            text, citation, actions = passage.clause, passage.citation, _passage_actions(passage, registry)
+        for mention, role in actions:
+            out.append(Duty(mention.agency, text, role, mention.level, doc.meta.id,
+                            doc.meta.label, citation, mention.agency.collective, doc.meta.province))
     return out
+
+
+def _task_actions(task: Task, registry: Registry) -> list[tuple[Mention, str]]:
+    """(body, role) pairs of a task's field lines, one per body, strongest role kept.
+
+    A "chủ trì" or "phối hợp" field gives its role to every body it lists (not to one named in
+    brackets: "Trung tâm Dịch vụ việc làm (Sở Nội vụ)"). A "thực hiện" field is read as sentences
+    first ("Sở Nội vụ chủ trì, phối hợp với …", "Sở KH&CN tiến hành rà soát …; các sở … rà soát …");
+    a bare list ("Sở KH&CN; Sở Tư pháp; …") gives every body it names "thực hiện".
+    """
+    actions: list[tuple[Mention, str]] = []
+    for f in task.fields:
+        found = _body_actions(f.value, [], registry) if f.role == DO else []
+        actions.extend(found or [(m, f.role) for m in _listed(f.value, registry)])
+    return _strongest(actions)
+
+
+def _listed(text: str, registry: Registry) -> list[Mention]:
+    """Every body named in ``text`` outside brackets, in order."""
+    tokens = tokenize(text)
+    out: list[Mention] = []
+    depth = k = 0
+    while k < len(tokens):
+        tok = tokens[k]
+        depth += (tok.word == "(") - (tok.word == ")" and depth > 0)
+        if depth or not tok.is_word:
+            k += 1
+            continue
+        mentions, j = parse_list(text, tokens, k, len(tokens), registry,
+                                 discover="phrase" if shape_at(tokens, k, len(tokens)) else "")
+        out.extend(mentions)
+        k = max(j, k + 1)
+    return out
+
+
+def _strongest(actions: list[tuple[Mention, str]]) -> list[tuple[Mention, str]]:
+    """One (body, role) per body, the strongest role kept, in order of first mention."""
+    best: dict[str, tuple[Mention, str]] = {}
+    for mention, role in actions:
+        name = mention.agency.name
+        if name not in best or _RANK[role] < _RANK[best[name][1]]:
+            best[name] = (mention, role)
+    return list(best.values())
 
 
 def _passage_actions(passage: Passage, registry: Registry) -> list[tuple[Mention, str]]:
@@ -130,13 +184,7 @@ def _passage_actions(passage: Passage, registry: Registry) -> list[tuple[Mention
         holders, body = own[0], "\n".join(x for x in (own[1], rest) if x)
     else:
         holders, body = _heading_holders(passage.headings, registry), _strip_label(first) + "\n" + rest
-    actions = _body_actions(body, holders, registry)
-    best: dict[str, tuple[Mention, str]] = {}
-    for mention, role in actions:
-        name = mention.agency.name
-        if name not in best or _RANK[role] < _RANK[best[name][1]]:
-            best[name] = (mention, role)
-    return list(best.values())
+    return _strongest(_body_actions(body, holders, registry))
 
 
 def _strip_label(line: str) -> str:
