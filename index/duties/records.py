@@ -1,7 +1,7 @@
 """Duty records: which body must do what, extracted from the parsed decisions.
 
 A :class:`Duty` is (agency, verbatim passage text, role, level, document, citation,
-collective). One passage gives one duty per body it assigns work to; a passage naming
+collective, province, date). One passage gives one duty per body it assigns work to; a passage naming
 several bodies gives a duty to each. Where a body is found:
 
 - a section named after bodies: the heading or the passage's own first line is a list of
@@ -11,15 +11,20 @@ several bodies gives a duty to each. Where a body is found:
   names its own subject;
 - the subject opening a clause, recognised by the verb after it ("Ủy ban nhân dân cấp xã
   thông báo …", "Cộng đồng dân cư tự quản lý …", "Giao Sở Tài chính chủ trì …");
-- inside a clause: "X chủ trì" (chủ trì), "phối hợp (với) Y" (phối hợp), "để / thì /
+- inside a clause: "X chủ trì" (chủ trì), "X chủ trì, phối hợp với Y" and "X phối hợp với Y
+  <verb>" (Y: phối hợp; but not "Phối hợp với Y …" in X's own section nor "X có nhiệm vụ phối
+  hợp với Y …": that task is X's, Y is told nothing by it), "để / thì /
   gửi / chỉ đạo / , X <verb>", "giao nhiệm vụ … cho X", "(do X biên soạn)", "vai trò,
   trách nhiệm của X" (thực hiện);
 - a heading about bodies ("Điều 7. Trách nhiệm của các Sở, ban, ngành", "Quy trình theo
   dõi, giám sát của cơ quan, đơn vị được giao vốn", "2. Sở Tài chính có trách nhiệm:")
-  counts as a section named after them.
+  counts as a section named after them;
+- a task of a plan (``tasks``): the field lines under it ("Cơ quan chủ trì: …", "Đơn vị phối
+  hợp: …", "Cơ quan thực hiện: X chủ trì, phối hợp với Y") or the columns of its table row
+  name its bodies, and their records quote the whole task, not the field lines alone.
 
 Role: "chủ trì" when the body leads, "phối hợp" when it is named as a partner (both sides
-of "X phối hợp với Y" are partners), "thực hiện" otherwise; a body with several roles in
+of "X phối hợp với Y <verb>"), "thực hiện" otherwise; a body with several roles in
 one passage keeps the strongest (chủ trì, then thực hiện, then phối hợp).
 
 Not duties: titles, recitals ("Căn cứ …"), the closing "Trên đây là …", recipients
@@ -276,13 +281,15 @@ def _body_actions(body: str, holders: list[Mention], registry: Registry) -> list
         i = _clause_start(tokens, a, b)
         listing = any(label[-len(w):] == w for w in _NOT_SUBJECT_LABELS)  # "Đối tượng: Ban Thanh tra …"
         found = None if listing else _subject(body, tokens, i, b, registry)
+        joint = -1  # "X phối hợp với Y …" with X named: X and Y act together
         if found is not None:
             subject, role, scan_from = found
             actions.extend((m, role) for m in subject)
+            joint = scan_from
         else:
             actions.extend((m, _verb_role(tokens, i, b)) for m in (subject or holders))
             scan_from = i
-        actions.extend(_inner_actions(body, tokens, scan_from, b, a, registry))
+        actions.extend(_inner_actions(body, tokens, scan_from, b, a, registry, joint))
     return actions
 
 
@@ -316,7 +323,7 @@ def _verb_role(tokens: Sequence[Token], i: int, b: int) -> str:
 
 
 def _inner_actions(text: str, tokens: Sequence[Token], i: int, b: int, clause: int,
-                   registry: Registry) -> list[tuple[Mention, str]]:
+                   registry: Registry, joint: int = -1) -> list[tuple[Mention, str]]:
     """Bodies given work inside a clause (see the module docstring)."""
     out: list[tuple[Mention, str]] = []
     assigns = any(starts_with(tokens, k, [["giao", "nhiem", "vu"]], b) > 0 for k in range(clause, b))
@@ -330,18 +337,21 @@ def _inner_actions(text: str, tokens: Sequence[Token], i: int, b: int, clause: i
         if not mentions:
             k += 1
             continue
-        role = _inner_role(tokens, k, j, b, clause, assigns)
+        role = _inner_role(tokens, k, j, b, clause, assigns, joint)
         if role is not None and (all(m.agency.known for m in mentions) or role != DO or is_action(tokens, j, b)):
             out.extend((m, role) for m in mentions)
         k = max(j, k + 1)
     return out
 
 
-def _inner_role(tokens: Sequence[Token], k: int, j: int, b: int, clause: int, assigns: bool) -> str | None:
+def _inner_role(tokens: Sequence[Token], k: int, j: int, b: int, clause: int, assigns: bool,
+                joint: int = -1) -> str | None:
     """The role of bodies ``tokens[k:j]`` inside a clause, from the words around them."""
     prev = tokens[max(clause, k - 4):k]
-    if _ends_with(tokens, k, ["phoi", "hop", "voi"], clause) or _ends_with(tokens, k, ["phoi", "hop"], clause):
-        return PARTNER
+    for words in (["phoi", "hop", "voi"], ["phoi", "hop"]):
+        if _ends_with(tokens, k, words, clause):
+            start = k - len(words)
+            return PARTNER if start == joint or _led(tokens, start, clause) else None
     if starts_with(tokens, j, [["chu", "tri"]], b) > 0:
         return LEAD
     last = prev[-1].word if prev else ""
@@ -360,6 +370,20 @@ def _inner_role(tokens: Sequence[Token], k: int, j: int, b: int, clause: int, as
     if any(_ends_with(tokens, k, words + ["cua"], clause) for words in (["vai", "tro"], ["trach", "nhiem"])):
         return DO
     return None
+
+
+def _led(tokens: Sequence[Token], k: int, clause: int) -> bool:
+    """True when "chủ trì" (with a comma or "và") stands just before token ``k`` ("X chủ trì, phối hợp với").
+
+    The bodies after "phối hợp (với)" are given a partner's duty only then, or when "phối hợp với"
+    follows the clause's named subject at once ("Sở Tài chính phối hợp với Sở LĐTBXH kiểm tra …": they
+    act together). In "Công an: Phối hợp Sở NN&MT tuyên truyền …" or "Sở Công Thương có nhiệm vụ phối
+    hợp với UBND cấp xã kiểm tra …" the task is the subject's, and the bodies it works with are told
+    nothing by that clause.
+    """
+    while k > clause and tokens[k - 1].word in (",", "va"):
+        k -= 1
+    return _ends_with(tokens, k, ["chu", "tri"], clause)
 
 
 def _ends_with(tokens: Sequence[Token], k: int, words: list[str], floor: int = 0) -> bool:
