@@ -76,6 +76,7 @@ from sotay.index.provinces import canonical_province, named_provinces
 from sotay.text import fold, nfc
 
 ROLES = ("chủ trì", "thực hiện", "phối hợp")  # strongest first; also the display order
+DISTRICTS_END = "2025-07-01"  # two-level local government (Luật Tổ chức chính quyền địa phương số 72/2025/QH15)
 LEAD, DO, PARTNER = ROLES
 _RANK = {role: n for n, role in enumerate(ROLES)}
 
@@ -106,6 +107,16 @@ class Duty:
     citation: str
     collective: bool
     province: str = ""  # of the decision
+    date: str = ""  # the decision's date, ISO ("2025-11-18"), "" when unknown
+
+    @property
+    def after_districts(self) -> bool:
+        """True for a district body (UBND cấp huyện, a Phòng) named by a decision of 1/7/2025 or later.
+
+        The district level ended on 1/7/2025 (two-level local government): such a duty is flagged,
+        since no district body is left to carry it out.
+        """
+        return self.level == "huyện" and self.agency.kind in ("ubnd", "phòng") and self.date >= DISTRICTS_END
 
     def to_json(self) -> dict:
         """The machine contract's record: exactly doc, citation, role, text."""
@@ -131,8 +142,8 @@ def extract_duties(doc: Document, registry: Registry | None = None) -> list[Duty
         else:
             text, citation, actions = passage.clause, passage.citation, _passage_actions(passage, registry)
         for mention, role in actions:
-            out.append(Duty(mention.agency, text, role, mention.level, doc.meta.id,
-                            doc.meta.label, citation, mention.agency.collective, doc.meta.province))
+            out.append(Duty(mention.agency, text, role, mention.level, doc.meta.id, doc.meta.label,
+                            citation, mention.agency.collective, doc.meta.province, doc.meta.date))
     return out
 
 
@@ -624,6 +635,9 @@ def format_duties(agency: Agency, duties: list[Duty], width: int | None = 100) -
             shared = d.collective and d.agency != agency
             group = f" — nhiệm vụ chung của {d.agency.name}" if shared else ""
             lines.append(f"  [{_ROLE_TITLES[d.role]}{group}] {d.citation}")
+            if d.after_districts:
+                lines.append(f"    (Lưu ý: văn bản ngày {_dmy(d.date)} vẫn giao việc cho cấp huyện, nhưng từ 1/7/2025 "
+                             "cấp huyện không còn; việc này nay do cấp xã hoặc cấp tỉnh đảm nhận.)")
             lines.extend(_indented(_shortened(d.text) if shared else d.text, width))
     return "\n".join(lines)
 
@@ -643,6 +657,14 @@ def format_who_does(topic: str, ranked: list[tuple[Duty, float]], limit: int = 5
         lines += ["", f"• {d.agency.name} — {d.role} — {d.doc_label}, {d.citation}"]
         lines.extend(_indented(d.text, width))
     return "\n".join(lines)
+
+
+def _dmy(iso: str) -> str:
+    """ "2025-11-18" -> "18/11/2025" (any other form is shown as it is)."""
+    parts = iso.split("-")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return iso
+    return f"{int(parts[2])}/{int(parts[1])}/{parts[0]}"
 
 
 def _shortened(text: str, limit: int = 240) -> str:
