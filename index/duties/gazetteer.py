@@ -66,6 +66,7 @@ ACTION_VERBS = Phrases((
     "tuyen truyen", "van dong", "hoan thien", "tong ket", "so ket", "thu hoi", "nghiem thu",
     "thanh toan", "giai ngan", "cong khai", "ung dung", "tang cuong", "day manh", "phan bo",
     "long ghep", "dam bao", "bao dam", "phat huy", "cung co", "su dung",
+    "phat hien", "xu ly", "tien hanh", "tham gia", "duy tri", "nang cao", "cap nhat", "chuan hoa", "dang tai",
 ))
 # Words that may stand between a subject and its verb ("X có trách nhiệm", "X kịp thời").
 MODAL_WORDS = Phrases((
@@ -95,7 +96,9 @@ _SKIPPABLE = _JOINERS | {",", "/"}  # inside a name: "Sở, ban, ngành"
 # own are the centrally-run ones ("Sở Tài chính Thành phố", "Công an Thành phố" in Hà Nội, Huế, Cần Thơ …).
 _QUALIFIERS = {("cap", "tinh"): "tỉnh", ("cap", "huyen"): "huyện", ("cap", "xa"): "xã",
                ("tinh",): "tỉnh", ("thanh", "pho"): "tỉnh", ("huyen",): "huyện", ("xa",): "xã", ("cac", "cap"): ""}
-_TRAILING_FILLERS = (("co", "lien", "quan"), ("lien", "quan"), ("khac",))
+_TRAILING_FILLERS = (("co", "lien", "quan"), ("lien", "quan"), ("khac",), ("thuoc", "tinh"), ("thuoc", "thanh", "pho"))
+# The head of a body acts for it: "Thủ trưởng các sở, ban, ngành", "Giám đốc Sở Y tế".
+_HEAD_TITLES = (("thu", "truong"), ("giam", "doc"), ("nguoi", "dung", "dau"))
 _LIST_SEPARATORS = (("de", "nghi"), ("va",))
 # Words that end a name found by its shape in running text ("… trước Ban Chỉ đạo về kết quả").
 _NAME_STOPS = {"ve", "cua", "trong", "tai", "theo", "tren", "cho", "voi", "de", "do", "khi", "thi", "la", "nhu"}
@@ -241,7 +244,9 @@ def skip_modals(tokens: Sequence[Token], i: int, stop: int) -> int:
     j = i
     while (after := MODAL_WORDS.match(tokens, j, stop)) > 0:
         j = after
-    return j if j != i and ACTION_VERBS.match(tokens, j, stop) > 0 else i
+        if ACTION_VERBS.match(tokens, j, stop) > 0:  # "chủ động cân đối": "cân" is a verb here, not "cần"
+            return j
+    return i
 
 
 def is_action(tokens: Sequence[Token], i: int, stop: int) -> bool:
@@ -395,6 +400,8 @@ def parse_list(text: str, tokens: Sequence[Token], i: int, stop: int, registry: 
     while True:
         k = j
         while (after := starts_with(tokens, k, _LIST_SEPARATORS, stop)) > 0 and mentions:
+            k = after
+        if (after := starts_with(tokens, k, _HEAD_TITLES, stop)) > 0 and registry.match_at(tokens, after, stop):
             k = after
         mention = registry.match_at(tokens, k, stop)
         if mention is not None:
