@@ -92,6 +92,7 @@ _NOT_SUBJECT_LABELS = [w.split() for w in (
     "chu tai khoan", "hinh thuc", "thoi gian", "noi dung", "so luong",
 )]
 _MAX_HEADING_TAIL = 6  # words after the bodies in a heading such as "UBND cấp xã và … kinh phí thực hiện"
+_MAX_SKIPPED_ITEMS, _MAX_ITEM_WORDS = 4, 8  # things that are not bodies inside a list of subjects
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ def _holder_line(line: str, registry: Registry, *, heading: bool = False) -> tup
     if not mentions:
         return None
     rest = text[tokens[colon].end:].strip() if colon < len(tokens) else ""
-    tail = [t for t in tokens[j:colon] if t.is_word]
+    tail = [t for t in _unbracketed(tokens[j:colon]) if t.is_word]  # "Sở Nội vụ (Cơ quan thường trực …):"
     if not tail:
         return mentions, rest
     if len(tail) > _MAX_HEADING_TAIL or tokens[j].word in ("-", "–"):
@@ -230,6 +231,19 @@ def _holder_line(line: str, registry: Registry, *, heading: bool = False) -> tup
     if is_action(tokens, j, colon) and not heading:  # a sentence: its clauses are read one by one
         return None
     return mentions, rest
+
+
+def _unbracketed(tokens: Sequence[Token]) -> list[Token]:
+    """``tokens`` without those inside round brackets."""
+    out, depth = [], 0
+    for tok in tokens:
+        if tok.word == "(":
+            depth += 1
+        elif tok.word == ")" and depth:
+            depth -= 1
+        elif not depth:
+            out.append(tok)
+    return out
 
 
 def _heading_holders(headings: tuple[str, ...], registry: Registry) -> list[Mention]:
@@ -286,11 +300,13 @@ def _body_actions(body: str, holders: list[Mention], registry: Registry) -> list
     tokens = tokenize(body)
     actions: list[tuple[Mention, str]] = []
     subject: list[Mention] = []
+    below = _listed_below(body)
     for a, b, label, line_start in _clauses(body, tokens):
         if line_start:
             subject = []
         i = _clause_start(tokens, a, b)
-        listing = any(label[-len(w):] == w for w in _NOT_SUBJECT_LABELS)  # "Đối tượng: Ban Thanh tra …"
+        listing = (any(label[-len(w):] == w for w in _NOT_SUBJECT_LABELS)  # "Đối tượng: Ban Thanh tra …"
+                   or any(start <= tokens[a].start < end for start, end in below))
         found = None if listing else _subject(body, tokens, i, b, registry)
         joint = -1  # "X phối hợp với Y …" with X named: X and Y act together
         if found is not None:
@@ -304,12 +320,28 @@ def _body_actions(body: str, holders: list[Mention], registry: Registry) -> list
     return actions
 
 
+def _listed_below(body: str) -> list[tuple[int, int]]:
+    """Character spans of the "+" lines under a line such as "- Đối tượng:": people listed, not subjects."""
+    spans: list[tuple[int, int]] = []
+    pos, listing = 0, False
+    for line in body.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("+"):
+            if listing:
+                spans.append((pos, pos + len(line)))
+        else:
+            words = [t.word for t in tokenize(_strip_label(stripped)[:-1]) if t.is_word]
+            listing = stripped.endswith(":") and any(words[-len(w):] == w for w in _NOT_SUBJECT_LABELS)
+        pos += len(line) + 1
+    return spans
+
+
 def _subject(text: str, tokens: Sequence[Token], i: int, b: int,
              registry: Registry) -> tuple[list[Mention], str, int] | None:
     """(bodies, role, index after them) when the clause at ``i`` opens with its subject."""
     giao = starts_with(tokens, i, [["giao"], ["de", "nghi"]], b)
     start = giao if giao > 0 else i
-    mentions, j = parse_list(text, tokens, start, b, registry, discover="phrase")
+    mentions, j = _subject_list(text, tokens, start, b, registry)
     if not mentions:
         return None
     strict = giao > 0 or any(not m.agency.known for m in mentions)
@@ -321,6 +353,38 @@ def _subject(text: str, tokens: Sequence[Token], i: int, b: int,
     if not strict and lenient:
         return mentions, DO, j
     return None
+
+
+def _subject_list(text: str, tokens: Sequence[Token], i: int, b: int,
+                  registry: Registry) -> tuple[list[Mention], int]:
+    """The bodies of a subject list at ``i`` and the index after the list.
+
+    A list of subjects may name things that are not bodies between them: "Sở Tư pháp, Đài Phát
+    thanh và Truyền hình Thành phố, cơ quan thông tấn báo chí và UBND xã, phường chủ động tổ chức
+    …", "Sở NN&MT, Sở Xây dựng và các đơn vị có liên quan tham mưu …". Up to
+    ``_MAX_SKIPPED_ITEMS`` such items (of at most ``_MAX_ITEM_WORDS`` words, joined by "," or "và")
+    are passed over when a verb ends the list; otherwise the list ends at the first of them.
+    """
+    mentions, j = parse_list(text, tokens, i, b, registry, discover="phrase")
+    if not mentions or is_action(tokens, j, b):
+        return mentions, j
+    found, k, skipped = list(mentions), j, 0
+    while skipped < _MAX_SKIPPED_ITEMS and k < b and tokens[k].word in (",", "va"):
+        n = k = k + 1
+        while (n < b and n - k < _MAX_ITEM_WORDS and tokens[n].is_word and tokens[n].word != "va"
+               and not is_action(tokens, n, b) and not registry.match_at(tokens, n, b)):
+            n += 1
+        if n > k and is_action(tokens, n, b):
+            return found, n
+        more, after = parse_list(text, tokens, n, b, registry, discover="phrase") if n == k else ([], n)
+        if more:
+            found += more
+            k = after
+            if is_action(tokens, k, b):
+                return found, k
+        else:
+            k, skipped = n, skipped + 1
+    return mentions, j
 
 
 def _verb_role(tokens: Sequence[Token], i: int, b: int) -> str:
