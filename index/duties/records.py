@@ -84,6 +84,12 @@ _LABEL = re.compile(r"^\s*(?:Điều\s+\d+\s*[.:]?|[IVXLC]+\s*[.)]|\d{1,2}(?:\.\
 _FOR = re.compile(r"^(?:Đối với|Đề nghị)\s+", re.IGNORECASE)  # "4. Đề nghị Ủy ban MTTQ … và các đoàn thể"
 _BULLETS = {"-", "+", "•", "–"}
 _BOILERPLATE = "chiu trach nhiem thi hanh"
+# A plan's aims ("I. MỤC ĐÍCH, YÊU CẦU", "1. Mục tiêu", "Quan điểm") say what it is for, not who does what.
+_AIMS = re.compile(r"^(?:muc dich|muc tieu|quan diem)\b")
+# Sentences that name bodies without giving a task: "Trong quá trình thực hiện, nếu có khó khăn, vướng
+# mắc … phản ánh về Sở X để tổng hợp" and a directive's closing "Chủ tịch UBND tỉnh yêu cầu … thực
+# hiện nghiêm túc Chỉ thị này" (like "… chịu trách nhiệm thi hành Quyết định này").
+_NO_TASK_SENTENCES = ((("neu", "co", "kho", "khan"),), (("yeu", "cau"), ("chi", "thi", "nay")))
 # "<word> của X" in a heading names the body the section is about.
 _OWNER_WORDS = [w.split() for w in ("trach nhiem", "nhiem vu", "vai tro", "giam sat", "hoat dong", "chuc nang")]
 # Labels before a colon that introduce a list of people or places, not a subject.
@@ -196,6 +202,8 @@ def _passage_actions(passage: Passage, registry: Registry) -> list[tuple[Mention
     if passage.kind != "body" or _BOILERPLATE in fold(passage.clause):
         return []
     first, _, rest = passage.clause.partition("\n")
+    if any(_AIMS.match(fold(_strip_label(line))) for line in (*passage.headings, first)):
+        return []
     own = _holder_line(_strip_label(first), registry)
     if own is not None:
         holders, body = own[0], "\n".join(x for x in (own[1], rest) if x)
@@ -305,6 +313,8 @@ def _body_actions(body: str, holders: list[Mention], registry: Registry) -> list
         if line_start:
             subject = []
         i = _clause_start(tokens, a, b)
+        if _no_task(tokens, a, b):
+            continue
         listing = (any(label[-len(w):] == w for w in _NOT_SUBJECT_LABELS)  # "Đối tượng: Ban Thanh tra …"
                    or any(start <= tokens[a].start < end for start, end in below))
         found = None if listing else _subject(body, tokens, i, b, registry)
@@ -318,6 +328,13 @@ def _body_actions(body: str, holders: list[Mention], registry: Registry) -> list
             scan_from = i
         actions.extend(_inner_actions(body, tokens, scan_from, b, a, registry, joint))
     return actions
+
+
+def _no_task(tokens: Sequence[Token], a: int, b: int) -> bool:
+    """True for a clause that names bodies without giving a task (see ``_NO_TASK_SENTENCES``)."""
+    words = tuple(t.word for t in tokens[a:b] if t.is_word)
+    return any(all(any(words[n:n + len(w)] == w for n in range(len(words))) for w in phrases)
+               for phrases in _NO_TASK_SENTENCES)
 
 
 def _listed_below(body: str) -> list[tuple[int, int]]:
