@@ -313,7 +313,7 @@ def _body_actions(body: str, holders: list[Mention], registry: Registry) -> list
         if line_start:
             subject = []
         i = _clause_start(tokens, a, b)
-        if _no_task(tokens, a, b):
+        if _no_task(tokens, *_sentence(body, tokens, a, b)):
             continue
         listing = (any(label[-len(w):] == w for w in _NOT_SUBJECT_LABELS)  # "Đối tượng: Ban Thanh tra …"
                    or any(start <= tokens[a].start < end for start, end in below))
@@ -328,6 +328,18 @@ def _body_actions(body: str, holders: list[Mention], registry: Registry) -> list
             scan_from = i
         actions.extend(_inner_actions(body, tokens, scan_from, b, a, registry, joint))
     return actions
+
+
+def _sentence(text: str, tokens: Sequence[Token], a: int, b: int) -> tuple[int, int]:
+    """The token span of the sentence holding clause ``a:b``: up to a full stop or a line break."""
+    def ends(n: int) -> bool:  # a sentence ends after token n
+        return ((tokens[n].word == "." and (n + 1 == len(tokens) or tokens[n + 1].upper))
+                or (n + 1 < len(tokens) and "\n" in text[tokens[n].end:tokens[n + 1].start]))
+    while a > 0 and not ends(a - 1):
+        a -= 1
+    while b < len(tokens) and not ends(b - 1):
+        b += 1
+    return a, b
 
 
 def _no_task(tokens: Sequence[Token], a: int, b: int) -> bool:
