@@ -359,8 +359,8 @@ def _listed_below(body: str) -> list[tuple[int, int]]:
             if listing:
                 spans.append((pos, pos + len(line)))
         else:
-            words = [t.word for t in tokenize(_strip_label(stripped)[:-1]) if t.is_word]
-            listing = stripped.endswith(":") and any(words[-len(w):] == w for w in _NOT_SUBJECT_LABELS)
+            listing = stripped.endswith(":") and any(
+                key(_strip_label(stripped)[:-1])[-len(w):] == tuple(w) for w in _NOT_SUBJECT_LABELS)
         pos += len(line) + 1
     return spans
 
