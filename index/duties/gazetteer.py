@@ -85,11 +85,13 @@ def _shape_table(shapes: dict[str, str]) -> dict[str, list[tuple[tuple[str, ...]
 
 # Shapes of a body's name, folded, with the kind a body of that shape has.
 _SHAPES = _shape_table({
-    "ban chi dao": "ban chỉ đạo", "uy ban nhan dan": "ubnd", "uy ban": "ban", "so": "sở", "ban": "ban",
-    "hoi": "đoàn thể", "doan": "đoàn thể", "lien hiep": "đoàn thể", "lien minh": "đơn vị", "phong": "phòng",
+    "ban chi dao": "ban chỉ đạo", "ban quan ly": "ban", "uy ban nhan dan": "ubnd", "uy ban": "ban", "so": "sở",
+    "ban": "ban", "hoi": "đoàn thể", "doan": "đoàn thể", "lien hiep": "đoàn thể", "lien doan": "đoàn thể",
+    "lien minh": "đơn vị", "phong": "phòng", "bao": "đơn vị", "dai": "đơn vị",
     "trung tam": "đơn vị", "truong": "đơn vị", "chi cuc": "ngành", "cuc": "ngành", "kho bac": "ngành",
     "bao hiem": "ngành", "ngan hang": "ngành", "cong an": "ngành", "van phong": "ban",
 })
+_NOT_NAMES = {("bao", "cao"), ("dai", "dien"), ("dai", "hoi"), ("ban", "hanh")}  # shape word + a word: not a body
 _JOINERS = {"-", "–", "—", "&"}  # inside one abbreviation or name: "LĐ-TB&XH"
 _SKIPPABLE = _JOINERS | {",", "/"}  # inside a name: "Sở, ban, ngành"
 # A trailing "Thành phố" is the province level: since 1/7/2025 the only cities left with a government of their
@@ -342,7 +344,8 @@ def shape_at(tokens: Sequence[Token], i: int, stop: int) -> tuple[int, str] | No
             continue
         if len(words) > 1:  # "Ban Chỉ đạo …", "Trung tâm …": the shape alone is a name
             return after, kind
-        if after < stop and tokens[after].is_word and tokens[after].upper:  # "Sở Du lịch", not "Ban hành"
+        if (after < stop and tokens[after].is_word and tokens[after].upper  # "Sở Du lịch", not "Ban hành"
+                and (words[0], tokens[after].word) not in _NOT_NAMES):  # not "BÁO CÁO" in a capitals heading
             return after, kind
     return None
 
