@@ -67,6 +67,7 @@ ACTION_VERBS = Phrases((
     "thanh toan", "giai ngan", "cong khai", "ung dung", "tang cuong", "day manh", "phan bo",
     "long ghep", "dam bao", "bao dam", "phat huy", "cung co", "su dung",
     "phat hien", "xu ly", "tien hanh", "tham gia", "duy tri", "nang cao", "cap nhat", "chuan hoa", "dang tai",
+    "phan cong",
 ))
 # Words that may stand between a subject and its verb ("X có trách nhiệm", "X kịp thời").
 MODAL_WORDS = Phrases((
@@ -87,11 +88,12 @@ def _shape_table(shapes: dict[str, str]) -> dict[str, list[tuple[tuple[str, ...]
 _SHAPES = _shape_table({
     "ban chi dao": "ban chỉ đạo", "ban quan ly": "ban", "uy ban nhan dan": "ubnd", "uy ban": "ban", "so": "sở",
     "ban": "ban", "hoi": "đoàn thể", "doan": "đoàn thể", "lien hiep": "đoàn thể", "lien doan": "đoàn thể",
-    "lien minh": "đơn vị", "phong": "phòng", "bao": "đơn vị", "dai": "đơn vị",
+    "lien minh": "đơn vị", "phong": "phòng", "bao": "đơn vị", "dai": "đơn vị", "chi nhanh": "đơn vị",
     "trung tam": "đơn vị", "truong": "đơn vị", "chi cuc": "ngành", "cuc": "ngành", "kho bac": "ngành",
     "bao hiem": "ngành", "ngan hang": "ngành", "cong an": "ngành", "van phong": "ban",
 })
 _NOT_NAMES = {("bao", "cao"), ("dai", "dien"), ("dai", "hoi"), ("ban", "hanh")}  # shape word + a word: not a body
+_COMPOUNDS = {("dang", "ky")}  # two words of one word: the second starts no verb
 _JOINERS = {"-", "–", "—", "&"}  # inside one abbreviation or name: "LĐ-TB&XH"
 _SKIPPABLE = _JOINERS | {",", "/"}  # inside a name: "Sở, ban, ngành"
 # A trailing "Thành phố" is the province level: since 1/7/2025 the only cities left with a government of their
@@ -370,7 +372,8 @@ def discover_at(text: str, tokens: Sequence[Token], i: int, stop: int, *, whole:
             if not whole or _item_starts(tokens, j + 1, stop, registry):
                 break
         elif tok.is_word:
-            if not whole and (tok.word in _NAME_STOPS or is_action(tokens, j, stop)):
+            compound = (tokens[j - 1].word, tok.word) in _COMPOUNDS  # "Văn phòng đăng ký …": "ký" is no verb here
+            if not whole and (tok.word in _NAME_STOPS or (is_action(tokens, j, stop) and not compound)):
                 break
         elif tok.word not in _JOINERS:
             if not whole or tok.word not in (",", ";") or _item_starts(tokens, j + 1, stop, registry):

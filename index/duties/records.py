@@ -84,8 +84,9 @@ _LABEL = re.compile(r"^\s*(?:Điều\s+\d+\s*[.:]?|[IVXLC]+\s*[.)]|\d{1,2}(?:\.\
 _FOR = re.compile(r"^(?:Đối với|Đề nghị)\s+", re.IGNORECASE)  # "4. Đề nghị Ủy ban MTTQ … và các đoàn thể"
 _BULLETS = {"-", "+", "•", "–"}
 _BOILERPLATE = "chiu trach nhiem thi hanh"
-# A plan's aims ("I. MỤC ĐÍCH, YÊU CẦU", "1. Mục tiêu", "Quan điểm") say what it is for, not who does what.
-_AIMS = re.compile(r"^(?:muc dich|muc tieu|quan diem)\b")
+# A plan's aims ("I. MỤC ĐÍCH, YÊU CẦU", "1. Mục tiêu", "Quan điểm") and a rule's scope ("Điều 1. Phạm vi
+# điều chỉnh và đối tượng áp dụng") say what it is for and whom it concerns, not who does what.
+_AIMS = re.compile(r"^(?:muc dich|muc tieu|quan diem|pham vi dieu chinh|doi tuong ap dung)\b")
 # Sentences that name bodies without giving a task: "Trong quá trình thực hiện, nếu có khó khăn, vướng
 # mắc … phản ánh về Sở X để tổng hợp" and a directive's closing "Chủ tịch UBND tỉnh yêu cầu … thực
 # hiện nghiêm túc Chỉ thị này" (like "… chịu trách nhiệm thi hành Quyết định này").
@@ -268,7 +269,7 @@ def _heading_holders(headings: tuple[str, ...], registry: Registry) -> list[Ment
         tokens = tokenize(text)
         for n, tok in enumerate(tokens):
             if tok.word == "cua" and any(_ends_with(tokens, n, words) for words in _OWNER_WORDS):
-                mentions, _ = parse_list(text, tokens, n + 1, len(tokens), registry)
+                mentions, _ = parse_list(text, tokens, n + 1, len(tokens), registry, discover="phrase")
                 if mentions:
                     return mentions
     return []
@@ -452,6 +453,8 @@ def _inner_role(tokens: Sequence[Token], k: int, j: int, b: int, clause: int, as
                 joint: int = -1) -> str | None:
     """The role of bodies ``tokens[k:j]`` inside a clause, from the words around them."""
     prev = tokens[max(clause, k - 4):k]
+    if prev and prev[-1].word in (",", "va") and (listed := _partner_list(tokens, k, clause, joint)) is not None:
+        return PARTNER if listed else None  # "Phối hợp với Sở A, Văn phòng B, UBND cấp xã hướng dẫn …"
     for words in (["phoi", "hop", "voi"], ["phoi", "hop"]):
         if _ends_with(tokens, k, words, clause):
             start = k - len(words)
@@ -464,7 +467,8 @@ def _inner_role(tokens: Sequence[Token], k: int, j: int, b: int, clause: int, as
         return _verb_role(tokens, verb, b) if verb >= 0 else None
     if last in ("gui", "ve"):
         between = j + 1 if j < b and tokens[j].word in (",", "de") else j
-        if is_action(tokens, between, b) and (last == "gui" or tokens[j].word == "de"):
+        ensures = starts_with(tokens, between, [["dam", "bao"], ["bao", "dam"]], b) > 0  # "gửi X đảm bảo đúng hạn"
+        if is_action(tokens, between, b) and not ensures and (last == "gui" or tokens[j].word == "de"):
             return DO
         return None
     if last == "do" and len(prev) >= 2 and prev[-2].word == "(" and verb >= 0:
@@ -473,6 +477,20 @@ def _inner_role(tokens: Sequence[Token], k: int, j: int, b: int, clause: int, as
         return DO
     if any(_ends_with(tokens, k, words + ["cua"], clause) for words in (["vai", "tro"], ["trach", "nhiem"])):
         return DO
+    return None
+
+
+def _partner_list(tokens: Sequence[Token], k: int, clause: int, joint: int) -> bool | None:
+    """Whether token ``k`` continues a list of partners opened by "phối hợp (với)" earlier in the clause.
+
+    None when it does not (a verb other than "phối hợp" stands between); otherwise whether that
+    list gives partners' duties (see :func:`_led`).
+    """
+    for n in range(k - 1, clause - 1, -1):
+        if starts_with(tokens, n, [["phoi", "hop"]], k) > 0:
+            return n == joint or _led(tokens, n, clause)
+        if is_action(tokens, n, k):
+            return None
     return None
 
 
