@@ -84,9 +84,10 @@ _LABEL = re.compile(r"^\s*(?:Điều\s+\d+\s*[.:]?|[IVXLC]+\s*[.)]|\d{1,2}(?:\.\
 _FOR = re.compile(r"^(?:Đối với|Đề nghị)\s+", re.IGNORECASE)  # "4. Đề nghị Ủy ban MTTQ … và các đoàn thể"
 _BULLETS = {"-", "+", "•", "–"}
 _BOILERPLATE = "chiu trach nhiem thi hanh"
-# A plan's aims ("I. MỤC ĐÍCH, YÊU CẦU", "1. Mục tiêu", "Quan điểm") and a rule's scope ("Điều 1. Phạm vi
-# điều chỉnh và đối tượng áp dụng") say what it is for and whom it concerns, not who does what.
-_AIMS = re.compile(r"^(?:muc dich|muc tieu|quan diem|pham vi dieu chinh|doi tuong ap dung)\b")
+# A plan's aims ("I. MỤC ĐÍCH, YÊU CẦU", "1. Mục tiêu", "Quan điểm"), a rule's scope ("Điều 1. Phạm vi
+# điều chỉnh và đối tượng áp dụng") and an agency's structure ("Điều 3. Cơ cấu tổ chức": its Phòng listed)
+# say what it is for, whom it concerns and how it is built, not who does what.
+_AIMS = re.compile(r"^(?:muc dich|muc tieu|quan diem|pham vi dieu chinh|doi tuong ap dung|co cau to chuc)\b")
 # Sentences that name bodies without giving a task: "Trong quá trình thực hiện, nếu có khó khăn, vướng
 # mắc … phản ánh về Sở X để tổng hợp" and a directive's closing "Chủ tịch UBND tỉnh yêu cầu … thực
 # hiện nghiêm túc Chỉ thị này" (like "… chịu trách nhiệm thi hành Quyết định này").
@@ -119,12 +120,14 @@ class Duty:
 
     @property
     def after_districts(self) -> bool:
-        """True for a district body (UBND cấp huyện, a Phòng) named by a decision of 1/7/2025 or later.
+        """True for a district body (UBND cấp huyện, a district Phòng of the gazetteer) in a decision of 1/7/2025 or later.
 
         The district level ended on 1/7/2025 (two-level local government): such a duty is flagged,
-        since no district body is left to carry it out.
+        since no district body is left to carry it out. A "Phòng …" found by its shape is not flagged:
+        in 2025 decisions it is a department of a Sở or Chi cục.
         """
-        return self.level == "huyện" and self.agency.kind in ("ubnd", "phòng") and self.date >= DISTRICTS_END
+        district = self.agency.known and self.agency.kind in ("ubnd", "phòng")
+        return self.level == "huyện" and district and self.date >= DISTRICTS_END
 
     def to_json(self) -> dict:
         """The machine contract's record: exactly doc, citation, role, text."""

@@ -20,7 +20,7 @@ the text a duty record quotes, where it stands, the passages it covers and its f
   trì: …"); a point or bullet is quoted after its unit's heading line, which says what is to be done
   ("3.1. Tham gia góp ý kiến vào dự thảo …" / "a) Nghị định … / - Cơ quan chủ trì: …");
 - a table row with a field column is a task, unless the table lists administrative procedures or the
-  steps of one (a column about "thủ tục", "TTHC", "công việc", "bước", "hồ sơ"): the body that
+  steps of one (a column about "thủ tục", "TTHC", "công việc", "bước", "hồ sơ", "trình tự"): the body that
   handles a procedure is not given a task of the plan.
 
 A field's role: "chủ trì" for a label ending in chủ trì, "phối hợp" for phối hợp, "thực hiện" for
@@ -50,7 +50,7 @@ _FIELD_KEY = re.compile(
 )
 # A row key: "Đơn vị phối hợp" in "…; Đơn vị phối hợp: Các sở, ban, ngành; UBND các phường, xã; Thời gian …".
 _ROW_KEY = re.compile(r"(?:^|;\s+)([^;:\n]{1,60}?):\s")
-_PROCEDURE_KEYS = ("thu tuc", "tthc", "cong viec", "buoc", "ho so", "quy trinh")
+_PROCEDURE_KEYS = ("thu tuc", "tthc", "cong viec", "buoc", "ho so", "quy trinh", "trinh tu")
 _MAX_KEY_WORDS = 6
 # A unit a task may span: a numbered section ("1.2.", "4.") or a point ("b)"); not a Mục I, Điều or Chương.
 _TASK_UNIT = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*[.)](?!\d)|[a-zđ]\))")
