@@ -149,6 +149,22 @@ def _common_citation(citations: Sequence[str]) -> str:
     return ", ".join(common) or citations[0]
 
 
+def _unit_lines(passages: Sequence[Passage], members: Sequence[int], depth: int) -> list[str]:
+    """A unit's text from its passages: its heading, then each passage after the sub-headings it is under.
+
+    ("1.2. Triển khai …:" / "a) Nhiệm vụ:" / "- Triển khai rà soát …" / "- Phối hợp …" / "b) Cơ quan thực hiện: …")
+    """
+    lines = [passages[members[0]].headings[depth - 1]]
+    shown: tuple[str, ...] = ()
+    for k in members:
+        below = passages[k].headings[depth:]
+        common = next((n for n, (a, b) in enumerate(zip(shown, below)) if a != b), min(len(shown), len(below)))
+        lines.extend(below[common:])
+        lines.append(passages[k].clause)
+        shown = below
+    return lines
+
+
 def find_tasks(passages: Sequence[Passage]) -> list[Task]:
     """The tasks of a decision's passages (see the module docstring), in document order."""
     tasks: list[Task] = []
@@ -172,7 +188,7 @@ def find_tasks(passages: Sequence[Passage]) -> list[Task]:
             members = [k for k, p in enumerate(passages)
                        if p.kind == "body" and p.headings[:depth] == passage.headings]
             all_fields = [f for k in members for f in line_fields(passages[k].clause)]
-            text = "\n".join([unit, *(passages[k].clause for k in members)])
+            text = "\n".join(_unit_lines(passages, members, depth))
             citation = _common_citation([passages[k].citation for k in members])
             tasks.append(Task(citation, text, tuple(members), tuple(all_fields)))
             covered.update(members)
