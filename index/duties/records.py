@@ -81,7 +81,8 @@ LEAD, DO, PARTNER = ROLES
 _RANK = {role: n for n, role in enumerate(ROLES)}
 
 _LABEL = re.compile(r"^\s*(?:Điều\s+\d+\s*[.:]?|[IVXLC]+\s*[.)]|\d{1,2}(?:\.\d{1,2})*[.)](?!\d)|[a-zđ]\)|[-+•])\s*")
-_FOR = re.compile(r"^(?:Đối với|Đề nghị)\s+", re.IGNORECASE)  # "4. Đề nghị Ủy ban MTTQ … và các đoàn thể"
+# "4. Đề nghị Ủy ban MTTQ … và các đoàn thể", "d) Giao Ban Quản lý các khu chế xuất và công nghiệp thành phố:"
+_FOR = re.compile(r"^(?:Đối với|Đề nghị|Giao)\s+", re.IGNORECASE)
 _BULLETS = {"-", "+", "•", "–"}
 _BOILERPLATE = "chiu trach nhiem thi hanh"
 # A plan's aims ("I. MỤC ĐÍCH, YÊU CẦU", "1. Mục tiêu", "Quan điểm"), a rule's scope ("Điều 1. Phạm vi
