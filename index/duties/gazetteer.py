@@ -231,8 +231,12 @@ def key(text: str) -> tuple[str, ...]:
 def starts_with(tokens: Sequence[Token], i: int, phrases: Iterable[Sequence[str]], stop: int | None = None) -> int:
     """Index after the longest of ``phrases`` (word lists) found at word ``i``, or -1."""
     stop = len(tokens) if stop is None else stop
-    best = -1
+    if i >= stop or not tokens[i].is_word:
+        return -1
+    first, best = tokens[i].word, -1
     for phrase in phrases:
+        if phrase[0] != first:
+            continue
         end = i + len(phrase)
         if end <= stop and all(tokens[i + n].is_word and tokens[i + n].word == w for n, w in enumerate(phrase)):
             if end > best and (end == len(tokens) or tokens[end - 1].last):

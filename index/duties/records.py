@@ -314,11 +314,12 @@ def _body_actions(body: str, holders: list[Mention], registry: Registry) -> list
     actions: list[tuple[Mention, str]] = []
     subject: list[Mention] = []
     below = _listed_below(body)
+    no_task = _no_task_spans(body, tokens)
     for a, b, label, line_start in _clauses(body, tokens):
         if line_start:
             subject = []
         i = _clause_start(tokens, a, b)
-        if _no_task(tokens, *_sentence(body, tokens, a, b)):
+        if any(start <= a < end for start, end in no_task):
             continue
         listing = (any(label[-len(w):] == w for w in _NOT_SUBJECT_LABELS)  # "Đối tượng: Ban Thanh tra …"
                    or any(start <= tokens[a].start < end for start, end in below))
@@ -335,23 +336,21 @@ def _body_actions(body: str, holders: list[Mention], registry: Registry) -> list
     return actions
 
 
-def _sentence(text: str, tokens: Sequence[Token], a: int, b: int) -> tuple[int, int]:
-    """The token span of the sentence holding clause ``a:b``: up to a full stop or a line break."""
-    def ends(n: int) -> bool:  # a sentence ends after token n
-        return ((tokens[n].word == "." and (n + 1 == len(tokens) or tokens[n + 1].upper))
-                or (n + 1 < len(tokens) and "\n" in text[tokens[n].end:tokens[n + 1].start]))
-    while a > 0 and not ends(a - 1):
-        a -= 1
-    while b < len(tokens) and not ends(b - 1):
-        b += 1
-    return a, b
+def _no_task_spans(text: str, tokens: Sequence[Token]) -> list[tuple[int, int]]:
+    """Token spans of the sentences that name bodies without giving a task (``_NO_TASK_SENTENCES``).
 
-
-def _no_task(tokens: Sequence[Token], a: int, b: int) -> bool:
-    """True for a clause that names bodies without giving a task (see ``_NO_TASK_SENTENCES``)."""
-    words = tuple(t.word for t in tokens[a:b] if t.is_word)
-    return any(all(any(words[n:n + len(w)] == w for n in range(len(words))) for w in phrases)
-               for phrases in _NO_TASK_SENTENCES)
+    A sentence runs to a full stop before a capital or to a line break.
+    """
+    spans: list[tuple[int, int]] = []
+    a = 0
+    for n, tok in enumerate(tokens):
+        if n + 1 == len(tokens) or (tok.word == "." and tokens[n + 1].upper) \
+                or "\n" in text[tok.end:tokens[n + 1].start]:
+            words = " " + " ".join(t.word for t in tokens[a:n + 1] if t.is_word) + " "
+            if any(all(f" {' '.join(w)} " in words for w in phrases) for phrases in _NO_TASK_SENTENCES):
+                spans.append((a, n + 1))
+            a = n + 1
+    return spans
 
 
 def _listed_below(body: str) -> list[tuple[int, int]]:
