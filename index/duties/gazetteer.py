@@ -105,7 +105,7 @@ _TRAILING_FILLERS = (("co", "lien", "quan"), ("lien", "quan"), ("khac",), ("thuo
 _HEAD_TITLES = (("thu", "truong"), ("giam", "doc"), ("nguoi", "dung", "dau"))
 _LIST_SEPARATORS = (("de", "nghi"), ("va",))
 # Words that end a name found by its shape in running text ("… trước Ban Chỉ đạo về kết quả").
-_NAME_STOPS = {"ve", "cua", "trong", "tai", "theo", "tren", "cho", "voi", "de", "do", "khi", "thi", "la", "nhu"}
+_NAME_STOPS = {"ve", "cua", "trong", "tai", "theo", "tren", "cho", "voi", "de", "do", "khi", "thi", "la", "nhu", "co"}
 _TOKEN_RE = re.compile(r"[^\W_]+|[^\w\s]")
 
 
@@ -379,6 +379,8 @@ def discover_at(text: str, tokens: Sequence[Token], i: int, stop: int, *, whole:
             compound = (tokens[j - 1].word, tok.word) in _COMPOUNDS  # "Văn phòng đăng ký …": "ký" is no verb here
             if not whole and (tok.word in _NAME_STOPS or (is_action(tokens, j, stop) and not compound)):
                 break
+            if whole and tok.word == "co":  # "Ban Kiểm soát có các nhiệm vụ và quyền hạn sau:"
+                break
         elif tok.word not in _JOINERS:
             if not whole or tok.word not in (",", ";") or _item_starts(tokens, j + 1, stop, registry):
                 break
@@ -388,6 +390,8 @@ def discover_at(text: str, tokens: Sequence[Token], i: int, stop: int, *, whole:
     if j <= shape[0] or sum(t.is_word for t in tokens[i:j]) > 16:
         return None  # a bare "Ban Chỉ đạo" refers back to a body named before
     name = re.sub(r"\s+", " ", text[tokens[i].start:tokens[j - 1].end]).strip()
+    if name.isupper():
+        return None  # a heading in capitals ("BẢO TỒN THIÊN NHIÊN"), not a body named in running text
     words = [t.word for t in tokens[i:j] if t.is_word]
     level = "xã" if words[-1] == "xa" else "huyện" if words[-1] == "huyen" or kind == "phòng" else "tỉnh"
     agency = Agency(name, level, kind, known=False)
