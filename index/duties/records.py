@@ -101,6 +101,7 @@ _NOT_SUBJECT_LABELS = [w.split() for w in (
     "chu tai khoan", "hinh thuc", "thoi gian", "noi dung", "so luong",
 )]
 _MAX_HEADING_TAIL = 6  # words after the bodies in a heading such as "UBND cấp xã và … kinh phí thực hiện"
+_CHECKS = [w.split() for w in ("kiem tra", "giam sat", "theo doi", "danh gia", "thanh tra")]
 _MAX_SKIPPED_ITEMS, _MAX_ITEM_WORDS = 4, 8  # things that are not bodies inside a list of subjects
 
 
@@ -479,7 +480,8 @@ def _inner_role(tokens: Sequence[Token], k: int, j: int, b: int, clause: int, as
     if last == "cho" and assigns:
         return DO
     if any(_ends_with(tokens, k, words + ["cua"], clause) for words in (["vai", "tro"], ["trach", "nhiem"])):
-        return DO
+        checked = any(starts_with(tokens, n, _CHECKS, k) > 0 for n in range(clause, k))
+        return None if checked else DO  # "Kiểm tra việc thực hiện … trách nhiệm của X": X is the one checked
     return None
 
 

@@ -184,3 +184,28 @@ def test_a_district_duty_in_a_decision_after_1_7_2025_is_flagged():
     assert "vẫn giao việc cho cấp huyện" not in format_duties(agency, duties_for("UBND cấp huyện", early)[1])
     commune, _ = duties_for("UBND cấp xã", [])
     assert "Ủy ban nhân dân cấp huyện" in commune.formerly
+
+
+def test_a_section_headed_by_a_body_missing_from_the_gazetteer_is_not_given_to_the_articles_group(real):
+    # "Điều 18. Trách nhiệm của các Sở, Ban, ngành" / "9. Báo Hà Tĩnh" / "10. Ban quản lý Khu kinh tế tỉnh"
+    hatinh = real["hatinh-74-2025-chat-thai-ran"]
+    rule = "Quy định kèm theo, Điều 18"
+    assert roles_at(hatinh, f"{rule}, khoản 9") == {"Báo Hà Tĩnh": "thực hiện"}
+    assert roles_at(hatinh, f"{rule}, khoản 10, điểm a") == {"Ban quản lý Khu kinh tế tỉnh": "thực hiện"}
+    # "c) Chủ trì, phối hợp với Ban quản lý Khu kinh tế tỉnh, Ủy ban nhân dân cấp xã kiểm tra …"
+    assert roles_at(hatinh, f"{rule}, khoản 1, điểm c") == {
+        "Sở Nông nghiệp và Môi trường": "chủ trì", "Ban quản lý Khu kinh tế tỉnh": "phối hợp",
+        "Ủy ban nhân dân cấp xã": "phối hợp"}
+    # "b) Phối hợp với Sở Nông nghiệp và Môi trường xây dựng cơ sở dữ liệu …" under Sở Xây dựng
+    assert roles_at(hatinh, f"{rule}, khoản 2, điểm b") == {"Sở Xây dựng": "phối hợp"}
+
+
+def test_partners_listed_in_another_bodys_section_and_a_rules_scope_give_nothing(real):
+    laichau = real["laichau-88-2025-quy-che-dang-ky-dat-dai"]
+    # "Điều 10. Trách nhiệm của cơ quan Thuế" / "1. Phối hợp với Sở Nông nghiệp và Môi trường, Văn phòng đăng ký
+    # đất đai, Chi nhánh …, Ủy ban nhân dân cấp xã hướng dẫn thủ tục kê khai thuế …"
+    assert roles_at(laichau, "Quy chế kèm theo, Điều 10, khoản 1") == {}
+    # "Điều 1. Phạm vi điều chỉnh và đối tượng áp dụng" lists bodies, gives them nothing
+    assert not [d for d in laichau if d.citation.startswith("Quy chế kèm theo, Điều 1,")]
+    # "Điều 8. Trách nhiệm của Văn phòng đăng ký đất đai": "ký" does not end the name
+    assert roles_at(laichau, "Quy chế kèm theo, Điều 8, khoản 1") == {"Văn phòng đăng ký đất đai": "thực hiện"}
