@@ -54,7 +54,6 @@ from typing import Sequence
 
 from sotay.config import corpus_dir as default_corpus_dir
 from sotay.index.documents import Document, corpus_files, load_corpus
-from sotay.index.duties.tasks import Task, find_tasks
 from sotay.index.duties.gazetteer import (
     Agency,
     Mention,
@@ -71,6 +70,7 @@ from sotay.index.duties.gazetteer import (
     token_index,
     tokenize,
 )
+from sotay.index.duties.tasks import Task, find_tasks
 from sotay.index.parse import Passage, parse_document
 from sotay.index.provinces import canonical_province, named_provinces
 from sotay.text import fold, nfc
