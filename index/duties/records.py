@@ -1,8 +1,8 @@
 """Duty records: which body must do what, extracted from the parsed decisions.
 
 A :class:`Duty` is (agency, verbatim passage text, role, level, document, citation,
-collective, province, date). One passage gives one duty per body it assigns work to; a passage naming
-several bodies gives a duty to each. Where a body is found:
+collective, province, date, the passages it quotes). One passage gives one duty per body it
+assigns work to; a passage naming several bodies gives a duty to each. Where a body is found:
 
 - a section named after bodies: the heading or the passage's own first line is a list of
   them ("1. Sở LĐTBXH, Sở NN&PTNT, Ban Dân tộc tỉnh.", "a) Các sở, ban, ngành, địa
@@ -119,6 +119,7 @@ class Duty:
     collective: bool
     province: str = ""  # of the decision
     date: str = ""  # the decision's date, ISO ("2025-11-18"), "" when unknown
+    passages: tuple[str, ...] = ()  # citations of the passages it quotes (a task spans several), for search
 
     @property
     def after_districts(self) -> bool:
@@ -150,13 +151,15 @@ def extract_duties(doc: Document, registry: Registry | None = None) -> list[Duty
         if n in tasks:
             task = tasks[n]
             text, citation, actions = task.text, task.citation, _task_actions(task, registry)
+            covered = tuple(passages[k].citation for k in task.members)
         elif n in in_tasks:
             continue
         else:
             text, citation, actions = passage.clause, passage.citation, _passage_actions(passage, registry)
+            covered = (passage.citation,)
         for mention, role in actions:
             out.append(Duty(mention.agency, text, role, mention.level, doc.meta.id, doc.meta.label,
-                            citation, mention.agency.collective, doc.meta.province, doc.meta.date))
+                            citation, mention.agency.collective, doc.meta.province, doc.meta.date, covered))
     return out
 
 

@@ -209,3 +209,11 @@ def test_partners_listed_in_another_bodys_section_and_a_rules_scope_give_nothing
     assert not [d for d in laichau if d.citation.startswith("Quy chế kèm theo, Điều 1,")]
     # "Điều 8. Trách nhiệm của Văn phòng đăng ký đất đai": "ký" does not end the name
     assert roles_at(laichau, "Quy chế kèm theo, Điều 8, khoản 1") == {"Văn phòng đăng ký đất đai": "thực hiện"}
+
+
+def test_a_task_record_names_every_passage_it_quotes(real):
+    # `sotay ask` finds a duty record's passages in the index by these citations
+    task = next(d for d in real["hanoi-308-2025-du-lieu-chuyen-doi-so"] if d.citation == "Mục II.1.2")
+    assert task.passages[0].startswith("Mục II.1.2, điểm a") and task.passages[-1] == "Mục II.1.2, điểm c"
+    single = next(d for d in real["cantho-159-2025-truyen-thong-giam-ngheo"] if d.citation == "Mục V.6")
+    assert single.passages == ("Mục V.6",)
