@@ -239,9 +239,10 @@ def _answer_from_duties(index: HybridIndex, question: str, cleaned: str) -> Answ
             return None
     by_position = {}
     for record in records:
-        position = index.position(record.doc_id, record.citation)
-        if position is not None:
-            by_position.setdefault(position, record)
+        for citation in record.passages or (record.citation,):  # a plan's task spans several passages
+            position = index.position(record.doc_id, citation)
+            if position is not None:
+                by_position.setdefault(position, record)
     hits = index.search(cleaned, k=SOURCES, within=list(by_position))
     named_document = index.names.reference(cleaned) is not None
     if not hits or (kind == "who_does" and not is_answerable(hits[0], next_unit(hits), named_document)):

@@ -66,6 +66,8 @@ ACTION_VERBS = Phrases((
     "tuyen truyen", "van dong", "hoan thien", "tong ket", "so ket", "thu hoi", "nghiem thu",
     "thanh toan", "giai ngan", "cong khai", "ung dung", "tang cuong", "day manh", "phan bo",
     "long ghep", "dam bao", "bao dam", "phat huy", "cung co", "su dung",
+    "phat hien", "xu ly", "tien hanh", "tham gia", "duy tri", "nang cao", "cap nhat", "chuan hoa", "dang tai",
+    "phan cong",
 ))
 # Words that may stand between a subject and its verb ("X có trách nhiệm", "X kịp thời").
 MODAL_WORDS = Phrases((
@@ -84,19 +86,26 @@ def _shape_table(shapes: dict[str, str]) -> dict[str, list[tuple[tuple[str, ...]
 
 # Shapes of a body's name, folded, with the kind a body of that shape has.
 _SHAPES = _shape_table({
-    "ban chi dao": "ban chỉ đạo", "uy ban nhan dan": "ubnd", "uy ban": "ban", "so": "sở", "ban": "ban",
-    "hoi": "đoàn thể", "doan": "đoàn thể", "lien hiep": "đoàn thể", "lien minh": "đơn vị", "phong": "phòng",
+    "ban chi dao": "ban chỉ đạo", "ban quan ly": "ban", "uy ban nhan dan": "ubnd", "uy ban": "ban", "so": "sở",
+    "ban": "ban", "hoi": "đoàn thể", "doan": "đoàn thể", "lien hiep": "đoàn thể", "lien doan": "đoàn thể",
+    "lien minh": "đơn vị", "phong": "phòng", "bao": "đơn vị", "dai": "đơn vị", "chi nhanh": "đơn vị",
     "trung tam": "đơn vị", "truong": "đơn vị", "chi cuc": "ngành", "cuc": "ngành", "kho bac": "ngành",
     "bao hiem": "ngành", "ngan hang": "ngành", "cong an": "ngành", "van phong": "ban",
 })
+_NOT_NAMES = {("bao", "cao"), ("dai", "dien"), ("dai", "hoi"), ("ban", "hanh")}  # shape word + a word: not a body
+_COMPOUNDS = {("dang", "ky")}  # two words of one word: the second starts no verb
 _JOINERS = {"-", "–", "—", "&"}  # inside one abbreviation or name: "LĐ-TB&XH"
 _SKIPPABLE = _JOINERS | {",", "/"}  # inside a name: "Sở, ban, ngành"
+# A trailing "Thành phố" is the province level: since 1/7/2025 the only cities left with a government of their
+# own are the centrally-run ones ("Sở Tài chính Thành phố", "Công an Thành phố" in Hà Nội, Huế, Cần Thơ …).
 _QUALIFIERS = {("cap", "tinh"): "tỉnh", ("cap", "huyen"): "huyện", ("cap", "xa"): "xã",
-               ("tinh",): "tỉnh", ("huyen",): "huyện", ("xa",): "xã", ("cac", "cap"): ""}
-_TRAILING_FILLERS = (("co", "lien", "quan"), ("lien", "quan"), ("khac",))
+               ("tinh",): "tỉnh", ("thanh", "pho"): "tỉnh", ("huyen",): "huyện", ("xa",): "xã", ("cac", "cap"): ""}
+_TRAILING_FILLERS = (("co", "lien", "quan"), ("lien", "quan"), ("khac",), ("thuoc", "tinh"), ("thuoc", "thanh", "pho"))
+# The head of a body acts for it: "Thủ trưởng các sở, ban, ngành", "Giám đốc Sở Y tế".
+_HEAD_TITLES = (("thu", "truong"), ("giam", "doc"), ("nguoi", "dung", "dau"))
 _LIST_SEPARATORS = (("de", "nghi"), ("va",))
 # Words that end a name found by its shape in running text ("… trước Ban Chỉ đạo về kết quả").
-_NAME_STOPS = {"ve", "cua", "trong", "tai", "theo", "tren", "cho", "voi", "de", "do", "khi", "thi", "la", "nhu"}
+_NAME_STOPS = {"ve", "cua", "trong", "tai", "theo", "tren", "cho", "voi", "de", "do", "khi", "thi", "la", "nhu", "co"}
 _TOKEN_RE = re.compile(r"[^\W_]+|[^\w\s]")
 
 
@@ -222,8 +231,12 @@ def key(text: str) -> tuple[str, ...]:
 def starts_with(tokens: Sequence[Token], i: int, phrases: Iterable[Sequence[str]], stop: int | None = None) -> int:
     """Index after the longest of ``phrases`` (word lists) found at word ``i``, or -1."""
     stop = len(tokens) if stop is None else stop
-    best = -1
+    if i >= stop or not tokens[i].is_word:
+        return -1
+    first, best = tokens[i].word, -1
     for phrase in phrases:
+        if phrase[0] != first:
+            continue
         end = i + len(phrase)
         if end <= stop and all(tokens[i + n].is_word and tokens[i + n].word == w for n, w in enumerate(phrase)):
             if end > best and (end == len(tokens) or tokens[end - 1].last):
@@ -239,7 +252,9 @@ def skip_modals(tokens: Sequence[Token], i: int, stop: int) -> int:
     j = i
     while (after := MODAL_WORDS.match(tokens, j, stop)) > 0:
         j = after
-    return j if j != i and ACTION_VERBS.match(tokens, j, stop) > 0 else i
+        if ACTION_VERBS.match(tokens, j, stop) > 0:  # "chủ động cân đối": "cân" is a verb here, not "cần"
+            return j
+    return i
 
 
 def is_action(tokens: Sequence[Token], i: int, stop: int) -> bool:
@@ -310,7 +325,7 @@ def _qualified(tokens: Sequence[Token], i: int, end: int, agency: Agency, stop: 
             if after > 0 and not (after < stop and tokens[after].word == "hoi"):  # not "xã hội"
                 level, end = qualified or level, after
                 break
-    if tokens[end - 1].word == "tinh":  # "tỉnh Sơn La"
+    if tokens[end - 1].word == "tinh" or (level == "tỉnh" and tokens[end - 1].word == "pho"):  # "tỉnh Sơn La"
         n = 0
         while end < stop and n < 3 and tokens[end].is_word and tokens[end].upper and tokens[end].word != "va":
             end, n = end + 1, n + 1
@@ -335,7 +350,8 @@ def shape_at(tokens: Sequence[Token], i: int, stop: int) -> tuple[int, str] | No
             continue
         if len(words) > 1:  # "Ban Chỉ đạo …", "Trung tâm …": the shape alone is a name
             return after, kind
-        if after < stop and tokens[after].is_word and tokens[after].upper:  # "Sở Du lịch", not "Ban hành"
+        if (after < stop and tokens[after].is_word and tokens[after].upper  # "Sở Du lịch", not "Ban hành"
+                and (words[0], tokens[after].word) not in _NOT_NAMES):  # not "BÁO CÁO" in a capitals heading
             return after, kind
     return None
 
@@ -360,7 +376,10 @@ def discover_at(text: str, tokens: Sequence[Token], i: int, stop: int, *, whole:
             if not whole or _item_starts(tokens, j + 1, stop, registry):
                 break
         elif tok.is_word:
-            if not whole and (tok.word in _NAME_STOPS or is_action(tokens, j, stop)):
+            compound = (tokens[j - 1].word, tok.word) in _COMPOUNDS  # "Văn phòng đăng ký …": "ký" is no verb here
+            if not whole and (tok.word in _NAME_STOPS or (is_action(tokens, j, stop) and not compound)):
+                break
+            if whole and tok.word == "co":  # "Ban Kiểm soát có các nhiệm vụ và quyền hạn sau:"
                 break
         elif tok.word not in _JOINERS:
             if not whole or tok.word not in (",", ";") or _item_starts(tokens, j + 1, stop, registry):
@@ -371,6 +390,8 @@ def discover_at(text: str, tokens: Sequence[Token], i: int, stop: int, *, whole:
     if j <= shape[0] or sum(t.is_word for t in tokens[i:j]) > 16:
         return None  # a bare "Ban Chỉ đạo" refers back to a body named before
     name = re.sub(r"\s+", " ", text[tokens[i].start:tokens[j - 1].end]).strip()
+    if name.isupper():
+        return None  # a heading in capitals ("BẢO TỒN THIÊN NHIÊN"), not a body named in running text
     words = [t.word for t in tokens[i:j] if t.is_word]
     level = "xã" if words[-1] == "xa" else "huyện" if words[-1] == "huyen" or kind == "phòng" else "tỉnh"
     agency = Agency(name, level, kind, known=False)
@@ -393,6 +414,8 @@ def parse_list(text: str, tokens: Sequence[Token], i: int, stop: int, registry: 
     while True:
         k = j
         while (after := starts_with(tokens, k, _LIST_SEPARATORS, stop)) > 0 and mentions:
+            k = after
+        if (after := starts_with(tokens, k, _HEAD_TITLES, stop)) > 0 and registry.match_at(tokens, after, stop):
             k = after
         mention = registry.match_at(tokens, k, stop)
         if mention is not None:

@@ -1,8 +1,8 @@
 """Duty records: which body must do what, extracted from the parsed decisions.
 
 A :class:`Duty` is (agency, verbatim passage text, role, level, document, citation,
-collective). One passage gives one duty per body it assigns work to; a passage naming
-several bodies gives a duty to each. Where a body is found:
+collective, province, date, the passages it quotes). One passage gives one duty per body it
+assigns work to; a passage naming several bodies gives a duty to each. Where a body is found:
 
 - a section named after bodies: the heading or the passage's own first line is a list of
   them ("1. Sở LĐTBXH, Sở NN&PTNT, Ban Dân tộc tỉnh.", "a) Các sở, ban, ngành, địa
@@ -11,15 +11,20 @@ several bodies gives a duty to each. Where a body is found:
   names its own subject;
 - the subject opening a clause, recognised by the verb after it ("Ủy ban nhân dân cấp xã
   thông báo …", "Cộng đồng dân cư tự quản lý …", "Giao Sở Tài chính chủ trì …");
-- inside a clause: "X chủ trì" (chủ trì), "phối hợp (với) Y" (phối hợp), "để / thì /
+- inside a clause: "X chủ trì" (chủ trì), "X chủ trì, phối hợp với Y" and "X phối hợp với Y
+  <verb>" (Y: phối hợp; but not "Phối hợp với Y …" in X's own section nor "X có nhiệm vụ phối
+  hợp với Y …": that task is X's, Y is told nothing by it), "để / thì /
   gửi / chỉ đạo / , X <verb>", "giao nhiệm vụ … cho X", "(do X biên soạn)", "vai trò,
   trách nhiệm của X" (thực hiện);
 - a heading about bodies ("Điều 7. Trách nhiệm của các Sở, ban, ngành", "Quy trình theo
   dõi, giám sát của cơ quan, đơn vị được giao vốn", "2. Sở Tài chính có trách nhiệm:")
-  counts as a section named after them.
+  counts as a section named after them;
+- a task of a plan (``tasks``): the field lines under it ("Cơ quan chủ trì: …", "Đơn vị phối
+  hợp: …", "Cơ quan thực hiện: X chủ trì, phối hợp với Y") or the columns of its table row
+  name its bodies, and their records quote the whole task, not the field lines alone.
 
 Role: "chủ trì" when the body leads, "phối hợp" when it is named as a partner (both sides
-of "X phối hợp với Y" are partners), "thực hiện" otherwise; a body with several roles in
+of "X phối hợp với Y <verb>"), "thực hiện" otherwise; a body with several roles in
 one passage keeps the strongest (chủ trì, then thực hiện, then phối hợp).
 
 Not duties: titles, recitals ("Căn cứ …"), the closing "Trên đây là …", recipients
@@ -65,18 +70,29 @@ from sotay.index.duties.gazetteer import (
     token_index,
     tokenize,
 )
+from sotay.index.duties.tasks import Task, find_tasks
 from sotay.index.parse import Passage, parse_document
 from sotay.index.provinces import canonical_province, named_provinces
 from sotay.text import fold, nfc
 
 ROLES = ("chủ trì", "thực hiện", "phối hợp")  # strongest first; also the display order
+DISTRICTS_END = "2025-07-01"  # two-level local government (Luật Tổ chức chính quyền địa phương số 72/2025/QH15)
 LEAD, DO, PARTNER = ROLES
 _RANK = {role: n for n, role in enumerate(ROLES)}
 
 _LABEL = re.compile(r"^\s*(?:Điều\s+\d+\s*[.:]?|[IVXLC]+\s*[.)]|\d{1,2}(?:\.\d{1,2})*[.)](?!\d)|[a-zđ]\)|[-+•])\s*")
-_FOR = re.compile(r"^Đối với\s+", re.IGNORECASE)
+# "4. Đề nghị Ủy ban MTTQ … và các đoàn thể", "d) Giao Ban Quản lý các khu chế xuất và công nghiệp thành phố:"
+_FOR = re.compile(r"^(?:Đối với|Đề nghị|Giao)\s+", re.IGNORECASE)
 _BULLETS = {"-", "+", "•", "–"}
 _BOILERPLATE = "chiu trach nhiem thi hanh"
+# A plan's aims ("I. MỤC ĐÍCH, YÊU CẦU", "1. Mục tiêu", "Quan điểm"), a rule's scope ("Điều 1. Phạm vi
+# điều chỉnh và đối tượng áp dụng") and an agency's structure ("Điều 3. Cơ cấu tổ chức": its Phòng listed)
+# say what it is for, whom it concerns and how it is built, not who does what.
+_AIMS = re.compile(r"^(?:muc dich|muc tieu|quan diem|pham vi dieu chinh|doi tuong ap dung|co cau to chuc)\b")
+# Sentences that name bodies without giving a task: "Trong quá trình thực hiện, nếu có khó khăn, vướng
+# mắc … phản ánh về Sở X để tổng hợp" and a directive's closing "Chủ tịch UBND tỉnh yêu cầu … thực
+# hiện nghiêm túc Chỉ thị này" (like "… chịu trách nhiệm thi hành Quyết định này").
+_NO_TASK_SENTENCES = ((("neu", "co", "kho", "khan"),), (("yeu", "cau"), ("chi", "thi", "nay")))
 # "<word> của X" in a heading names the body the section is about.
 _OWNER_WORDS = [w.split() for w in ("trach nhiem", "nhiem vu", "vai tro", "giam sat", "hoat dong", "chuc nang")]
 # Labels before a colon that introduce a list of people or places, not a subject.
@@ -85,6 +101,8 @@ _NOT_SUBJECT_LABELS = [w.split() for w in (
     "chu tai khoan", "hinh thuc", "thoi gian", "noi dung", "so luong",
 )]
 _MAX_HEADING_TAIL = 6  # words after the bodies in a heading such as "UBND cấp xã và … kinh phí thực hiện"
+_CHECKS = [w.split() for w in ("kiem tra", "giam sat", "theo doi", "danh gia", "thanh tra")]
+_MAX_SKIPPED_ITEMS, _MAX_ITEM_WORDS = 4, 8  # things that are not bodies inside a list of subjects
 
 
 @dataclass(frozen=True)
@@ -100,6 +118,19 @@ class Duty:
     citation: str
     collective: bool
     province: str = ""  # of the decision
+    date: str = ""  # the decision's date, ISO ("2025-11-18"), "" when unknown
+    passages: tuple[str, ...] = ()  # citations of the passages it quotes (a task spans several), for search
+
+    @property
+    def after_districts(self) -> bool:
+        """True for a district body (UBND cấp huyện, a district Phòng of the gazetteer) in a decision of 1/7/2025 or later.
+
+        The district level ended on 1/7/2025 (two-level local government): such a duty is flagged,
+        since no district body is left to carry it out. A "Phòng …" found by its shape is not flagged:
+        in 2025 decisions it is a department of a Sở or Chi cục.
+        """
+        district = self.agency.known and self.agency.kind in ("ubnd", "phòng")
+        return self.level == "huyện" and district and self.date >= DISTRICTS_END
 
     def to_json(self) -> dict:
         """The machine contract's record: exactly doc, citation, role, text."""
@@ -112,12 +143,67 @@ class Duty:
 def extract_duties(doc: Document, registry: Registry | None = None) -> list[Duty]:
     """The duty records of one decision, in document order."""
     registry = registry or gazetteer()
+    passages = parse_document(doc)
+    tasks = {task.members[0]: task for task in find_tasks(passages)}
+    in_tasks = {n for task in tasks.values() for n in task.members}
     out: list[Duty] = []
-    for passage in parse_document(doc):
-        for mention, role in _passage_actions(passage, registry):
-            out.append(Duty(mention.agency, passage.clause, role, mention.level, doc.meta.id,
-                            doc.meta.label, passage.citation, mention.agency.collective, doc.meta.province))
+    for n, passage in enumerate(passages):
+        if n in tasks:
+            task = tasks[n]
+            text, citation, actions = task.text, task.citation, _task_actions(task, registry)
+            covered = tuple(passages[k].citation for k in task.members)
+        elif n in in_tasks:
+            continue
+        else:
+            text, citation, actions = passage.clause, passage.citation, _passage_actions(passage, registry)
+            covered = (passage.citation,)
+        for mention, role in actions:
+            out.append(Duty(mention.agency, text, role, mention.level, doc.meta.id, doc.meta.label,
+                            citation, mention.agency.collective, doc.meta.province, doc.meta.date, covered))
     return out
+
+
+def _task_actions(task: Task, registry: Registry) -> list[tuple[Mention, str]]:
+    """(body, role) pairs of a task's field lines, one per body, strongest role kept.
+
+    A "chủ trì" or "phối hợp" field gives its role to every body it lists (not to one named in
+    brackets: "Trung tâm Dịch vụ việc làm (Sở Nội vụ)"). A "thực hiện" field is read as sentences
+    first ("Sở Nội vụ chủ trì, phối hợp với …", "Sở KH&CN tiến hành rà soát …; các sở … rà soát …");
+    a bare list ("Sở KH&CN; Sở Tư pháp; …") gives every body it names "thực hiện".
+    """
+    actions: list[tuple[Mention, str]] = []
+    for f in task.fields:
+        found = _body_actions(f.value, [], registry) if f.role == DO else []
+        actions.extend(found or [(m, f.role) for m in _listed(f.value, registry)])
+    return _strongest(actions)
+
+
+def _listed(text: str, registry: Registry) -> list[Mention]:
+    """Every body named in ``text`` outside brackets, in order."""
+    tokens = tokenize(text)
+    out: list[Mention] = []
+    depth = k = 0
+    while k < len(tokens):
+        tok = tokens[k]
+        depth += (tok.word == "(") - (tok.word == ")" and depth > 0)
+        if depth or not tok.is_word:
+            k += 1
+            continue
+        mentions, j = parse_list(text, tokens, k, len(tokens), registry,
+                                 discover="phrase" if shape_at(tokens, k, len(tokens)) else "")
+        out.extend(mentions)
+        k = max(j, k + 1)
+    return out
+
+
+def _strongest(actions: list[tuple[Mention, str]]) -> list[tuple[Mention, str]]:
+    """One (body, role) per body, the strongest role kept, in order of first mention."""
+    best: dict[str, tuple[Mention, str]] = {}
+    for mention, role in actions:
+        name = mention.agency.name
+        if name not in best or _RANK[role] < _RANK[best[name][1]]:
+            best[name] = (mention, role)
+    return list(best.values())
 
 
 def _passage_actions(passage: Passage, registry: Registry) -> list[tuple[Mention, str]]:
@@ -125,18 +211,14 @@ def _passage_actions(passage: Passage, registry: Registry) -> list[tuple[Mention
     if passage.kind != "body" or _BOILERPLATE in fold(passage.clause):
         return []
     first, _, rest = passage.clause.partition("\n")
+    if any(_AIMS.match(fold(_strip_label(line))) for line in (*passage.headings, first)):
+        return []
     own = _holder_line(_strip_label(first), registry)
     if own is not None:
         holders, body = own[0], "\n".join(x for x in (own[1], rest) if x)
     else:
         holders, body = _heading_holders(passage.headings, registry), _strip_label(first) + "\n" + rest
-    actions = _body_actions(body, holders, registry)
-    best: dict[str, tuple[Mention, str]] = {}
-    for mention, role in actions:
-        name = mention.agency.name
-        if name not in best or _RANK[role] < _RANK[best[name][1]]:
-            best[name] = (mention, role)
-    return list(best.values())
+    return _strongest(_body_actions(body, holders, registry))
 
 
 def _strip_label(line: str) -> str:
@@ -158,7 +240,7 @@ def _holder_line(line: str, registry: Registry, *, heading: bool = False) -> tup
     if not mentions:
         return None
     rest = text[tokens[colon].end:].strip() if colon < len(tokens) else ""
-    tail = [t for t in tokens[j:colon] if t.is_word]
+    tail = [t for t in _unbracketed(tokens[j:colon]) if t.is_word]  # "Sở Nội vụ (Cơ quan thường trực …):"
     if not tail:
         return mentions, rest
     if len(tail) > _MAX_HEADING_TAIL or tokens[j].word in ("-", "–"):
@@ -166,6 +248,19 @@ def _holder_line(line: str, registry: Registry, *, heading: bool = False) -> tup
     if is_action(tokens, j, colon) and not heading:  # a sentence: its clauses are read one by one
         return None
     return mentions, rest
+
+
+def _unbracketed(tokens: Sequence[Token]) -> list[Token]:
+    """``tokens`` without those inside round brackets."""
+    out, depth = [], 0
+    for tok in tokens:
+        if tok.word == "(":
+            depth += 1
+        elif tok.word == ")" and depth:
+            depth -= 1
+        elif not depth:
+            out.append(tok)
+    return out
 
 
 def _heading_holders(headings: tuple[str, ...], registry: Registry) -> list[Mention]:
@@ -182,7 +277,7 @@ def _heading_holders(headings: tuple[str, ...], registry: Registry) -> list[Ment
         tokens = tokenize(text)
         for n, tok in enumerate(tokens):
             if tok.word == "cua" and any(_ends_with(tokens, n, words) for words in _OWNER_WORDS):
-                mentions, _ = parse_list(text, tokens, n + 1, len(tokens), registry)
+                mentions, _ = parse_list(text, tokens, n + 1, len(tokens), registry, discover="phrase")
                 if mentions:
                     return mentions
     return []
@@ -222,28 +317,68 @@ def _body_actions(body: str, holders: list[Mention], registry: Registry) -> list
     tokens = tokenize(body)
     actions: list[tuple[Mention, str]] = []
     subject: list[Mention] = []
+    below = _listed_below(body)
+    no_task = _no_task_spans(body, tokens)
     for a, b, label, line_start in _clauses(body, tokens):
         if line_start:
             subject = []
         i = _clause_start(tokens, a, b)
-        listing = any(label[-len(w):] == w for w in _NOT_SUBJECT_LABELS)  # "Đối tượng: Ban Thanh tra …"
+        if any(start <= a < end for start, end in no_task):
+            continue
+        listing = (any(label[-len(w):] == w for w in _NOT_SUBJECT_LABELS)  # "Đối tượng: Ban Thanh tra …"
+                   or any(start <= tokens[a].start < end for start, end in below))
         found = None if listing else _subject(body, tokens, i, b, registry)
+        joint = -1  # "X phối hợp với Y …" with X named: X and Y act together
         if found is not None:
             subject, role, scan_from = found
             actions.extend((m, role) for m in subject)
+            joint = scan_from
         else:
             actions.extend((m, _verb_role(tokens, i, b)) for m in (subject or holders))
             scan_from = i
-        actions.extend(_inner_actions(body, tokens, scan_from, b, a, registry))
+        actions.extend(_inner_actions(body, tokens, scan_from, b, a, registry, joint))
     return actions
+
+
+def _no_task_spans(text: str, tokens: Sequence[Token]) -> list[tuple[int, int]]:
+    """Token spans of the sentences that name bodies without giving a task (``_NO_TASK_SENTENCES``).
+
+    A sentence runs to a full stop before a capital or to a line break.
+    """
+    spans: list[tuple[int, int]] = []
+    a = 0
+    for n, tok in enumerate(tokens):
+        if n + 1 == len(tokens) or (tok.word == "." and tokens[n + 1].upper) \
+                or "\n" in text[tok.end:tokens[n + 1].start]:
+            words = " " + " ".join(t.word for t in tokens[a:n + 1] if t.is_word) + " "
+            if any(all(f" {' '.join(w)} " in words for w in phrases) for phrases in _NO_TASK_SENTENCES):
+                spans.append((a, n + 1))
+            a = n + 1
+    return spans
+
+
+def _listed_below(body: str) -> list[tuple[int, int]]:
+    """Character spans of the "+" lines under a line such as "- Đối tượng:": people listed, not subjects."""
+    spans: list[tuple[int, int]] = []
+    pos, listing = 0, False
+    for line in body.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("+"):
+            if listing:
+                spans.append((pos, pos + len(line)))
+        else:
+            listing = stripped.endswith(":") and any(
+                key(_strip_label(stripped)[:-1])[-len(w):] == tuple(w) for w in _NOT_SUBJECT_LABELS)
+        pos += len(line) + 1
+    return spans
 
 
 def _subject(text: str, tokens: Sequence[Token], i: int, b: int,
              registry: Registry) -> tuple[list[Mention], str, int] | None:
     """(bodies, role, index after them) when the clause at ``i`` opens with its subject."""
-    giao = starts_with(tokens, i, [["giao"]], b)
+    giao = starts_with(tokens, i, [["giao"], ["de", "nghi"]], b)
     start = giao if giao > 0 else i
-    mentions, j = parse_list(text, tokens, start, b, registry, discover="phrase")
+    mentions, j = _subject_list(text, tokens, start, b, registry)
     if not mentions:
         return None
     strict = giao > 0 or any(not m.agency.known for m in mentions)
@@ -257,6 +392,38 @@ def _subject(text: str, tokens: Sequence[Token], i: int, b: int,
     return None
 
 
+def _subject_list(text: str, tokens: Sequence[Token], i: int, b: int,
+                  registry: Registry) -> tuple[list[Mention], int]:
+    """The bodies of a subject list at ``i`` and the index after the list.
+
+    A list of subjects may name things that are not bodies between them: "Sở Tư pháp, Đài Phát
+    thanh và Truyền hình Thành phố, cơ quan thông tấn báo chí và UBND xã, phường chủ động tổ chức
+    …", "Sở NN&MT, Sở Xây dựng và các đơn vị có liên quan tham mưu …". Up to
+    ``_MAX_SKIPPED_ITEMS`` such items (of at most ``_MAX_ITEM_WORDS`` words, joined by "," or "và")
+    are passed over when a verb ends the list; otherwise the list ends at the first of them.
+    """
+    mentions, j = parse_list(text, tokens, i, b, registry, discover="phrase")
+    if not mentions or is_action(tokens, j, b):
+        return mentions, j
+    found, k, skipped = list(mentions), j, 0
+    while skipped < _MAX_SKIPPED_ITEMS and k < b and tokens[k].word in (",", "va"):
+        n = k = k + 1
+        while (n < b and n - k < _MAX_ITEM_WORDS and tokens[n].is_word and tokens[n].word != "va"
+               and not is_action(tokens, n, b) and not registry.match_at(tokens, n, b)):
+            n += 1
+        if n > k and is_action(tokens, n, b):
+            return found, n
+        more, after = parse_list(text, tokens, n, b, registry, discover="phrase") if n == k else ([], n)
+        if more:
+            found += more
+            k = after
+            if is_action(tokens, k, b):
+                return found, k
+        else:
+            k, skipped = n, skipped + 1
+    return mentions, j
+
+
 def _verb_role(tokens: Sequence[Token], i: int, b: int) -> str:
     """The role the verb at ``i`` gives its subject."""
     i = skip_modals(tokens, i, b)
@@ -268,7 +435,7 @@ def _verb_role(tokens: Sequence[Token], i: int, b: int) -> str:
 
 
 def _inner_actions(text: str, tokens: Sequence[Token], i: int, b: int, clause: int,
-                   registry: Registry) -> list[tuple[Mention, str]]:
+                   registry: Registry, joint: int = -1) -> list[tuple[Mention, str]]:
     """Bodies given work inside a clause (see the module docstring)."""
     out: list[tuple[Mention, str]] = []
     assigns = any(starts_with(tokens, k, [["giao", "nhiem", "vu"]], b) > 0 for k in range(clause, b))
@@ -282,18 +449,23 @@ def _inner_actions(text: str, tokens: Sequence[Token], i: int, b: int, clause: i
         if not mentions:
             k += 1
             continue
-        role = _inner_role(tokens, k, j, b, clause, assigns)
+        role = _inner_role(tokens, k, j, b, clause, assigns, joint)
         if role is not None and (all(m.agency.known for m in mentions) or role != DO or is_action(tokens, j, b)):
             out.extend((m, role) for m in mentions)
         k = max(j, k + 1)
     return out
 
 
-def _inner_role(tokens: Sequence[Token], k: int, j: int, b: int, clause: int, assigns: bool) -> str | None:
+def _inner_role(tokens: Sequence[Token], k: int, j: int, b: int, clause: int, assigns: bool,
+                joint: int = -1) -> str | None:
     """The role of bodies ``tokens[k:j]`` inside a clause, from the words around them."""
     prev = tokens[max(clause, k - 4):k]
-    if _ends_with(tokens, k, ["phoi", "hop", "voi"], clause) or _ends_with(tokens, k, ["phoi", "hop"], clause):
-        return PARTNER
+    if prev and prev[-1].word in (",", "va") and (listed := _partner_list(tokens, k, clause, joint)) is not None:
+        return PARTNER if listed else None  # "Phối hợp với Sở A, Văn phòng B, UBND cấp xã hướng dẫn …"
+    for words in (["phoi", "hop", "voi"], ["phoi", "hop"]):
+        if _ends_with(tokens, k, words, clause):
+            start = k - len(words)
+            return PARTNER if start == joint or _led(tokens, start, clause) else None
     if starts_with(tokens, j, [["chu", "tri"]], b) > 0:
         return LEAD
     last = prev[-1].word if prev else ""
@@ -302,7 +474,8 @@ def _inner_role(tokens: Sequence[Token], k: int, j: int, b: int, clause: int, as
         return _verb_role(tokens, verb, b) if verb >= 0 else None
     if last in ("gui", "ve"):
         between = j + 1 if j < b and tokens[j].word in (",", "de") else j
-        if is_action(tokens, between, b) and (last == "gui" or tokens[j].word == "de"):
+        ensures = starts_with(tokens, between, [["dam", "bao"], ["bao", "dam"]], b) > 0  # "gửi X đảm bảo đúng hạn"
+        if is_action(tokens, between, b) and not ensures and (last == "gui" or tokens[j].word == "de"):
             return DO
         return None
     if last == "do" and len(prev) >= 2 and prev[-2].word == "(" and verb >= 0:
@@ -310,8 +483,37 @@ def _inner_role(tokens: Sequence[Token], k: int, j: int, b: int, clause: int, as
     if last == "cho" and assigns:
         return DO
     if any(_ends_with(tokens, k, words + ["cua"], clause) for words in (["vai", "tro"], ["trach", "nhiem"])):
-        return DO
+        checked = any(starts_with(tokens, n, _CHECKS, k) > 0 for n in range(clause, k))
+        return None if checked else DO  # "Kiểm tra việc thực hiện … trách nhiệm của X": X is the one checked
     return None
+
+
+def _partner_list(tokens: Sequence[Token], k: int, clause: int, joint: int) -> bool | None:
+    """Whether token ``k`` continues a list of partners opened by "phối hợp (với)" earlier in the clause.
+
+    None when it does not (a verb other than "phối hợp" stands between); otherwise whether that
+    list gives partners' duties (see :func:`_led`).
+    """
+    for n in range(k - 1, clause - 1, -1):
+        if starts_with(tokens, n, [["phoi", "hop"]], k) > 0:
+            return n == joint or _led(tokens, n, clause)
+        if is_action(tokens, n, k):
+            return None
+    return None
+
+
+def _led(tokens: Sequence[Token], k: int, clause: int) -> bool:
+    """True when "chủ trì" (with a comma or "và") stands just before token ``k`` ("X chủ trì, phối hợp với").
+
+    The bodies after "phối hợp (với)" are given a partner's duty only then, or when "phối hợp với"
+    follows the clause's named subject at once ("Sở Tài chính phối hợp với Sở LĐTBXH kiểm tra …": they
+    act together). In "Công an: Phối hợp Sở NN&MT tuyên truyền …" or "Sở Công Thương có nhiệm vụ phối
+    hợp với UBND cấp xã kiểm tra …" the task is the subject's, and the bodies it works with are told
+    nothing by that clause.
+    """
+    while k > clause and tokens[k - 1].word in (",", "va"):
+        k -= 1
+    return _ends_with(tokens, k, ["chu", "tri"], clause)
 
 
 def _ends_with(tokens: Sequence[Token], k: int, words: list[str], floor: int = 0) -> bool:
@@ -552,6 +754,9 @@ def format_duties(agency: Agency, duties: list[Duty], width: int | None = 100) -
             shared = d.collective and d.agency != agency
             group = f" — nhiệm vụ chung của {d.agency.name}" if shared else ""
             lines.append(f"  [{_ROLE_TITLES[d.role]}{group}] {d.citation}")
+            if d.after_districts:
+                lines.append(f"    (Lưu ý: văn bản ngày {_dmy(d.date)} vẫn giao việc cho cấp huyện, nhưng từ 1/7/2025 "
+                             "cấp huyện không còn; việc này nay do cấp xã hoặc cấp tỉnh đảm nhận.)")
             lines.extend(_indented(_shortened(d.text) if shared else d.text, width))
     return "\n".join(lines)
 
@@ -571,6 +776,14 @@ def format_who_does(topic: str, ranked: list[tuple[Duty, float]], limit: int = 5
         lines += ["", f"• {d.agency.name} — {d.role} — {d.doc_label}, {d.citation}"]
         lines.extend(_indented(d.text, width))
     return "\n".join(lines)
+
+
+def _dmy(iso: str) -> str:
+    """ "2025-11-18" -> "18/11/2025" (any other form is shown as it is)."""
+    parts = iso.split("-")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return iso
+    return f"{int(parts[2])}/{int(parts[1])}/{parts[0]}"
 
 
 def _shortened(text: str, limit: int = 240) -> str:
