@@ -116,38 +116,111 @@ def clean_lines(raw: str) -> list[str]:
     line starting with :data:`ROW_MARK` that carries its column names ("Tên thủ tục: …;
     Thời hạn giải quyết: 90 ngày"). Layout tables (the agency / national banner header, the
     recipients / signature block) are left as plain lines.
+
+    Converted tables are often broken by blank lines, a long cell running on as lines of its
+    own ("1.1 | Rà soát … |" / "Các cơ chế, chính sách …" / "| II | Phát triển hạ tầng"). A
+    block that comes right after a table (at most :data:`TABLE_GAP` lines of text between) goes
+    on with that table: a row whose first cell is a row label ("2.1", "II", "A", "Bước 3") is a
+    row of it, anything else (and the text lines before it) the rest of the row before. A row of
+    bold column names, in a block of its own or not, starts the table again under those names.
     """
     text = nfc(raw).replace("\r\n", "\n").replace("\u00a0", " ")
     text = re.sub(r"\*{4,}", "\n", text)  # "**I. MỤC ĐÍCH****1. Mục đích**": two headings glued
     lines: list[str] = []
     header: list[str] | None = None  # the column names of the table being read
+    held: list[str] = []  # text lines after a table row, until it is known whether the table goes on
     previous_blank = True
-    for raw_line in text.split("\n"):
-        line = _strip_markdown(raw_line)
-        if not line:
-            previous_blank = True
-            header = None
-            continue
-        cells = [_strip_markdown(c) for c in raw_line.split(" | ")] if " | " in raw_line else []
-        if cells and not _layout_row(line):
-            if header is None or previous_blank and not _is_table_continuation(lines):
-                header = cells if _looks_like_header(cells) else [""] * len(cells)
-                if any(header):
-                    previous_blank = False
-                    continue
-            if not cells[0] and len(cells) > 1 and re.fullmatch(r"\d{1,4}\.?", cells[1]):
-                cells = cells[1:]  # " | 2 | Xã Cát Tiên": a merged first column flattened to an empty cell
-            number = cells[0] if re.fullmatch(r"\d{1,4}\.?", cells[0]) else ""
-            lines.append(f"{ROW_MARK}{number.rstrip('.')}{ROW_MARK}{_row_text(header, cells)}")
-            previous_blank = False
-            continue
-        header = None
-        previous_blank = False
+
+    def add_text(line: str) -> None:
         if lines and not lines[-1].startswith(ROW_MARK) and _continues(lines[-1], line):
             lines[-1] = f"{lines[-1]} {line}"
         else:
             lines.append(line)
+
+    def release() -> None:
+        nonlocal header
+        for line in held:
+            add_text(line)
+        held.clear()
+        header = None
+
+    for raw_line in text.split("\n"):
+        line = _strip_markdown(raw_line)
+        if not line:
+            previous_blank = True
+            continue
+        if raw_line.startswith("| "):
+            raw_line = f" {raw_line}"  # "| **II** | …": an empty first cell
+        cells = [_strip_markdown(c) for c in raw_line.split(" | ")] if " | " in raw_line else []
+        broken = header is not None and previous_blank  # a new block right after a table
+        previous_blank = False
+        if cells and not _layout_row(line):
+            if header is not None and _is_bold_header(raw_line) and _looks_like_header(cells):
+                if lines and lines[-1].startswith(ROW_MARK) or held:  # after rows: the table starts again
+                    release()
+                    header = _column_names(cells)
+                continue  # right under the column names: their second line ("Năm 2026 | Năm 2027")
+            if broken:
+                if not _is_row_label(next((c for c in cells if c), "")):
+                    lines[-1] = "; ".join([lines[-1], *held, *(c for c in cells if c)])  # the row runs on
+                    held.clear()
+                    continue
+                for extra in held:  # text before a new row: the rest of the row before
+                    lines[-1] = f"{lines[-1]}; {extra}"
+                held.clear()
+            elif header is None or broken:
+                release()
+                header = _column_names(cells) if _looks_like_header(cells) else [""] * len(cells)
+                if any(header):
+                    continue
+            if not cells[0] and len(cells) > 1 and _is_row_label(cells[1]):
+                cells = cells[1:]  # " | 2 | Xã Cát Tiên": a merged first column flattened to an empty cell
+            number = cells[0] if re.fullmatch(r"\d{1,4}\.?", cells[0]) else ""
+            if len(cells) == len(header) + 1 and _is_row_label(cells[0]):
+                cells = cells[1:]  # a row label under column names without an STT column: names the rest
+            lines.append(f"{ROW_MARK}{number.rstrip('.')}{ROW_MARK}{_row_text(header, cells)}")
+            continue
+        if header is not None and len(held) < TABLE_GAP and not _opens_section(line, raw_line):
+            held.append(line)
+            continue
+        release()
+        add_text(line)
+    release()
     return lines
+
+
+TABLE_GAP = 3  # text lines a broken table may have between two of its blocks
+_ROW_LABEL = re.compile(r"(Bước\s*)?(\d{1,3}(\.\d{1,3})*|[IVXLC]{1,6}|[A-ZĐ])\s*[.)]?", re.IGNORECASE)
+
+
+def _column_names(cells: list[str]) -> list[str]:
+    """A header row's column names, without the table's title when the conversion glued it in front
+    ("DANH MỤC THỦ TỤC HÀNH CHÍNH ĐƯỢC SỬA ĐỔI (08 TTHC) | TT | Tên thủ tục hành chính | …")."""
+    first = cells[0]
+    if len(cells) >= 4 and len(first) > 30 and first == first.upper() and any(c.isalpha() for c in first):
+        return cells[1:]
+    return cells
+
+
+def _is_row_label(cell: str) -> bool:
+    """Whether a table's first cell numbers its row ("2.1", "II", "A", "Bước 3")."""
+    return bool(_ROW_LABEL.fullmatch(cell))
+
+
+def _is_bold_header(raw_line: str) -> bool:
+    """A row of bold column names ("**STT** | **Nội dung** | **Đơn vị thực hiện**"), not a bold section row
+    of a table ("**II** | **Phát triển hạ tầng**")."""
+    filled = [c.strip() for c in raw_line.split(" | ") if c.strip()]
+    return (len(filled) >= 3 and all(c.startswith("**") and c.endswith("**") for c in filled)
+            and not _is_row_label(_strip_markdown(filled[0])))
+
+
+def _opens_section(line: str, raw_line: str) -> bool:
+    """A heading or a line that starts a unit of the decision, never the rest of a table cell."""
+    bold = raw_line.strip().startswith("**") and raw_line.strip().endswith("**")
+    return bool(bold or _is_upper(line) or _ARTICLE.match(line) or _CHAPTER.match(line) or _NUMBERED.match(line)
+                or _RECIPIENTS.match(line) or _SIGNATURE.match(line) or _ATTACHMENT_HEADING.match(line)
+                or _NUMBERED_APPENDIX.match(line) or _ROMAN.match(line))
 
 
 def _strip_markdown(raw_line: str) -> str:

@@ -6,7 +6,7 @@ import pytest
 from conftest import CORPUS
 
 from sotay.index.documents import load_corpus
-from sotay.index.parse import clean_lines, parse_document
+from sotay.index.parse import ROW_MARK, clean_lines, parse_document
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +85,69 @@ def test_recitals_and_title_are_kept_with_their_own_citation(passages) -> None:
     nt = passages["nt-2022-quayvong"]
     assert any(p.citation == "Phần căn cứ" and "27/2022/NĐ-CP" in p.text for p in nt)
     assert any(p.citation == "Trích yếu" and "quay vòng" in p.text for p in nt)
+
+
+# Đồng Nai 179/KH-UBND (2025), Phụ lục: a task table broken by blank lines in conversion, a cell running
+# on as a line of its own, section rows in bold, and a second table under new column names.
+BROKEN_TABLE = """**STT** | **Nhiệm vụ, giải pháp** | **Đơn vị thực hiện** | **Đơn vị phối hợp** | **Thời gian thực hiện**
+**I** | **Hoàn thiện thể chế**
+1.1 | Rà soát, xây dựng, sửa đổi, bổ sung các quy định pháp luật | Sở Tư pháp
+
+Các cơ chế, chính sách; các văn bản quy phạm pháp luật
+
+| **II** | **Phát triển hạ tầng**
+2.1 | Triển khai hạ tầng số và hạ tầng bưu chính | Sở Khoa học và Công nghệ
+
+Các sở, ban, ngành; UBND các phường, xã; Các doanh nghiệp cung cấp dịch vụ bưu chính
+
+2026 - 2030 | Các giải pháp về hạ tầng số và hạ tầng bưu chính
+2.2 | Triển khai chiến lược chuyển đổi số lĩnh vực giao thông | Sở Xây dựng | Các sở, ban, ngành; UBND các phường, xã | 2026 - 2030
+
+**B** | **PHÁT TRIỂN KINH TẾ SỐ VÀ XÃ HỘI SỐ NGÀNH, LĨNH VỰC**
+**Nội dung** | **Đơn vị thực hiện** | **Đơn vị phối hợp** | **Thời gian thực hiện**
+1.4 | Tổ chức triển khai sáng kiến phổ cập kỹ năng số cho người nông dân | Sở Nông nghiệp và Môi trường | Các sở, ban, ngành; UBND các phường xã | 2026 - 2030
+"""
+
+
+def test_a_table_broken_by_blank_lines_keeps_its_column_names() -> None:
+    rows = [line.split(ROW_MARK)[2] for line in clean_lines(BROKEN_TABLE) if line.startswith(ROW_MARK)]
+    assert rows[0] == "Nhiệm vụ, giải pháp: Hoàn thiện thể chế"
+    assert rows[1].startswith("Nhiệm vụ, giải pháp: Rà soát") and rows[1].endswith("; Các cơ chế, chính sách; các văn bản "
+                                                                                  "quy phạm pháp luật")
+    assert rows[2] == "Nhiệm vụ, giải pháp: Phát triển hạ tầng"  # a bold section row, not column names
+    assert rows[3] == ("Nhiệm vụ, giải pháp: Triển khai hạ tầng số và hạ tầng bưu chính; Đơn vị thực hiện: Sở Khoa học "
+                       "và Công nghệ; Các sở, ban, ngành; UBND các phường, xã; Các doanh nghiệp cung cấp dịch vụ bưu "
+                       "chính; 2026 - 2030; Các giải pháp về hạ tầng số và hạ tầng bưu chính")
+    assert "Đơn vị phối hợp: Các sở, ban, ngành; UBND các phường, xã" in rows[4]
+    assert rows[-1].startswith("Nội dung: Tổ chức triển khai sáng kiến phổ cập kỹ năng số cho người nông dân; "
+                               "Đơn vị thực hiện: Sở Nông nghiệp và Môi trường; Đơn vị phối hợp: Các sở")
+
+
+def test_a_header_on_two_lines_and_a_title_glued_to_it() -> None:
+    # Sơn La 2954 (2025), Phụ lục 01; Cao Bằng 2031 (2025), Phụ lục I.
+    two_lines = ("**TT** | **Chỉ tiêu** | **ĐVT** | **ƯTH Năm 2025** | **GIAI ĐOẠN 2026 - 2030**\n"
+                 "**Năm 2026** | **Năm 2027** | **Năm 2028** | **Năm 2029** | **Năm 2030**\n"
+                 "- | Sản lượng cà phê nhân | Tấn | 37.724 | 39.800 | 40.602 | 45.225 | 50.500 | 54.468\n")
+    glued = ("**DANH MỤC THỦ TỤC HÀNH CHÍNH ĐƯỢC SỬA ĐỔI, BỔ SUNG (08 TTHC)** | **TT** | **Tên thủ tục hành chính** | "
+             "**Thời hạn giải quyết** | **Địa điểm thực hiện**\n"
+             "1 | Thủ tục cấp lại giấy chứng nhận đủ điều kiện hành nghề tu bổ di tích | 04 ngày làm việc | "
+             "Trung tâm Phục vụ hành chính công tỉnh\n")
+    rows = [line.split(ROW_MARK)[2] for text in (two_lines, glued) for line in clean_lines(text)
+            if line.startswith(ROW_MARK)]
+    assert rows == ["Chỉ tiêu: Sản lượng cà phê nhân; ĐVT: Tấn; ƯTH Năm 2025: 37.724; GIAI ĐOẠN 2026 - 2030: 39.800; "
+                    "40.602; 45.225; 50.500; 54.468",
+                    "Tên thủ tục hành chính: Thủ tục cấp lại giấy chứng nhận đủ điều kiện hành nghề tu bổ di tích; "
+                    "Thời hạn giải quyết: 04 ngày làm việc; Địa điểm thực hiện: Trung tâm Phục vụ hành chính công tỉnh"]
+
+
+def test_text_after_a_table_is_not_taken_into_it() -> None:
+    text = ("**STT** | **Tên thủ tục** | **Thời hạn giải quyết**\n1 | Cấp giấy phép | 10 ngày\n\n"
+            "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.\n")
+    assert clean_lines(text)[-1] == "Điều 2. Quyết định này có hiệu lực kể từ ngày ký."
+    # Hà Tĩnh 3004 (2025): headings between two tables are headings, not the rest of the last row.
+    text = ("**STT** | **Tên thủ tục hành chính** | **Mã TTHC**\n4 | Công bố đối với nguyên liệu | 3.000449\n\n"
+            "**B. QUY TRÌNH NỘI BỘ THỦ TỤC HÀNH CHÍNH**\n\n**1. Công bố đủ điều kiện sản xuất thiết bị y tế**\n\n"
+            "**1** | **KÝ HIỆU QUY TRÌNH** | **QT.TBYT.01**\n")
+    lines = clean_lines(text)
+    assert lines[1:3] == ["B. QUY TRÌNH NỘI BỘ THỦ TỤC HÀNH CHÍNH", "1. Công bố đủ điều kiện sản xuất thiết bị y tế"]
+    assert lines[0].endswith("Tên thủ tục hành chính: Công bố đối với nguyên liệu; Mã TTHC: 3.000449")
