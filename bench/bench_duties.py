@@ -47,11 +47,11 @@ def norm(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).replace("*", "")).strip().lower()
 
 
-def score_labels(show: set[str]) -> dict:
+def score_labels(show: set[str], labels_file: Path = LABELS, folder: Path = REAL) -> dict:
     """Recall and precision against the hand labels, per body and overall (see the module docstring)."""
-    labels = yaml.safe_load(LABELS.read_text(encoding="utf-8"))
+    labels = yaml.safe_load(labels_file.read_text(encoding="utf-8"))
     docs = sorted({d["doc"] for body in labels for d in body["duties"]})
-    extracted = {d: extract_duties(load_document(REAL / f"{d}.txt")) for d in docs}
+    extracted = {d: extract_duties(load_document(folder / f"{d}.txt")) for d in docs}
     everything = [duty for found in extracted.values() for duty in found]
     per_body, misses, extra = {}, [], []
     totals = Counter()
@@ -140,8 +140,11 @@ def scale(folder: Path, runs: int) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="mode", required=True)
-    lab = sub.add_parser("labels", help="recall/precision against tests/data/duties_real.yaml")
+    lab = sub.add_parser("labels", help="recall/precision against hand labels (default tests/data/duties_real.yaml)")
     lab.add_argument("--show", default="", help="comma-separated: misses, extra")
+    lab.add_argument("--labels", type=Path, default=LABELS, help="labels file (e.g. tests/data/duties_blind.yaml)")
+    lab.add_argument("--folder", type=Path, default=REAL, help="where the labelled decisions are (default tests/data/real;"
+                     " ../shared/real-decisions for duties_blind.yaml)")
     lab.add_argument("--out", type=Path)
     sc = sub.add_parser("scale", help="extract duties from every decision of a folder")
     sc.add_argument("--folder", type=Path, default=SHARED)
@@ -149,7 +152,7 @@ def main() -> int:
     sc.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.mode == "labels":
-        result = score_labels(set(filter(None, args.show.split(","))))
+        result = score_labels(set(filter(None, args.show.split(","))), args.labels, args.folder)
     else:
         if not args.folder.is_dir():
             print(f"no folder {args.folder}", file=sys.stderr)
