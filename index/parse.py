@@ -129,6 +129,7 @@ def clean_lines(raw: str) -> list[str]:
     lines: list[str] = []
     header: list[str] | None = None  # the column names of the table being read
     held: list[str] = []  # text lines after a table row, until it is known whether the table goes on
+    filled = 0  # cells of the last row read: a cell running on as a line of its own fills the next column
     previous_blank = True
 
     def add_text(line: str) -> None:
@@ -144,6 +145,19 @@ def clean_lines(raw: str) -> list[str]:
         held.clear()
         header = None
 
+    def run_on(cells: list[str]) -> None:
+        """The held lines, then ``cells``, as the next cells of the last row, named by their columns."""
+        nonlocal filled
+        assert header is not None
+        parts = [lines[-1]]
+        for cell in [*held, *cells]:
+            name = header[filled] if filled < len(header) else ""
+            filled += 1
+            if cell:
+                parts.append(f"{name}: {cell}" if name else cell)
+        lines[-1] = "; ".join(parts)
+        held.clear()
+
     for raw_line in text.split("\n"):
         line = _strip_markdown(raw_line)
         if not line:
@@ -152,7 +166,8 @@ def clean_lines(raw: str) -> list[str]:
         if raw_line.startswith("| "):
             raw_line = f" {raw_line}"  # "| **II** | …": an empty first cell
         cells = [_strip_markdown(c) for c in raw_line.split(" | ")] if " | " in raw_line else []
-        broken = header is not None and previous_blank  # a new block right after a table
+        # a new block right after a table row
+        broken = header is not None and previous_blank and bool(lines) and lines[-1].startswith(ROW_MARK)
         previous_blank = False
         if cells and not _layout_row(line):
             if header is not None and _is_bold_header(raw_line) and _looks_like_header(cells):
@@ -162,13 +177,10 @@ def clean_lines(raw: str) -> list[str]:
                 continue  # right under the column names: their second line ("Năm 2026 | Năm 2027")
             if broken:
                 if not _is_row_label(next((c for c in cells if c), "")):
-                    lines[-1] = "; ".join([lines[-1], *held, *(c for c in cells if c)])  # the row runs on
-                    held.clear()
+                    run_on(cells)
                     continue
-                for extra in held:  # text before a new row: the rest of the row before
-                    lines[-1] = f"{lines[-1]}; {extra}"
-                held.clear()
-            elif header is None or broken:
+                run_on([])  # text before a new row: the rest of the row before
+            elif header is None or previous_blank:
                 release()
                 header = _column_names(cells) if _looks_like_header(cells) else [""] * len(cells)
                 if any(header):
@@ -176,8 +188,10 @@ def clean_lines(raw: str) -> list[str]:
             if not cells[0] and len(cells) > 1 and _is_row_label(cells[1]):
                 cells = cells[1:]  # " | 2 | Xã Cát Tiên": a merged first column flattened to an empty cell
             number = cells[0] if re.fullmatch(r"\d{1,4}\.?", cells[0]) else ""
+            assert header is not None
             if len(cells) == len(header) + 1 and _is_row_label(cells[0]):
                 cells = cells[1:]  # a row label under column names without an STT column: names the rest
+            filled = len(cells)
             lines.append(f"{ROW_MARK}{number.rstrip('.')}{ROW_MARK}{_row_text(header, cells)}")
             continue
         if header is not None and len(held) < TABLE_GAP and not _opens_section(line, raw_line):

@@ -89,9 +89,11 @@ def test_recitals_and_title_are_kept_with_their_own_citation(passages) -> None:
 
 # Đồng Nai 179/KH-UBND (2025), Phụ lục: a task table broken by blank lines in conversion, a cell running
 # on as a line of its own, section rows in bold, and a second table under new column names.
-BROKEN_TABLE = """**STT** | **Nhiệm vụ, giải pháp** | **Đơn vị thực hiện** | **Đơn vị phối hợp** | **Thời gian thực hiện**
+BROKEN_TABLE = """**STT** | **Nhiệm vụ, giải pháp** | **Đơn vị thực hiện** | **Đơn vị phối hợp** | **Thời gian thực hiện** | \
+**Sản phẩm đầu ra**
 **I** | **Hoàn thiện thể chế**
-1.1 | Rà soát, xây dựng, sửa đổi, bổ sung các quy định pháp luật | Sở Tư pháp
+1.1 | Rà soát, xây dựng, sửa đổi, bổ sung các quy định pháp luật | Sở Tư pháp | Các sở, ban, ngành; UBND các phường, \
+xã | 2026 - 2030
 
 Các cơ chế, chính sách; các văn bản quy phạm pháp luật
 
@@ -112,12 +114,13 @@ Các sở, ban, ngành; UBND các phường, xã; Các doanh nghiệp cung cấp
 def test_a_table_broken_by_blank_lines_keeps_its_column_names() -> None:
     rows = [line.split(ROW_MARK)[2] for line in clean_lines(BROKEN_TABLE) if line.startswith(ROW_MARK)]
     assert rows[0] == "Nhiệm vụ, giải pháp: Hoàn thiện thể chế"
-    assert rows[1].startswith("Nhiệm vụ, giải pháp: Rà soát") and rows[1].endswith("; Các cơ chế, chính sách; các văn bản "
-                                                                                  "quy phạm pháp luật")
+    assert rows[1].startswith("Nhiệm vụ, giải pháp: Rà soát")  # its last cell ran on as a line of its own:
+    assert rows[1].endswith("; Sản phẩm đầu ra: Các cơ chế, chính sách; các văn bản quy phạm pháp luật")
     assert rows[2] == "Nhiệm vụ, giải pháp: Phát triển hạ tầng"  # a bold section row, not column names
     assert rows[3] == ("Nhiệm vụ, giải pháp: Triển khai hạ tầng số và hạ tầng bưu chính; Đơn vị thực hiện: Sở Khoa học "
-                       "và Công nghệ; Các sở, ban, ngành; UBND các phường, xã; Các doanh nghiệp cung cấp dịch vụ bưu "
-                       "chính; 2026 - 2030; Các giải pháp về hạ tầng số và hạ tầng bưu chính")
+                       "và Công nghệ; Đơn vị phối hợp: Các sở, ban, ngành; UBND các phường, xã; Các doanh nghiệp cung "
+                       "cấp dịch vụ bưu chính; Thời gian thực hiện: 2026 - 2030; Sản phẩm đầu ra: Các giải pháp về hạ "
+                       "tầng số và hạ tầng bưu chính")
     assert "Đơn vị phối hợp: Các sở, ban, ngành; UBND các phường, xã" in rows[4]
     assert rows[-1].startswith("Nội dung: Tổ chức triển khai sáng kiến phổ cập kỹ năng số cho người nông dân; "
                                "Đơn vị thực hiện: Sở Nông nghiệp và Môi trường; Đơn vị phối hợp: Các sở")
