@@ -90,7 +90,6 @@ from sotay.bot.dialogue import Dialogue, Reply
 from sotay.bot.journal import UpdateJournal
 from sotay.bot.register_flow import RegisterFlow
 from sotay.bot.reminders import SEND_AT, ReminderStore, due_messages, reminder_day, vietnam_now
-from sotay.bot.render import to_html_messages
 from sotay.bot.retrying_request import RetryingRequest
 from sotay.bot.services import Services
 from sotay.bot.state import StateStore
