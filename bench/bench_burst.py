@@ -13,7 +13,8 @@ send ``--messages`` messages (a fixed mix: questions from ``tests/data/officer_q
 one-message recovery calculations, /start) all at t=0. ``--fail-for S`` makes sendMessage answer 500
 for the first S seconds of the burst.
 
-Reported: messages answered, lost (fewer messages than the warm-up answer took) and duplicated (more);
+Reported: messages answered, lost (fewer messages than the warm-up answer took) and duplicated (more),
+apologies sent (in place of an answer);
 latency from sending to the last message of its answer (p50, p95, max); throughput (messages answered
 per second until the last answer); Bot API calls by method and per second.
 """
@@ -117,13 +118,14 @@ def run(chats: int, messages: int, sotay: str, fail_for: float, settle: float) -
         calls = {}
         for call in fake.calls[mark:]:
             calls[call.method] = calls.get(call.method, 0) + 1
+        apologies = sum("Xin lỗi, đã có lỗi" in m["text"] for chat in ids for m in fake.sent(chat, mark))
         end = max((t for arrivals in seen.values() for t in arrivals), default=0.0)
         non_polling = sum(n for method, n in calls.items() if method != "getUpdates")
         return {
             "chats": chats, "messages_per_chat": messages, "fail_for": fail_for, "sotay": sotay,
             "sent_in_s": round(sent_at, 2),
             "messages": chats * messages, "answered": answered, "reply_messages_lost": lost,
-            "reply_messages_duplicated": duplicated,
+            "reply_messages_duplicated": duplicated, "apologies": apologies,
             "latency_s": {"p50": round(statistics.median(latencies), 2), "p95": round(percentile(latencies, 95), 2),
                           "max": round(max(latencies), 2)} if latencies else None,
             "throughput_msg_per_s": round(answered / end, 2) if end else None,

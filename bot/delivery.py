@@ -85,7 +85,7 @@ class Delivery:
             except TelegramError as exc:
                 log.warning("chưa gửi được tin nhắn %s/%s tới %s: %s; sẽ gửi lại", update_id, seq, chat_id, exc)
                 return False
-            self.journal.mark_sent(update_id, seq)
+            await asyncio.to_thread(self.journal.mark_sent, update_id, seq)  # a commit: off the event loop
         return True
 
 
@@ -100,7 +100,9 @@ class JournalingQueue(asyncio.Queue):
         """Journal ``item`` (an ``Update``) and queue it, unless Telegram delivered it before."""
         if isinstance(item, Update):
             chat = item.effective_chat
-            if not self.journal.receive(item.update_id, chat.id if chat else None, item.to_dict()):
+            received = await asyncio.to_thread(  # a commit: off the event loop, yet before PTB confirms the update
+                self.journal.receive, item.update_id, chat.id if chat else None, item.to_dict())
+            if not received:
                 log.info("cập nhật %s đã nhận trước đó; bỏ qua", item.update_id)
                 return
         await super().put(item)
@@ -133,4 +135,4 @@ class JournaledApplication(Application):
         """See ``Application.process_update``; then the update is finished."""
         await super().process_update(update)
         if isinstance(update, Update):
-            await asyncio.get_running_loop().run_in_executor(None, self.journal.finish, update.update_id)
+            await asyncio.to_thread(self.journal.finish, update.update_id)
