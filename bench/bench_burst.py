@@ -10,7 +10,7 @@ A real ``sotay bot`` (``--sotay``: any build, e.g. the main branch's, for a befo
 ``tests/fake_telegram.py``. First every distinct message is asked once in a warm-up chat, which
 loads the index and records how many messages its answer takes. Then ``--chats`` private chats each
 send ``--messages`` messages (a fixed mix: questions from ``tests/data/officer_questions_test.jsonl``,
-one-message recovery calculations, /start) all at t=0. ``--fail-for S`` makes sendMessage answer 500
+one-message recovery calculations, /start; ``--instant``: no questions) all at t=0. ``--fail-for S`` makes sendMessage answer 500
 for the first S seconds of the burst.
 
 Reported: messages answered, lost (fewer messages than the warm-up answer took) and duplicated (more),
@@ -40,15 +40,16 @@ FIRST_ANSWER_TIMEOUT = 300  # the warm-up's first question loads the index on a 
 QUESTIONS = REPO / "tests" / "data" / "officer_questions_test.jsonl"
 
 
-def message_mix(count: int) -> list[str]:
-    """``count`` distinct-enough messages: 6 of 10 questions, 3 recovery calculations, 1 /start."""
+def message_mix(count: int, instant: bool = False) -> list[str]:
+    """``count`` messages: per 10, 6 questions, 3 recovery calculations and /start — or, ``instant``,
+    9 recovery calculations and /start (no search: what bounds them is sending)."""
     questions = [json.loads(line)["q"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     mix = []
     for i in range(count):
         kind = i % 10
         if kind == 0:
             mix.append("/start")
-        elif kind in (3, 6, 9):
+        elif instant or kind in (3, 6, 9):
             mix.append(f"Xã khó khăn, hỗ trợ {100 + 10 * i} triệu, dự án kết thúc 15/3/2024")
         else:
             mix.append(questions[(7 * i) % len(questions)])
@@ -72,12 +73,12 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
-def run(chats: int, messages: int, sotay: str, fail_for: float, settle: float) -> dict:
+def run(chats: int, messages: int, sotay: str, fail_for: float, settle: float, instant: bool) -> dict:
     fake = FakeTelegram()
     folder = Path(tempfile.mkdtemp(prefix="sotay-burst-"))
     process = start_bot(fake, sotay, folder)
     try:
-        mix = message_mix(messages)
+        mix = message_mix(messages, instant)
         # warm-up: load the index; how many messages each answer takes
         parts: dict[str, int] = {}
         for text in dict.fromkeys(mix):
@@ -122,7 +123,8 @@ def run(chats: int, messages: int, sotay: str, fail_for: float, settle: float) -
         end = max((t for arrivals in seen.values() for t in arrivals), default=0.0)
         non_polling = sum(n for method, n in calls.items() if method != "getUpdates")
         return {
-            "chats": chats, "messages_per_chat": messages, "fail_for": fail_for, "sotay": sotay,
+            "chats": chats, "messages_per_chat": messages, "mix": "instant" if instant else "mixed",
+            "fail_for": fail_for, "sotay": sotay,
             "sent_in_s": round(sent_at, 2),
             "messages": chats * messages, "answered": answered, "reply_messages_lost": lost,
             "reply_messages_duplicated": duplicated, "apologies": apologies,
@@ -146,9 +148,10 @@ def main() -> None:
     parser.add_argument("--sotay", default=str(Path(sys.executable).with_name("sotay")))
     parser.add_argument("--fail-for", type=float, default=0.0, help="seconds of sendMessage 500s at the start")
     parser.add_argument("--settle", type=float, default=15.0, help="stop after this long with no new reply")
+    parser.add_argument("--instant", action="store_true", help="recovery calculations and /start only (no search)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    result = run(args.chats, args.messages, args.sotay, args.fail_for, args.settle)
+    result = run(args.chats, args.messages, args.sotay, args.fail_for, args.settle, args.instant)
     result["load_average"] = [round(x, 1) for x in os.getloadavg()]
     result["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     print(json.dumps(result, ensure_ascii=False, indent=2))
