@@ -50,7 +50,7 @@ DEFAULT_LISTEN = ("127.0.0.1", 8443)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state", metavar="TỆP", type=Path,
-                        help="tệp SQLite lưu trạng thái hội thoại (mặc định: telegram_state.sqlite "
+                        help="tệp SQLite lưu trạng thái hội thoại và nhật ký tin nhắn (mặc định: telegram_state.sqlite "
                              "trong thư mục dữ liệu SOTAY_DATA)")
     parser.add_argument("--webhook", metavar="URL", type=_webhook_url,
                         help="nhận tin nhắn qua webhook tại địa chỉ công khai URL thay vì long polling")
