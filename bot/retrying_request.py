@@ -7,7 +7,8 @@ seconds, when the answer cannot be Telegram's verdict on the call:
 
 - a network error or a timeout (PTB's ``NetworkError``/``TimedOut``);
 - an HTTP status of 500 or more (Telegram's gateway was down or overloaded);
-- a 2xx answer that is not JSON (a proxy's error page, a truncated body).
+- a 2xx answer to a Bot API method (a POST) that is not JSON (a proxy's error page, a truncated
+  body); a file download (a GET) is bytes of any kind.
 
 Every other answer — success, 4xx refusals, 429 (``RetryAfter``, the rate limiter's business)
 — is returned at once for PTB to interpret. When the budget runs out, the last answer or error
@@ -62,7 +63,7 @@ class RetryingRequest(HTTPXRequest):
                     raise
                 log.info("%s thất bại (lần %d: %s); thử lại sau %.2f giây", endpoint, attempt, exc, delay)
             else:
-                if not transient(code, payload) or loop.time() + delay > deadline:
+                if not transient(code, payload, method == "POST") or loop.time() + delay > deadline:
                     return code, payload
                 log.info("%s thất bại (lần %d: HTTP %d); thử lại sau %.2f giây", endpoint, attempt, code, delay)
             await asyncio.sleep(delay)
@@ -70,11 +71,12 @@ class RetryingRequest(HTTPXRequest):
             attempt += 1
 
 
-def transient(code: int, payload: bytes) -> bool:
-    """Whether an HTTP answer is no verdict on the call: a server error, or a success that is not JSON."""
+def transient(code: int, payload: bytes, json_expected: bool = True) -> bool:
+    """Whether an HTTP answer is no verdict on the call: a server error, or (``json_expected``) a success
+    that is not JSON."""
     if code >= 500:
         return True
-    if 200 <= code < 300:
+    if json_expected and 200 <= code < 300:
         try:
             json.loads(payload)
         except ValueError:

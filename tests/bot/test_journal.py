@@ -85,3 +85,4 @@ def test_outgoing_messages_split_escape_and_keep_buttons_and_files() -> None:
 ])
 def test_which_answers_are_retried(code: int, payload: bytes, retried: bool) -> None:
     assert transient(code, payload) is retried
+    assert transient(code, payload, json_expected=False) is (code >= 500)  # a file download: any bytes
