@@ -13,6 +13,11 @@ one user message or button press and return the replies, routing each message:
 
 Every recovery result carries a "Lưu vào sổ theo dõi" button (``RegisterFlow.offer``);
 button data ``reg:…`` goes to the register flow, the rest to the recovery conversation.
+A recovery button's data is ``kind:value:key``, ``key`` naming the step that showed it (a new
+random key whenever the calculation asks a different question): a press on an older keyboard —
+a question already answered, a calculation replaced — is refused with ``STALE_BUTTONS`` and
+changes nothing; in a group, a press by another member than the calculation's owner gets
+``FOREIGN_FLOW``.
 
 State is kept per chat in a ``StateStore`` and written after every message.
 Replies are plain text; front ends escape and split them as their medium needs.
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from decimal import Decimal
 
 from sotay.bot.register_flow import RegisterFlow
@@ -69,6 +75,8 @@ _THANKS = re.compile(r"^(cam on|thank|thanks|tks|ok|oke|okay|da|vang|duoc roi)\b
 _QUESTION = re.compile(r"\?\s*$|\b(gi|nao|bao nhieu|bao lau|the nao|ra sao|tai sao|o dau|khi nao|ai)\b")
 FOREIGN_FLOW = ("Một thành viên khác trong nhóm đang tính thu hồi dở; chỉ người đó trả lời hoặc gõ /huy. "
                 "Bạn vẫn có thể hỏi về các quyết định.")
+STALE_BUTTONS = ("Các nút này đã cũ (câu hỏi đó đã qua hoặc phép tính đã thay đổi), nên lựa chọn không được ghi nhận "
+                 "và các câu trả lời trước vẫn giữ nguyên.")
 _YES = re.compile(r"^(co|co a|co bi|bi|roi|da co|yes|ok|dung|u)\b")
 _NO = re.compile(r"^(khong|ko|k|chua|no|khong co|khong bi)\b")
 _DISASTER = re.compile(r"\b(thien tai|lu|lut|bao|han han|sat lo|mua da)\b")
@@ -93,11 +101,6 @@ PROMPTS = {
                        "hay phần thập phân). Vốn hỗ trợ là bao nhiêu?"),
     "verified": ("Có biên bản xác nhận của Tổ thẩm định do Ủy ban nhân dân cấp huyện thành lập không?"),
 }
-
-
-def _buttons(pairs: list[tuple[str, str]]) -> list[list[Button]]:
-    return [[Button(label, data)] for label, data in pairs]
-
 
 
 class Dialogue:
@@ -134,9 +137,13 @@ class Dialogue:
             return [Reply("Phiên tính thu hồi này đã kết thúc hoặc đã hết hạn. Gõ /thuhoi để bắt đầu lại.")]
         if _foreign(state, user):
             return [Reply(FOREIGN_FLOW)]
-        kind, _, value = data.partition(":")
+        kind, value, key = (data.split(":") + ["", ""])[:3]
+        asking = flow.get("asking")
+        if not key or key != flow.get("key") or data.count(":") != 2:
+            return [Reply(f"{STALE_BUTTONS}\n{self._prompt(flow, asking) if asking else ''}".strip(),
+                          self._buttons_for(flow, asking))]
         slots = flow.setdefault("slots", {})
-        label = _BUTTON_LABELS.get(data)
+        label = _BUTTON_LABELS.get(f"{kind}:{value}")
         if kind == "tier" and value in ("dbkk", "kho-khan", "con-lai"):
             slots["tier"] = value
         elif kind == "amount" and value in flow.get("amount_choices", ()):
@@ -156,12 +163,15 @@ class Dialogue:
         elif kind == "verified" and value in ("yes", "no"):
             slots["verified"] = value == "yes"
         else:
-            asking = flow.get("asking")
             return [Reply("Lựa chọn không hợp lệ. " + (self._prompt(flow, asking) if asking else ""),
                           self._buttons_for(flow, asking))]
         replies = self._advance(chat_id, state)
         replies[0].text = f"Đã chọn: {label}.\n{replies[0].text}"  # the keyboard may vanish
         return replies
+
+    def foreign(self, chat_id: str, user: str | None) -> bool:
+        """Whether the chat's calculation in progress belongs to another group member than ``user``."""
+        return _foreign(self.store.load(chat_id), user)
 
     # -- routing ------------------------------------------------------------------
     def _beside_foreign_flow(self, chat_id: str, message: str, state: dict) -> list[Reply]:
@@ -360,11 +370,13 @@ class Dialogue:
 
     @staticmethod
     def _buttons_for(flow: dict, slot: str | None) -> list[list[Button]]:
+        """The keyboard of the question ``slot``, its data stamped with the step's key."""
+        key = flow.get("key", "")
         if slot == "amount_confirm":
-            return [[Button(_amount_label(int(v)), f"amount:{v}")] for v in flow.get("amount_choices", ())]
+            return [[Button(_amount_label(int(v)), f"amount:{v}:{key}")] for v in flow.get("amount_choices", ())]
         pairs = {"tier": TIER_BUTTONS, "damage": DAMAGE_BUTTONS, "damage_kind": DAMAGE_BUTTONS[1:],
                  "verified": YES_NO_BUTTONS}
-        return _buttons(pairs.get(slot or "", []))
+        return [[Button(label, f"{data}:{key}")] for label, data in pairs.get(slot or "", [])]
 
     @staticmethod
     def _prompt(flow: dict, slot: str) -> str:
@@ -376,6 +388,8 @@ class Dialogue:
         flow = state["recover"]
         slot = self._next_slot(flow)
         if slot is not None:
+            if flow.get("asking") != slot or "key" not in flow:  # a new step: older keyboards go stale
+                flow["key"] = secrets.token_hex(3)
             flow["asking"] = slot
             self.store.save(chat_id, state)
             return [Reply(self._prompt(flow, slot), self._buttons_for(flow, slot))]

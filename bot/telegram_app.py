@@ -12,7 +12,16 @@ messages between Telegram and it:
 - dialogue calls run in a thread pool, so a slow search never blocks other
   chats; updates are processed concurrently, but one chat's updates are handled
   one at a time and in order (a per-chat lock), so its state is never raced;
-- a "typing…" action is shown while the dialogue works;
+- a "typing…" action is shown while the dialogue works for longer than ``TYPING_DELAY``, at
+  most once per ``TYPING_REFRESH_SECONDS`` per chat (a burst of one chat's messages shares one);
+- replies survive failures (``delivery.py``, ``journal.py``): every update is journaled in
+  the state file before Telegram is told it arrived; the dialogue's replies are recorded
+  with the state change that produced them and sent from that outbox, in chat order; API
+  calls are retried on network errors, 5xx and garbled answers (``RetryingRequest``); what
+  is still unsent is sent again every ``REDELIVER_SECONDS``; after a crash the unfinished
+  updates are handled again (an answered one only gets its unsent messages);
+- a button press on a keyboard that is not the chat's current step is refused by the
+  dialogue; a pressed keyboard is retired unless the press was another group member's;
 - private chats are served fully; in groups the bot answers only commands and
   replies to its own messages (what Telegram delivers to a bot in privacy
   mode), so it never answers the group's ordinary conversation;
@@ -31,8 +40,9 @@ messages between Telegram and it:
   projects overdue, due today or within 7 days gets one message; the day sent is
   stored per chat, so a restart neither loses nor repeats a day's reminder. The
   clock is ``BotSettings.now`` (``SOTAY_NOW`` in tests);
-- an error while handling an update is logged and the user gets a short
-  apology; the bot keeps running.
+- an error in the dialogue is logged and the user gets a short apology instead of its
+  replies (a failure to send is not an error: the reply waits in the outbox); the bot
+  keeps running.
 """
 
 from __future__ import annotations
@@ -56,8 +66,6 @@ from weakref import WeakValueDictionary
 from telegram import (
     BotCommand,
     Document,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
     Update,
@@ -77,10 +85,12 @@ from telegram.ext import (
     filters,
 )
 
-from sotay.bot.dialogue import Button, Dialogue, Reply
+from sotay.bot.delivery import Delivery, JournaledApplication, JournalingQueue, outgoing, send
+from sotay.bot.dialogue import Dialogue, Reply
+from sotay.bot.journal import UpdateJournal
 from sotay.bot.register_flow import RegisterFlow
 from sotay.bot.reminders import SEND_AT, ReminderStore, due_messages, reminder_day, vietnam_now
-from sotay.bot.render import to_html_messages
+from sotay.bot.retrying_request import RetryingRequest
 from sotay.bot.services import Services
 from sotay.bot.state import StateStore
 from sotay.index.corpus_admin import AddedDecision
@@ -132,6 +142,9 @@ UPLOAD_TYPES = {  # what the sender's app declares; the content is checked again
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # bots can download files up to 20 MB (Bot API, getFile)
 
 TYPING_REFRESH_SECONDS = 4.0  # Telegram shows a chat action for about 5 seconds
+TYPING_DELAY = 0.3  # a reply ready sooner needs no "typing…"
+REDELIVER_SECONDS = 15.0  # how often messages still unsent are tried again
+CONNECTION_POOL = 256  # python-telegram-bot's default for the bot's requests
 DIALOGUE_THREADS = 16  # most wait on the one-search-at-a-time lock; the rest stay free
 
 
@@ -175,8 +188,12 @@ class TelegramFrontEnd:
 
     def __init__(self, dialogue: Dialogue, services: Services, allowed_chats: frozenset[int] | None,
                  admins: frozenset[int], reminders: ReminderStore | None = None,
-                 now: Callable[[], _dt.datetime] = vietnam_now, register_path: Path | None = None) -> None:
+                 now: Callable[[], _dt.datetime] = vietnam_now, register_path: Path | None = None,
+                 journal: UpdateJournal | None = None) -> None:
+        """``journal``: the update journal (default: in the dialogue's state file)."""
         self.dialogue = dialogue
+        self.journal = journal or UpdateJournal(dialogue.store)
+        self.delivery = Delivery(self.journal)
         self.services = services
         self.allowed_chats = allowed_chats
         self.admins = admins
@@ -186,6 +203,7 @@ class TelegramFrontEnd:
         self.executor = ThreadPoolExecutor(max_workers=DIALOGUE_THREADS, thread_name_prefix="dialogue")
         self._chat_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
         self._refused: set[int] = set()
+        self._typing_shown: dict[int, float] = {}  # chat id -> event-loop time of its last "typing…"
 
     def register(self, application: Application) -> None:
         """Add the handlers: access check first, then commands, text, files, other messages, buttons."""
@@ -200,8 +218,15 @@ class TelegramFrontEnd:
         application.add_error_handler(self.on_error)
 
     async def post_init(self, application: Application) -> None:
-        """Publish the command menu, start loading the search index in the background."""
+        """Publish the command menu, queue again what a killed run left unfinished, send what it left
+        unsent (then every ``REDELIVER_SECONDS``), start loading the search index in the background."""
         await application.bot.set_my_commands(COMMANDS)
+        if isinstance(application.update_queue, JournalingQueue):
+            replayed = await application.update_queue.replay(application.bot)
+            if replayed:
+                log.warning("xử lý lại %d cập nhật chưa xong từ lần chạy trước", replayed)
+        if application.job_queue is not None:
+            application.job_queue.run_repeating(self.redeliver, REDELIVER_SECONDS, first=0, name="gui-lai")
         if self.reminders is not None and application.job_queue is not None:
             application.job_queue.run_daily(self.remind, SEND_AT, name="nhac-han")
             application.job_queue.run_once(self.remind, 0, name="nhac-han-khi-khoi-dong")  # catch up after a restart
@@ -231,13 +256,12 @@ class TelegramFrontEnd:
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A text message or command: the dialogue's replies."""
-        await self._respond(update.effective_chat.id, context, self.dialogue.handle, update.effective_message.text,
-                            _member(update))
+        await self._respond(update, context, self.dialogue.handle, update.effective_message.text, _member(update))
 
     async def on_start_or_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start or /help: the dialogue's text, with a note on adding decisions for administrators."""
         step = self._with_admin_note if self._is_admin(update) else self.dialogue.handle
-        await self._respond(update.effective_chat.id, context, step, update.effective_message.text)
+        await self._respond(update, context, step, update.effective_message.text)
 
     async def on_document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A file: from an administrator, a decision to add (checked first); from anyone else, refused."""
@@ -251,7 +275,7 @@ class TelegramFrontEnd:
             await _send(context, chat_id, Reply(problem))
             return
         async with self._lock_for(chat_id):
-            async with _typing(context, chat_id):
+            async with self._typing(context, chat_id):
                 report = await self._add_decision(document)
             await _send(context, chat_id, Reply(report))
 
@@ -261,21 +285,33 @@ class TelegramFrontEnd:
         await _quietly(query.answer(), "trả lời nút bấm")
         if update.effective_chat is None:  # a message sent via inline mode: not ours
             return
-        if isinstance(query.message, Message) and query.message.reply_markup:
-            # pressed twice or too old to edit: the keyboard is only cosmetic
+        member = _member(update)
+        if isinstance(query.message, Message) and query.message.reply_markup \
+                and not self.dialogue.foreign(str(update.effective_chat.id), member):
+            # pressed twice or too old to edit: the keyboard is only cosmetic (the dialogue refuses stale presses)
             await _quietly(query.edit_message_reply_markup(reply_markup=None), "gỡ các nút đã dùng")
-        await self._respond(update.effective_chat.id, context, self.dialogue.press, query.data or "", _member(update))
+        await self._respond(update, context, self.dialogue.press, query.data or "", member)
 
     async def on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A sticker, photo, file, voice message…: say that only text is read."""
         await context.bot.send_message(update.effective_chat.id, NOT_TEXT)
 
+    async def redeliver(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The periodic job: send what a chat's earlier delivery left unsent (Telegram was unreachable)."""
+        for chat_id in self.journal.chats_waiting():
+            lock = self._lock_for(chat_id)
+            if not lock.locked():  # a chat being answered delivers its outbox itself
+                async with lock:
+                    await self.delivery.deliver(context.bot, chat_id)
+
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log the error; apologise to the chat whose update failed."""
+        """Log the error; apologise to the chat whose update failed, unless the failure was Telegram's."""
         if not isinstance(update, Update):
             log.warning("lỗi khi nhận cập nhật từ Telegram: %s", context.error)
             return
         log.error("lỗi khi xử lý cập nhật %s", update.update_id, exc_info=context.error)
+        if isinstance(context.error, TelegramError):  # Telegram unreachable or refusing: an apology would fare no better
+            return
         if update.effective_chat is not None:
             await _quietly(context.bot.send_message(update.effective_chat.id, APOLOGY), "gửi lời xin lỗi")
 
@@ -329,16 +365,59 @@ class TelegramFrontEnd:
                 return f"Không thêm được văn bản. {exc}\nKho văn bản và chỉ mục tra cứu không thay đổi."
         return "\n\n".join(added_summary(decision) for decision in added)
 
-    async def _respond(self, chat_id: int, context: ContextTypes.DEFAULT_TYPE,
+    async def _respond(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
                        step: Callable[..., list[Reply]], argument: str, member: str | None = None) -> None:
-        """Run ``step(str(chat_id), argument[, member])`` off the event loop and send its replies, in chat order."""
+        """Answer ``update``: run ``step(str(chat_id), argument[, member])`` off the event loop (unless a
+        previous run already answered it), then send the chat's outbox, in chat order."""
+        chat_id = update.effective_chat.id
         extra = (member,) if member is not None else ()
         async with self._lock_for(chat_id):
-            async with _typing(context, chat_id):
-                replies = await asyncio.get_running_loop().run_in_executor(
-                    self.executor, step, str(chat_id), argument, *extra)
-            for reply in replies:
-                await _send(context, chat_id, reply)
+            if not self.journal.answered(update.update_id):
+                async with self._typing(context, chat_id):
+                    await asyncio.get_running_loop().run_in_executor(
+                        self.executor, self._answer, update.update_id, chat_id, step, argument, *extra)
+            await self.delivery.deliver(context.bot, chat_id)
+
+    def _answer(self, update_id: int, chat_id: int, step: Callable[..., list[Reply]], *arguments: str) -> None:
+        """Run the dialogue step; record its replies (an apology if it fails) with its state change, at once."""
+        try:
+            with self.dialogue.store.atomic() as batch:
+                replies = step(str(chat_id), *arguments)
+                self.journal.answer(batch, update_id, chat_id, [m for reply in replies for m in outgoing(reply)])
+        except Exception:  # the state is left as it was; the officer is told
+            log.exception("lỗi khi xử lý cập nhật %s", update_id)
+            with self.dialogue.store.atomic() as batch:
+                self.journal.answer(batch, update_id, chat_id, outgoing(Reply(APOLOGY)))
+
+    @contextlib.asynccontextmanager
+    async def _typing(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIterator[None]:
+        """Show "typing…" in the chat while the block runs longer than ``TYPING_DELAY``, renewed every
+        ``TYPING_REFRESH_SECONDS`` — and not sooner for the chat's next update, which shares the last one.
+
+        On leaving, a chat action still in flight is awaited rather than cancelled,
+        so it can never reach Telegram after the reply and leave "typing…" showing.
+        """
+        done = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        async def keep_typing() -> None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), TYPING_DELAY)
+            while not done.is_set():
+                wait = self._typing_shown.get(chat_id, -TYPING_REFRESH_SECONDS) + TYPING_REFRESH_SECONDS - loop.time()
+                if wait <= 0:
+                    self._typing_shown[chat_id] = loop.time()
+                    await _quietly(context.bot.send_chat_action(chat_id, ChatAction.TYPING), "hiện trạng thái đang gõ")
+                    wait = TYPING_REFRESH_SECONDS
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), wait)
+
+        task = asyncio.create_task(keep_typing())
+        try:
+            yield
+        finally:
+            done.set()
+            await task
 
     def _lock_for(self, chat_id: int) -> asyncio.Lock:
         """The chat's lock; it lives as long as some update of the chat holds or awaits it."""
@@ -406,42 +485,9 @@ def added_summary(decision: AddedDecision) -> str:
 
 
 async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
-    """One dialogue reply as one or more HTML messages; its buttons go under the last one."""
-    messages = to_html_messages(reply.text)
-    for number, text in enumerate(messages, 1):
-        markup = _keyboard(reply.buttons) if number == len(messages) else None
-        await context.bot.send_message(chat_id, text, reply_markup=markup)
-    if reply.document is not None:
-        await context.bot.send_document(chat_id, reply.document.content, filename=reply.document.file_name)
-
-
-def _keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
-    if not rows:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows])
-
-
-@contextlib.asynccontextmanager
-async def _typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> AsyncIterator[None]:
-    """Show "typing…" in the chat, renewed until the block ends.
-
-    On leaving, a chat action still in flight is awaited rather than cancelled,
-    so it can never reach Telegram after the reply and leave "typing…" showing.
-    """
-    done = asyncio.Event()
-
-    async def keep_typing() -> None:
-        while not done.is_set():
-            await _quietly(context.bot.send_chat_action(chat_id, ChatAction.TYPING), "hiện trạng thái đang gõ")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(done.wait(), TYPING_REFRESH_SECONDS)
-
-    task = asyncio.create_task(keep_typing())
-    try:
-        yield
-    finally:
-        done.set()
-        await task
+    """One reply sent now, outside the outbox (reminders, upload reports): HTML pieces, buttons under the last."""
+    for message in outgoing(reply):
+        await send(context.bot, chat_id, message)
 
 
 async def _quietly(call: Awaitable[object], what: str) -> None:
@@ -460,9 +506,13 @@ def file_url(base_url: str) -> str:
 
 
 def build_application(settings: BotSettings, front_end: TelegramFrontEnd) -> Application:
-    """The python-telegram-bot application: HTML replies, concurrent updates, rate limits."""
+    """The python-telegram-bot application: HTML replies, concurrent updates, rate limits, retried calls,
+    journaled updates."""
     application = (
         Application.builder()
+        .application_class(JournaledApplication, kwargs={"journal": front_end.journal})
+        .update_queue(JournalingQueue(front_end.journal))
+        .request(RetryingRequest(connection_pool_size=CONNECTION_POOL))
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(file_url(settings.base_url))

@@ -76,10 +76,18 @@ def say(fake: FakeTelegram, chat: int, text: str, until: str | None = None,
     return fake.replies(chat, mark, until=until, timeout=timeout)
 
 
-def press(fake: FakeTelegram, chat: int, message: dict, data: str, until: str | None = None) -> list[dict]:
-    """Press the button carrying ``data`` under ``message``; the bot's replies."""
+def button(message: dict, data: str) -> str:
+    """The data of the button under ``message`` that is ``data``, or ``data`` plus the step's key
+    (a recovery button's data ends with the key of the step that showed it)."""
     buttons = [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
-    assert data in buttons, buttons
+    found = [b for b in buttons if b == data or b.rsplit(":", 1)[0] == data]
+    assert len(found) == 1, (data, buttons)
+    return found[0]
+
+
+def press(fake: FakeTelegram, chat: int, message: dict, data: str, until: str | None = None) -> list[dict]:
+    """Press the button carrying ``data`` (see ``button``) under ``message``; the bot's replies."""
+    data = button(message, data)
     mark = fake.mark()
     fake.press(chat, message, data)
     return fake.replies(chat, mark, until=until)

@@ -20,6 +20,11 @@ its ``file_path`` (refusing unknown file ids and files over the 20 MB bots may
 download) and a GET of ``/file/bot<token>/<file_path>`` returns its bytes,
 recorded as a call of the pseudo-method ``downloadFile`` (which ``fail_next`` can fail too).
 
+``fail_for(method, seconds, mode)`` makes every call of a method misbehave for a while, as an
+overloaded Telegram or a broken proxy does: ``"500"`` (Internal Server Error), ``"garbage"``
+(200 with an HTML page instead of JSON) or ``"hang"`` (held until the window ends, then the
+connection dropped unanswered); such calls have no effect and are recorded with ``injected``.
+
 ``sendDocument`` takes a multipart upload as Telegram does (a ``document`` file part, an optional
 HTML ``caption``); ``documents`` gives what the bot sent, with the file's bytes.
 """
@@ -201,6 +206,7 @@ class FakeTelegram:
         self._chats: dict[int, dict] = {}
         self._open_queries: set[str] = set()
         self._failures: dict[str, tuple[int, str]] = {}
+        self._windows: dict[str, tuple[float, str]] = {}  # method -> (monotonic end, mode)
         self._files: dict[str, dict] = {}  # file_id -> {"file_unique_id", "file_size", "file_path", "content"}
         self._closing = False
         fake = self
@@ -353,7 +359,7 @@ class FakeTelegram:
     def sent(self, chat_id: int, since: int = 0) -> list[dict]:
         """Messages the bot sent to ``chat_id`` (as Telegram returned them), in order."""
         return [c.result for c in self.calls_of("sendMessage", since)
-                if c.status == 200 and c.result["chat"]["id"] == chat_id]
+                if c.status == 200 and not c.injected and c.result["chat"]["id"] == chat_id]
 
     def documents(self, chat_id: int, since: int = 0) -> list[tuple[dict, bytes]]:
         """Documents the bot sent to ``chat_id``: (the message Telegram returned, the file's bytes), in order."""
@@ -397,6 +403,38 @@ class FakeTelegram:
         with self._lock:
             self._failures[method] = (code, description)
 
+    def fail_for(self, method: str, seconds: float, mode: str = "500") -> None:
+        """Make every call of ``method`` in the next ``seconds`` fail: mode "500", "garbage" or "hang"."""
+        assert mode in ("500", "garbage", "hang"), mode
+        with self._lock:
+            self._windows[method] = (time.monotonic() + seconds, mode)
+
+    def _misbehave(self, request: BaseHTTPRequestHandler, call: Call, until: float, mode: str) -> None:
+        """Answer ``call`` as the failure window of ``mode`` says (see ``fail_for``)."""
+        with self._lock:
+            call.injected = True
+        if mode == "hang":
+            time.sleep(max(0.0, until - time.monotonic()))
+            with self._lock:
+                call.status, call.description = 0, "connection dropped unanswered"
+            request.close_connection = True
+            return
+        if mode == "500":
+            status, kind = 500, "application/json"
+            body = b'{"ok":false,"error_code":500,"description":"Internal Server Error"}'
+        else:
+            status, kind, body = 200, "text/html", b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+        with self._lock:
+            call.status, call.description = status, mode
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", kind)
+            request.send_header("Content-Length", str(len(body)))
+            request.end_headers()
+            request.wfile.write(body)
+        except OSError:
+            pass
+
     def confirmed_offset(self) -> int:
         """The offset of the latest getUpdates: every update below it is confirmed."""
         with self._lock:
@@ -420,6 +458,10 @@ class FakeTelegram:
                 raise BadRequest("Unauthorized", 401)
             with self._lock:
                 failure = self._failures.pop(method, None)
+                window = self._windows.get(method)
+            if window and time.monotonic() < window[0]:
+                self._misbehave(request, call, *window)
+                return
             if failure:
                 call.injected = True
                 raise BadRequest(failure[1], failure[0])

@@ -17,7 +17,8 @@ Updates arrive by long polling unless ``--webhook URL`` is given; the webhook
 server then listens on ``--listen HOST:PORT`` (default 127.0.0.1:8443, behind a
 reverse proxy that terminates HTTPS). The conversation state is kept in
 ``<data dir>/telegram_state.sqlite`` (``--state FILE``), so a restarted bot
-resumes every conversation.
+resumes every conversation; the same file journals each update and its replies,
+so a bot killed mid-reply answers the update after the restart (once).
 
 Exit codes: 0 stopped normally, 2 missing or invalid settings (a Vietnamese
 message on stderr), 1 Telegram unreachable at start-up.
@@ -49,7 +50,7 @@ DEFAULT_LISTEN = ("127.0.0.1", 8443)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state", metavar="TỆP", type=Path,
-                        help="tệp SQLite lưu trạng thái hội thoại (mặc định: telegram_state.sqlite "
+                        help="tệp SQLite lưu trạng thái hội thoại và nhật ký tin nhắn (mặc định: telegram_state.sqlite "
                              "trong thư mục dữ liệu SOTAY_DATA)")
     parser.add_argument("--webhook", metavar="URL", type=_webhook_url,
                         help="nhận tin nhắn qua webhook tại địa chỉ công khai URL thay vì long polling")

@@ -25,11 +25,23 @@ def dialogue() -> Dialogue:
     return Dialogue(StateStore(":memory:"), Services(width=None))
 
 
+def shown(replies: list[Reply], data: str) -> str:
+    """The data of the button shown in ``replies`` whose data is ``data`` plus the step's key."""
+    [found] = [b.data for r in replies for row in r.buttons for b in row if b.data.rsplit(":", 1)[0] == data]
+    return found
+
+
+def current(dialogue: Dialogue, data: str) -> str:
+    """``data`` as a button of the step the calculation is at carries it (stamped with the step's key)."""
+    return f"{data}:{dialogue.store.load('c')['recover']['key']}"
+
+
 def say(dialogue: Dialogue, *messages: str) -> list[Reply]:
-    """Send ``messages`` ("!data" presses a button); the replies to the last one."""
+    """Send ``messages`` ("!data" presses that button of the current step); the replies to the last one."""
     replies: list[Reply] = []
     for message in messages:
-        replies = dialogue.press("c", message[1:]) if message.startswith("!") else dialogue.handle("c", message)
+        replies = dialogue.press("c", current(dialogue, message[1:])) if message.startswith("!") \
+            else dialogue.handle("c", message)
     return replies
 
 
@@ -100,7 +112,7 @@ def test_ambiguous_amount_is_confirmed_before_computing(dialogue: Dialogue) -> N
     assert "KẾT QUẢ" not in text(replies) and "hai cách" in replies[-1].text
     choices = {b.label: b.data for row in replies[-1].buttons for b in row}
     assert set(choices) == {"1.500.000.000.000 đồng", "1.500.000.000 đồng"}
-    replies = say(dialogue, "!" + choices["1.500.000.000 đồng"])
+    replies = dialogue.press("c", choices["1.500.000.000 đồng"])
     assert "Phải thu hồi 150.000.000 đồng" in result_figure(replies)
     assert "vốn hỗ trợ: 1.500.000.000 đồng" in replies[0].text
 
@@ -152,13 +164,14 @@ def test_cli_and_dialogue_agree(capsys: pytest.CaptureFixture[str], dialogue: Di
 
 def test_in_a_group_a_calculation_belongs_to_the_member_who_started_it(dialogue: Dialogue) -> None:
     group, owner, other = "-100123", "11", "22"
-    assert "địa bàn nào" in dialogue.handle(group, "/thuhoi", owner)[-1].text
-    pressed = dialogue.press(group, "tier:dbkk", other)  # another member presses the owner's keyboard
+    tiers = dialogue.handle(group, "/thuhoi", owner)
+    assert "địa bàn nào" in tiers[-1].text
+    pressed = dialogue.press(group, shown(tiers, "tier:dbkk"), other)  # another member presses the owner's keyboard
     assert pressed[0].text.startswith("Một thành viên khác") and len(pressed) == 1
     for message in ("100 triệu", "/huy", "hủy", "Xã khó khăn, hỗ trợ 50 triệu, kết thúc 15/3/2024"):
         assert dialogue.handle(group, message, other)[0].text.startswith("Một thành viên khác"), message
     asked = dialogue.handle(group, "Tỷ lệ thu hồi vốn ở địa bàn khó khăn là bao nhiêu?", other)
     assert "Một thành viên khác" not in asked[0].text  # questions are still answered
     # the owner's calculation is untouched and goes on
-    assert "bao nhiêu" in dialogue.press(group, "tier:kho-khan", owner)[-1].text
+    assert "bao nhiêu" in dialogue.press(group, shown(tiers, "tier:kho-khan"), owner)[-1].text
     assert "kết thúc ngày nào" in dialogue.handle(group, "100 triệu", owner)[-1].text

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from conftest import CORPUS, SOTAY_BIN
 
-from sotay.bot.dialogue import Dialogue
+from sotay.bot.dialogue import Dialogue, Reply
 from sotay.bot.services import Services
 from sotay.bot.state import EXPIRY_SECONDS, StateStore
 from sotay.commands.chat import SEPARATOR
@@ -18,6 +18,12 @@ from sotay.commands.chat import SEPARATOR
 def built(index):
     """The index is built in-process first, so the chat subprocesses only load it."""
     return index
+
+
+def shown(replies: list[Reply], data: str) -> str:
+    """The data of the button shown in ``replies`` whose data is ``data`` plus the step's key."""
+    [found] = [b.data for r in replies for row in r.buttons for b in row if b.data.rsplit(":", 1)[0] == data]
+    return found
 
 
 def chat(*lines: str) -> list[str]:
@@ -84,10 +90,8 @@ def test_chats_are_separate_and_state_survives_a_restart(tmp_path) -> None:
     path = tmp_path / "state.sqlite"
     services = Services(CORPUS)
     first = Dialogue(StateStore(path), services)
-    first.handle("chat-a", "/thuhoi")
-    first.press("chat-a", "tier:dbkk")
-    first.handle("chat-b", "/thuhoi")
-    first.press("chat-b", "tier:con-lai")
+    first.press("chat-a", shown(first.handle("chat-a", "/thuhoi"), "tier:dbkk"))
+    first.press("chat-b", shown(first.handle("chat-b", "/thuhoi"), "tier:con-lai"))
     first.store.close()
 
     restarted = Dialogue(StateStore(path), services)  # a new process on the same file
@@ -95,7 +99,7 @@ def test_chats_are_separate_and_state_survives_a_restart(tmp_path) -> None:
     assert "kết thúc ngày nào" in reply.text
     [reply] = restarted.handle("chat-b", "15/3/2024")
     assert "thiệt hại" in reply.text
-    restarted.press("chat-b", "damage:none")
+    restarted.press("chat-b", shown([reply], "damage:none"))
     finished = restarted.store.load("chat-b")  # the calculation is over; only what a save needs is kept
     assert "recover" not in finished and finished["save"]["slots"]["amount"] == "60000000"
     assert restarted.store.load("chat-a")["recover"]["slots"] == {"tier": "dbkk"}
