@@ -58,7 +58,7 @@ class Limits:
 
     @classmethod
     def from_env(cls) -> "Limits":
-        """``SOTAY_ADD_SECONDS`` / ``SOTAY_ADD_MEMORY_MB``, else the defaults; ValueError (Vietnamese) if unreadable."""
+        """``SOTAY_ADD_SECONDS`` / ``SOTAY_ADD_MEMORY_MB``, else the defaults; ``SettingError`` if unreadable."""
         return cls(_positive("SOTAY_ADD_SECONDS", DEFAULT_SECONDS, float),
                    int(_positive("SOTAY_ADD_MEMORY_MB", DEFAULT_MEMORY_MB, int)))
 
@@ -72,8 +72,12 @@ def _positive(name: str, default: float, kind: type) -> float:
     except ValueError:
         number = 0
     if number <= 0:
-        raise ValueError(f"{name} phải là một số dương, không phải {value!r}.")
+        raise SettingError(f"{name} phải là một số dương, không phải {value!r}.")
     return number
+
+
+class SettingError(ValueError):
+    """A ``SOTAY_ADD_*`` setting that is not a positive number (Vietnamese message)."""
 
 
 class WorkerError(RuntimeError):

@@ -5,7 +5,9 @@
     sotay corpus remove ID      remove one decision
 
 The corpus folder is ``SOTAY_CORPUS`` (default: the bundled ``corpus/``), the index lives in
-``SOTAY_DATA``. ``--json`` prints one object: ``{"added": [AddedDecision…]}``,
+``SOTAY_DATA``. Files are read and indexed in a worker process with limits (``add_worker``:
+``SOTAY_ADD_SECONDS``, ``SOTAY_ADD_MEMORY_MB``); every change is one transaction, and questions
+asked meanwhile are answered from the live index. ``--json`` prints one object: ``{"added": [AddedDecision…]}``,
 ``{"decisions": [{"id", "label", "title", "number", "date_text", "issuer", "province"}…],
 "warnings": […]}`` or ``{"removed": {…}}``.
 
@@ -23,7 +25,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from sotay import config
-from sotay.index import corpus_admin
+from sotay.index import add_worker, corpus_admin
 from sotay.index.documents import CorpusError, stray_warning
 from sotay.text import strip_controls
 
@@ -72,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         print(warning, file=sys.stderr)
     try:
         if args.action == "add":
-            added = corpus_admin.add_decisions([Path(f) for f in args.files], corpus, data, progress=not args.json)
+            added = add_worker.add_in_worker([Path(f) for f in args.files], corpus, data, progress=not args.json)
             _print_added(added, args.json)
         elif args.action == "list":
             _print_list(corpus_admin.list_decisions(corpus), args.json, warning)
@@ -82,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
                 _print_json({"removed": _meta_json(removed)})
             else:
                 print(f"Đã gỡ {removed.label} (mã {removed.id}) khỏi kho và cập nhật chỉ mục.")
-    except (corpus_admin.IngestError, CorpusError) as exc:
+    except (corpus_admin.IngestError, CorpusError, add_worker.SettingError) as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         print("Kho văn bản và chỉ mục không thay đổi.", file=sys.stderr)
         return 2
