@@ -21,11 +21,13 @@ that is either not started (nothing changed) or decided (completed by the next s
 from __future__ import annotations
 
 import ctypes
+import errno
 import logging
 import multiprocessing
 import os
 import resource
 import signal
+import threading
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -142,6 +144,7 @@ def _work(sender, files: list[str], corpus: str, data_dir: str, txn: str, deadli
           progress: bool) -> None:
     """The worker: limits on itself, then the add; one message back ``(kind, payload)``."""
     _die_with_parent()
+    _no_process_shared_locks()
     resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024, resource.RLIM_INFINITY))
     try:
         added = add_decisions([Path(f) for f in files], Path(corpus), Path(data_dir), progress=progress, txn=txn,
@@ -162,10 +165,22 @@ def _work(sender, files: list[str], corpus: str, data_dir: str, txn: str, deadli
 
 
 def _out_of_memory(exc: BaseException) -> bool:
-    """torch and other native libraries report a failed allocation as a RuntimeError."""
+    """A failed allocation reported otherwise than MemoryError: torch's RuntimeError, a shared library
+    that cannot be mapped (ImportError), ENOMEM."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOMEM:
+        return True
     text = str(exc).lower()
-    return isinstance(exc, RuntimeError) and ("can't allocate memory" in text or "out of memory" in text
-                                              or "bad_alloc" in text)
+    return isinstance(exc, (RuntimeError, ImportError)) and any(
+        sign in text for sign in ("can't allocate memory", "cannot allocate memory", "out of memory", "bad_alloc",
+                                  "failed to map segment"))
+
+
+def _no_process_shared_locks() -> None:
+    """tqdm's default lock is a multiprocessing semaphore that a worker ending with ``os._exit`` would
+    leak (and Python warn about); the worker's one progress bar needs only a thread lock."""
+    from tqdm import tqdm
+
+    tqdm.set_lock(threading.RLock())
 
 
 def _die_with_parent() -> None:
