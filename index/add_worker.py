@@ -33,7 +33,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sotay.index.corpus_admin import TIMEOUT_MESSAGE, AddedDecision, Deadline, add_decisions, added_from_outcome
+from sotay.index.corpus_admin import (
+    TIMEOUT_MESSAGE,
+    AddedDecision,
+    Deadline,
+    add_decisions,
+    added_from_outcome,
+    clean_up,
+)
 from sotay.index.documents import CorpusError
 from sotay.index.ingest.formats import IngestError
 from sotay.index.search import journal
@@ -115,7 +122,7 @@ def add_in_worker(files: Sequence[Path], corpus: Path, data_dir: Path, *, txn: s
         worker.join()
         receiver.close()
     if result is None:
-        return _after_death(data_dir, txn, worker.exitcode, limits, killed)
+        return _after_death(corpus, data_dir, txn, worker.exitcode, limits, killed)
     kind, payload = result
     if kind == "added":
         return payload
@@ -126,11 +133,11 @@ def add_in_worker(files: Sequence[Path], corpus: Path, data_dir: Path, *, txn: s
     raise WorkerError(payload)
 
 
-def _after_death(data_dir: Path, txn: str, exitcode: int | None, limits: Limits,
+def _after_death(corpus: Path, data_dir: Path, txn: str, exitcode: int | None, limits: Limits,
                  killed: bool) -> list[AddedDecision]:
     """A worker that sent nothing (``killed``: by us, past its time): its transaction completed if it
-    was decided, else refused."""
-    journal.recover(data_dir)
+    was decided, else refused; what it staged is removed either way."""
+    clean_up(corpus, data_dir)
     done = journal.outcome(data_dir, txn)
     if done and done.get("committed"):
         return added_from_outcome(done)

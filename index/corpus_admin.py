@@ -272,6 +272,24 @@ def recover(data_dir: Path) -> str | None:
     return journal.recover(data_dir)
 
 
+def clean_up(corpus: Path, data_dir: Path) -> None:
+    """After a writer was killed: complete its change if it was decided, remove what it staged and its
+    unfinished build, unless another writer is at work (never waits for one)."""
+    from filelock import Timeout
+
+    journal.recover(data_dir)
+    lock = store.index_lock(data_dir)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return
+    try:
+        journal.remove_leftovers(corpus, data_dir)
+        store.tidy(data_dir)
+    finally:
+        lock.release()
+
+
 def remove_decision(doc_id: str, corpus: Path, data_dir: Path) -> DocumentMeta:
     """Remove decision ``doc_id`` (text, sidecar, original) and update the index, as one transaction.
 
@@ -317,4 +335,4 @@ def list_decisions(corpus: Path) -> list[ListedDecision]:
 
 
 __all__ = ["AddedDecision", "CorpusError", "Deadline", "IngestError", "ListedDecision", "add_decisions", "added_from_outcome",
-           "list_decisions", "recover", "remove_decision", "slugify"]
+           "clean_up", "list_decisions", "recover", "remove_decision", "slugify"]

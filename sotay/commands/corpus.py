@@ -38,7 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "Ví dụ: sotay corpus add qd-15-2024.docx qd-16-2024.pdf\n"
         "       sotay corpus list\n"
         "       sotay corpus remove binh-thuan-15-2024-qd-ubnd\n\n"
-        "Thư mục văn bản: biến SOTAY_CORPUS (mặc định: corpus/ đi kèm); chỉ mục: SOTAY_DATA."
+        "Thư mục văn bản: biến SOTAY_CORPUS (mặc định: corpus/ đi kèm); chỉ mục: SOTAY_DATA.\n"
+        "Tệp được đọc và lập chỉ mục trong một tiến trình riêng, có giới hạn thời gian (SOTAY_ADD_SECONDS, "
+        "mặc định 1200 giây) và bộ nhớ (SOTAY_ADD_MEMORY_MB, mặc định 4096); trong lúc đó câu hỏi vẫn được "
+        "trả lời từ chỉ mục hiện có. Mỗi lần thêm/gỡ là một giao dịch: nếu bị ngắt giữa chừng, kho văn bản "
+        "và chỉ mục giữ nguyên như trước, hoặc được hoàn tất ở lần chạy sau."
     )
     sub = parser.add_subparsers(dest="action", metavar="VIỆC", parser_class=type(parser))
     add = sub.add_parser("add", help="thêm quyết định (.docx, .pdf, .txt, .md) vào kho và lập chỉ mục",
