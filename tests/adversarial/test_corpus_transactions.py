@@ -19,7 +19,7 @@ from corpus_workspace import REWARD_QUESTION, fourth_decision, make_workspace, t
 from sotay.index.model.encoder import Encoder
 from sotay.index.search import journal
 from sotay.index.search.hybrid import HybridIndex, open_index
-from sotay.index.search.store import IndexPaths, build_index, hold_live
+from sotay.index.search.store import IndexPaths, build_index, hold_live, tidy
 
 NEW_ID = "binh-thuan-21-2023-qd-ubnd"
 
@@ -142,4 +142,5 @@ def test_readers_never_fail_while_builds_are_switched_and_removed(workspace, tmp
         for reader in readers:
             reader.join(60)
     assert failures == [] and opened[0] > 10, (failures[:3], opened[0])
-    assert builds(data) == {IndexPaths(data).live_build().name}  # unheld old builds were removed
+    tidy(data)  # the last switch may have found a build still held: removed once released
+    assert builds(data) == {IndexPaths(data).live_build().name}
