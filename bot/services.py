@@ -20,7 +20,8 @@ from pathlib import Path
 from sotay import config
 from sotay.index.answer import QuestionError, answer_question
 from sotay.index import add_worker
-from sotay.index.corpus_admin import AddedDecision, added_from_outcome, recover
+from sotay.index import corpus_admin
+from sotay.index.corpus_admin import AddedDecision, added_from_outcome
 from sotay.index.duties import records as duty_records
 from sotay.index.search import journal, store
 from sotay.index.search.hybrid import open_index
@@ -65,9 +66,9 @@ class Services:
         self.reload()
         return added
 
-    def recover(self) -> None:
+    def complete_interrupted_change(self) -> None:
         """Complete a corpus change a killed process had committed to (renames only; at start)."""
-        if recover(self._data_dir()) is not None:
+        if corpus_admin.recover(self._data_dir()) is not None:
             self.reload()
 
     def add_outcome(self, txn: str) -> list[AddedDecision] | None:

@@ -231,7 +231,7 @@ class TelegramFrontEnd:
         if self.pending is None:
             return
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self.executor, self.services.recover)  # a decided add is completed first
+        await loop.run_in_executor(self.executor, self.services.complete_interrupted_change)  # completed first
         for add in self.pending.left_over():
             added = await loop.run_in_executor(self.executor, self.services.add_outcome, add.txn)
             if added:
