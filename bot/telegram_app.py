@@ -294,8 +294,7 @@ class TelegramFrontEnd:
             report, txn = await self._add_decision(chat_id, document)
         async with self._lock_for(chat_id):
             await _send(context, chat_id, Reply(report))
-        if txn is not None:
-            self._forget_add(txn)
+        self._forget_add(txn)
 
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press: acknowledge it, retire its keyboard, send the dialogue's replies."""
@@ -354,20 +353,20 @@ class TelegramFrontEnd:
     def _with_admin_note(self, chat_id: str, text: str) -> list[Reply]:
         return [*self.dialogue.handle(chat_id, text), Reply(ADMIN_NOTE)]
 
-    async def _add_decision(self, chat_id: int, document: Document) -> tuple[str, str | None]:
+    async def _add_decision(self, chat_id: int, document: Document) -> tuple[str, str]:
         """Download ``document`` to a temporary folder and add it; the report for the administrator, and
-        the transaction to forget once the report is sent (None when nothing was started)."""
+        the transaction to forget once the report is sent."""
         name = upload_file_name(document)
+        txn = new_txn()
+        if self.pending is not None:  # from here on, a restart still reports on this file
+            self.pending.start(txn, chat_id, name)
         with tempfile.TemporaryDirectory(prefix="sotay-upload-") as folder:
             try:
                 telegram_file = await document.get_file()
                 path = await telegram_file.download_to_drive(Path(folder) / name)
             except TelegramError as exc:
                 log.warning("không tải được tệp %s từ Telegram: %s", name, exc)
-                return DOWNLOAD_FAILED, None
-            txn = new_txn()
-            if self.pending is not None:
-                self.pending.start(txn, chat_id, name)
+                return DOWNLOAD_FAILED, txn
             try:
                 added = await asyncio.get_running_loop().run_in_executor(
                     self.executor, self.services.add_decisions, [path], txn)
