@@ -4,9 +4,10 @@ The heavy question-answering index (embedding model, faiss) is loaded on the
 first question only; greetings, the responsibility look-up and recovery
 calculations never wait for it. Every function returns Vietnamese text.
 
-Adding decisions (``add_decisions``) holds the same lock as searches, so no
-question is answered from an index that is being replaced; afterwards the next
-question opens the new live index.
+Adding decisions (``add_decisions``) runs in a worker process with limits
+(``add_worker``) and never takes the search lock: questions are answered from
+the live index meanwhile (which the add does not touch until its commit), and
+the next question after the commit opens the new live index.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from pathlib import Path
 
 from sotay import config
 from sotay.index.answer import QuestionError, answer_question
-from sotay.index.corpus_admin import AddedDecision, add_decisions
+from sotay.index import add_worker, corpus_admin
+from sotay.index.corpus_admin import AddedDecision, added_from_outcome
 from sotay.index.duties import records as duty_records
+from sotay.index.search import journal, store
 from sotay.index.search.hybrid import open_index
 from sotay.rules import InputError, compute, format_result
 
@@ -33,30 +36,54 @@ class Services:
         self.data_dir = data_dir
         self.width = width  # wrap reports at this many characters (None: chat apps wrap themselves)
         self.progress = progress  # show a progress bar on stderr if the index must be (re)built
-        self._lock = threading.RLock()  # reentrant: add_decisions reloads while holding it
+        self._lock = threading.RLock()  # one search at a time (the encoder is not re-entrant)
 
     @cached_property
     def index(self):
         return open_index(self.corpus, self.data_dir, progress=self.progress)
 
     def reload(self) -> None:
-        """Forget the loaded index, so the next question opens the live build on disk.
+        """Forget the loaded index, so the next question opens the live build on disk; the old
+        build is released (and removed, unless a writer is at work or another process reads it).
 
         The duty records need no reload: they are cached per corpus state (file sizes and times).
         """
         with self._lock:
-            self.__dict__.pop("index", None)  # how a cached_property is reset
+            old = self.__dict__.pop("index", None)  # how a cached_property is reset
+            if old is not None:
+                old.close()
+        store.tidy(self._data_dir())
 
-    def add_decisions(self, files: Sequence[Path]) -> list[AddedDecision]:
-        """Add decision files to the corpus and the index (``corpus_admin.add_decisions``), then reload.
+    def add_decisions(self, files: Sequence[Path], txn: str | None = None) -> list[AddedDecision]:
+        """Add decision files to the corpus and the index in a worker process (``add_worker``), as
+        transaction ``txn``; then reload. Questions keep being answered meanwhile.
 
-        No question is answered while the index is being updated. Raises ``IngestError`` (a
-        Vietnamese message) for a file that is rejected; the corpus and the index are then unchanged.
+        Raises ``IngestError`` (a Vietnamese message) for a file that is refused, a limit reached or
+        an interrupted worker; the corpus and the index are then unchanged.
         """
-        with self._lock:
-            added = add_decisions(files, self.corpus or config.corpus_dir(), self.data_dir or config.data_dir())
-            self.reload()
+        added = add_worker.add_in_worker(files, self._corpus(), self._data_dir(), txn=txn)
+        self.reload()
         return added
+
+    def complete_interrupted_change(self) -> None:
+        """Complete a corpus change a killed process had committed to (renames only; at start)."""
+        if corpus_admin.recover(self._data_dir()) is not None:
+            self.reload()
+
+    def add_outcome(self, txn: str) -> list[AddedDecision] | None:
+        """What add ``txn`` added, if it was committed (also by a previous run); None if it was not."""
+        done = journal.outcome(self._data_dir(), txn)
+        return added_from_outcome(done) if done and done.get("committed") else None
+
+    def forget_add(self, txn: str) -> None:
+        """The outcome of add ``txn`` has been reported: drop its record."""
+        journal.forget(self._data_dir(), txn)
+
+    def _corpus(self) -> Path:
+        return self.corpus or config.corpus_dir()
+
+    def _data_dir(self) -> Path:
+        return self.data_dir or config.data_dir()
 
     def warm_up(self) -> None:
         """Load the index now (e.g. at bot start) instead of on the first question."""

@@ -29,9 +29,14 @@ messages between Telegram and it:
   and no content;
 - a file (.docx, .pdf, .txt, .md) sent by an administrator (``SOTAY_ADMINS``)
   is checked by name and declared size before it is downloaded, then added to
-  the corpus and the index (``Services.add_decisions``, off the event loop) and
+  the corpus and the index (``Services.add_decisions``: a worker process with
+  limits, holding neither the search lock nor the chat's lock, so every chat,
+  the administrator's included, is answered from the live index meanwhile) and
   summarised; a file from anyone else gets a polite refusal and is never
   downloaded; a rejected file leaves the corpus and the index as they were;
+  the add is recorded in the state file (``PendingAdds``) until its outcome is
+  sent, so after a restart the administrator is told whether it was added
+  (completed from its journal) or interrupted (nothing changed);
 - a reply carrying a file (/baocao: the chat's register as .xlsx) is sent as a
   document (sendDocument) after its text;
 - reminders: the JobQueue runs ``remind`` at 08:00 Asia/Ho_Chi_Minh every day and
@@ -88,13 +93,16 @@ from telegram.ext import (
 from sotay.bot.delivery import Delivery, JournaledApplication, JournalingQueue, outgoing, send
 from sotay.bot.dialogue import Dialogue, Reply
 from sotay.bot.journal import UpdateJournal
+from sotay.bot.pending_adds import PendingAdds
 from sotay.bot.register_flow import RegisterFlow
 from sotay.bot.reminders import SEND_AT, ReminderStore, due_messages, reminder_day, vietnam_now
 from sotay.bot.retrying_request import RetryingRequest
 from sotay.bot.services import Services
 from sotay.bot.state import StateStore
+from sotay.index.add_worker import WorkerError
 from sotay.index.corpus_admin import AddedDecision
 from sotay.index.ingest.formats import IngestError
+from sotay.index.search.journal import new_txn
 from sotay.rules.register import default_path
 
 log = logging.getLogger(__name__)
@@ -125,6 +133,11 @@ NOT_ADMIN = ("Xin lỗi, chỉ quản trị viên mới được thêm văn bả
              "Bạn vẫn có thể hỏi về các văn bản hiện có, hoặc gõ /help để xem hướng dẫn.")
 ADMIN_NOTE = ("Bạn là quản trị viên: gửi tệp .docx, .pdf (kể cả bản quét) hoặc ảnh quét của một quyết định vào đây "
               "để thêm nó vào kho tra cứu; tôi sẽ báo lại tên, số hiệu và số đoạn, số nhiệm vụ tìm thấy.")
+ADD_INTERRUPTED = ("Việc thêm tệp «{name}» đã bị gián đoạn vì trợ lý khởi động lại, nên văn bản chưa được thêm; "
+                   "kho văn bản và chỉ mục tra cứu không thay đổi. Hãy gửi lại tệp.")
+ADD_COMPLETED = "Tệp «{name}» bạn gửi trước khi trợ lý khởi động lại đã được xử lý xong."
+ADD_FAILED = ("Không thêm được văn bản «{name}» do lỗi nội bộ; kho văn bản và chỉ mục tra cứu không thay đổi. "
+              "Hãy thử lại sau ít phút.")
 DOWNLOAD_FAILED = ("Không tải được tệp từ Telegram (tệp có thể đã hết hạn, hoặc mạng đang chập chờn). "
                    "Hãy gửi lại tệp sau ít phút. Kho văn bản không thay đổi.")
 UPLOAD_TYPES = {  # what the sender's app declares; the content is checked again after download
@@ -189,11 +202,13 @@ class TelegramFrontEnd:
     def __init__(self, dialogue: Dialogue, services: Services, allowed_chats: frozenset[int] | None,
                  admins: frozenset[int], reminders: ReminderStore | None = None,
                  now: Callable[[], _dt.datetime] = vietnam_now, register_path: Path | None = None,
-                 journal: UpdateJournal | None = None) -> None:
-        """``journal``: the update journal (default: in the dialogue's state file)."""
+                 journal: UpdateJournal | None = None, pending: PendingAdds | None = None) -> None:
+        """``journal``: the update journal (default: in the dialogue's state file); ``pending``: decisions
+        being added, reported after a restart (None: not recorded)."""
         self.dialogue = dialogue
         self.journal = journal or UpdateJournal(dialogue.store)
         self.delivery = Delivery(self.journal)
+        self.pending = pending
         self.services = services
         self.allowed_chats = allowed_chats
         self.admins = admins
@@ -230,10 +245,35 @@ class TelegramFrontEnd:
         if self.reminders is not None and application.job_queue is not None:
             application.job_queue.run_daily(self.remind, SEND_AT, name="nhac-han")
             application.job_queue.run_once(self.remind, 0, name="nhac-han-khi-khoi-dong")  # catch up after a restart
+        await self._report_left_over_adds(application)
         # a daemon thread: stopping the bot never waits for (or trips over) a half-loaded model
         threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
         print(f"Sổ tay xã đang chạy trên Telegram: @{application.bot.username}. Nhấn Ctrl+C để dừng.",
               file=sys.stderr, flush=True)
+
+    async def _report_left_over_adds(self, application: Application) -> None:
+        """Tell each administrator whose add a previous run left unreported whether it was added."""
+        if self.pending is None:
+            return
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self.executor, self.services.complete_interrupted_change)  # completed first
+        for add in self.pending.left_over():
+            added = await loop.run_in_executor(self.executor, self.services.add_outcome, add.txn)
+            if added:
+                text = "\n\n".join([ADD_COMPLETED.format(name=add.file_name), *map(added_summary, added)])
+            else:
+                text = ADD_INTERRUPTED.format(name=add.file_name)
+            try:
+                await _send(application, add.chat_id, Reply(text))
+            except TelegramError as exc:  # told at the next start
+                log.warning("chưa báo được kết quả thêm văn bản cho %s: %s", add.chat_id, exc)
+                continue
+            self._forget_add(add.txn)
+
+    def _forget_add(self, txn: str) -> None:
+        if self.pending is not None:
+            self.pending.finish(txn)
+        self.services.forget_add(txn)
 
     def _warm_up(self) -> None:
         try:
@@ -274,10 +314,11 @@ class TelegramFrontEnd:
         if problem:
             await _send(context, chat_id, Reply(problem))
             return
+        async with self._typing(context, chat_id):  # not under the chat's lock: the chat is answered meanwhile
+            report, txn = await self._add_decision(chat_id, document)
         async with self._lock_for(chat_id):
-            async with self._typing(context, chat_id):
-                report = await self._add_decision(document)
             await _send(context, chat_id, Reply(report))
+        self._forget_add(txn)
 
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press: acknowledge it, retire its keyboard, send the dialogue's replies."""
@@ -348,22 +389,29 @@ class TelegramFrontEnd:
     def _with_admin_note(self, chat_id: str, text: str) -> list[Reply]:
         return [*self.dialogue.handle(chat_id, text), Reply(ADMIN_NOTE)]
 
-    async def _add_decision(self, document: Document) -> str:
-        """Download ``document`` to a temporary folder and add it; the report for the administrator."""
+    async def _add_decision(self, chat_id: int, document: Document) -> tuple[str, str]:
+        """Download ``document`` to a temporary folder and add it; the report for the administrator, and
+        the transaction to forget once the report is sent."""
         name = upload_file_name(document)
+        txn = new_txn()
+        if self.pending is not None:  # from here on, a restart still reports on this file
+            self.pending.start(txn, chat_id, name)
         with tempfile.TemporaryDirectory(prefix="sotay-upload-") as folder:
             try:
                 telegram_file = await document.get_file()
                 path = await telegram_file.download_to_drive(Path(folder) / name)
             except TelegramError as exc:
                 log.warning("không tải được tệp %s từ Telegram: %s", name, exc)
-                return DOWNLOAD_FAILED
+                return DOWNLOAD_FAILED, txn
             try:
                 added = await asyncio.get_running_loop().run_in_executor(
-                    self.executor, self.services.add_decisions, [path])
+                    self.executor, self.services.add_decisions, [path], txn)
             except IngestError as exc:
-                return f"Không thêm được văn bản. {exc}\nKho văn bản và chỉ mục tra cứu không thay đổi."
-        return "\n\n".join(added_summary(decision) for decision in added)
+                return f"Không thêm được văn bản. {exc}\nKho văn bản và chỉ mục tra cứu không thay đổi.", txn
+            except WorkerError:
+                log.error("lỗi khi thêm văn bản %s", name, exc_info=True)
+                return ADD_FAILED.format(name=name), txn
+        return "\n\n".join(added_summary(decision) for decision in added), txn
 
     async def _respond(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
                        step: Callable[..., list[Reply]], argument: str, member: str | None = None) -> None:
@@ -531,11 +579,12 @@ def run_bot(settings: BotSettings) -> None:
     logging.getLogger("telegram.ext").addFilter(_HideStartupTraceback())
     store = StateStore(settings.state_path)
     reminders = ReminderStore(settings.state_path)  # a table of its own in the state file: durable
+    pending = PendingAdds(settings.state_path)  # likewise: adds not yet reported survive a restart
     services = Services()
     register = RegisterFlow(store, settings.register_path, reminders, today=lambda: vietnam_now().date(),
                             source="telegram")
     front_end = TelegramFrontEnd(Dialogue(store, services, register), services, settings.allowed_chats,
-                                 settings.admins, reminders, settings.now, settings.register_path)
+                                 settings.admins, reminders, settings.now, settings.register_path, pending)
     application = build_application(settings, front_end)
     try:
         if settings.webhook_url:
@@ -551,3 +600,4 @@ def run_bot(settings: BotSettings) -> None:
         front_end.executor.shutdown(cancel_futures=True)  # a dialogue step still running may write state
         store.close()
         reminders.close()
+        pending.close()

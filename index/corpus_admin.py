@@ -25,23 +25,25 @@ same text keeps its id and is replaced (``replaced=True``); since the written fi
 byte-identical, the index does not even change. A file-name id that is already taken by a
 decision with another title gets a suffix (``-2``, ``-3`` …) instead of overwriting it.
 
-Failure semantics: a rejected file (``IngestError``) or two files of one call resolving to the
-same decision change nothing. If indexing fails, the corpus files written are restored to
-what they were and the previous index stays live. If the process is killed while indexing,
-the previous index stays live (the store's atomic switch) but the new decision's files are
-already in the corpus: the next ``open_index`` or ``add_decisions`` indexes them.
+Failure semantics: every change is one transaction (``search.journal``): the files are staged
+beside the corpus, the new index is built from the staged view while the live index keeps
+answering, and both are committed together (a journal, renames, one atomic switch). A rejected
+file (``IngestError``), two files of one call resolving to the same decision, a failure while
+indexing or a process killed before the commit change nothing; a process killed during the
+commit is completed by the next ``open_index``, writer or bot start (renames only, no indexing).
+``deadline`` (``Deadline``) refuses a change not ready to commit in time.
 
 Writers are serialised by the store's lock file (``store.index_lock``), so a CLI add and the
-bot's upload never interleave.
+bot's upload never interleave; readers never wait for them. Files an officer sends are read in
+a worker process with limits (``add_worker``); this module is what that worker runs.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import uuid
-from dataclasses import dataclass
+import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -51,7 +53,7 @@ from sotay.index.documents import CorpusError, DocumentMeta, load_corpus, load_d
 from sotay.index.duties.records import extract_duties
 from sotay.index.ingest.formats import ExtractedDecision, IngestError, extract_decision, read_sidecar
 from sotay.index.model.encoder import Encoder
-from sotay.index.search import store
+from sotay.index.search import journal, store
 from sotay.index.validity import statuses, validity_meta
 from sotay.text import fold, nfc
 
@@ -172,37 +174,6 @@ def _stage(path: Path, existing: dict[str, DocumentMeta], paths_of: dict[str, Pa
     return _Staged(path, doc_id, text, _sidecar_text(meta), paths_of.get(doc_id), extracted)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-class _Transaction:
-    """Corpus files written by one call, with what they held before, so a failure can undo them."""
-
-    def __init__(self) -> None:
-        self._before: dict[Path, bytes | None] = {}
-
-    def write(self, path: Path, data: bytes) -> None:
-        if path not in self._before:
-            self._before[path] = path.read_bytes() if path.exists() else None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, data)
-
-    def delete(self, path: Path) -> None:
-        if path not in self._before:
-            self._before[path] = path.read_bytes() if path.exists() else None
-        path.unlink(missing_ok=True)
-
-    def rollback(self) -> None:
-        for path, data in self._before.items():
-            if data is None:
-                path.unlink(missing_ok=True)
-            else:
-                _atomic_write(path, data)
-
-
 def _corpus_state(corpus: Path) -> tuple[dict[str, DocumentMeta], dict[str, Path], dict[str, str]]:
     """The corpus's decisions: id → metadata, id → text file, text sha256 → id."""
     docs = load_corpus(corpus)
@@ -210,16 +181,23 @@ def _corpus_state(corpus: Path) -> tuple[dict[str, DocumentMeta], dict[str, Path
             {hashlib.sha256(d.text.encode()).hexdigest(): d.meta.id for d in docs})
 
 
-def add_decisions(files: Sequence[Path], corpus: Path, data_dir: Path, *, progress: bool = False) -> list[AddedDecision]:
-    """Check every file, then add them all to ``corpus`` and update the index incrementally.
+TIMEOUT_MESSAGE = ("Xử lý tệp quá {seconds} giây (giới hạn thời gian cho mỗi lần thêm văn bản) nên đã dừng; "
+                   "hãy gửi bản nhẹ hơn (ví dụ .docx thay cho bản quét) hoặc chia nhỏ văn bản.")
 
-    Raises ``IngestError`` (Vietnamese message, nothing changed) when any file is rejected
-    or two files are the same decision; ``CorpusError`` when the corpus itself is unreadable.
-    When this returns, ``<data_dir>/index/CURRENT`` names a build that includes the new
-    decisions (a process holding an open ``HybridIndex`` must reopen it).
+
+def add_decisions(files: Sequence[Path], corpus: Path, data_dir: Path, *, progress: bool = False,
+                  txn: str | None = None, deadline: Deadline | None = None) -> list[AddedDecision]:
+    """Check every file, then add them all to ``corpus`` and update the index incrementally, as one
+    transaction ``txn`` (default: a new id) whose outcome ``journal.outcome`` keeps.
+
+    Raises ``IngestError`` (Vietnamese message, nothing changed) when any file is rejected, two
+    files are the same decision, or ``deadline`` passes before the commit; ``CorpusError`` when
+    the corpus itself is unreadable. When this returns, ``<data_dir>/index/CURRENT`` names a build
+    that includes the new decisions (a process holding an open ``HybridIndex`` must reopen it).
     """
     corpus.mkdir(parents=True, exist_ok=True)
     with store.index_lock(data_dir):
+        _prepare(corpus, data_dir)
         existing, paths_of, texts = _corpus_state(corpus)
         staged: list[_Staged] = []
         for path in files:
@@ -228,56 +206,113 @@ def add_decisions(files: Sequence[Path], corpus: Path, data_dir: Path, *, progre
                 raise IngestError(f"Hai tệp {clash.source.name} và {item.source.name} là cùng một văn bản "
                                   f"(mã {item.id}); hãy gửi từng tệp một.")
             staged.append(item)
+            _check_deadline(deadline)
 
-        transaction = _Transaction()
+        change = journal.StagedChange(corpus, data_dir, txn or journal.new_txn())
         try:
             for item in staged:
-                target = item.replaces or corpus / f"{item.id}.txt"
-                transaction.write(target, item.text.encode("utf-8"))
-                transaction.write(target.with_suffix(".yaml"), item.sidecar.encode("utf-8"))
+                target = (item.replaces or corpus / f"{item.id}.txt").name
+                change.write(target, item.text.encode("utf-8"))
+                change.write(str(Path(target).with_suffix(".yaml")), item.sidecar.encode("utf-8"))
                 suffix = item.source.suffix.lower() or ".bin"
                 for old in (corpus / ORIGINALS).glob(f"{item.id}.*"):
                     if old.suffix.lower() != suffix:
-                        transaction.delete(old)
-                transaction.write(corpus / ORIGINALS / f"{item.id}{suffix}", item.source.read_bytes())
-            build = store.build_index(corpus, data_dir, Encoder(), progress=progress)
+                        change.delete(f"{ORIGINALS}/{old.name}")
+                change.write(f"{ORIGINALS}/{item.id}{suffix}", item.source.read_bytes())
+            view = change.view()
+            build = store.stage_build(view, data_dir, Encoder(), progress, corpus_dir=corpus)
+            counts = store.passage_counts(build)
+            added: list[AddedDecision] = []
+            for item in staged:
+                doc = load_document(view / (item.replaces or corpus / f"{item.id}.txt").name)
+                meta = doc.meta
+                added.append(AddedDecision(meta.id, meta.label, meta.title, meta.number, meta.date_text, meta.issuer,
+                                           counts.get(meta.id, 0), len(extract_duties(doc)), item.id in existing,
+                                           len(item.extracted.ocr_pages), item.extracted.mean_confidence,
+                                           tuple(item.extracted.low_confidence_pages())))
+            _check_deadline(deadline)
         except BaseException:
-            transaction.rollback()
+            change.abort()
             raise
-
-        counts = store.passage_counts(build)
-        added: list[AddedDecision] = []
-        for item in staged:
-            doc = load_document(item.replaces or corpus / f"{item.id}.txt")
-            meta = doc.meta
-            added.append(AddedDecision(meta.id, meta.label, meta.title, meta.number, meta.date_text, meta.issuer,
-                                       counts.get(meta.id, 0), len(extract_duties(doc)), item.id in existing,
-                                       len(item.extracted.ocr_pages), item.extracted.mean_confidence,
-                                       tuple(item.extracted.low_confidence_pages())))
+        change.commit(build, {"added": [asdict(a) for a in added]})
         return added
 
 
+def added_from_outcome(outcome: dict) -> list[AddedDecision]:
+    """The decisions a committed add reported (``journal.outcome``), e.g. after a restart."""
+    return [AddedDecision(**{**a, "low_confidence_pages": tuple(a.get("low_confidence_pages", ()))})
+            for a in outcome.get("added", [])]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A time limit: ``at`` on the ``time.monotonic()`` clock (system-wide), ``seconds`` for the message."""
+
+    at: float
+    seconds: float
+
+    @classmethod
+    def after(cls, seconds: float) -> "Deadline":
+        return cls(time.monotonic() + seconds, seconds)
+
+
+def _check_deadline(deadline: Deadline | None) -> None:
+    if deadline is not None and time.monotonic() > deadline.at:
+        raise IngestError(TIMEOUT_MESSAGE.format(seconds=f"{deadline.seconds:g}"))
+
+
+def _prepare(corpus: Path, data_dir: Path) -> None:
+    """A writer's first step: complete a transaction a killed writer left, remove its leftovers."""
+    journal.recover(data_dir)
+    journal.remove_leftovers(corpus, data_dir)
+
+
+def recover(data_dir: Path) -> str | None:
+    """Complete a corpus change a killed process had committed to (``journal.recover``); its id."""
+    return journal.recover(data_dir)
+
+
+def clean_up(corpus: Path, data_dir: Path) -> None:
+    """After a writer was killed: complete its change if it was decided, remove what it staged and its
+    unfinished build, unless another writer is at work (never waits for one)."""
+    from filelock import Timeout
+
+    journal.recover(data_dir)
+    lock = store.index_lock(data_dir)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return
+    try:
+        journal.remove_leftovers(corpus, data_dir)
+        store.tidy(data_dir)
+    finally:
+        lock.release()
+
+
 def remove_decision(doc_id: str, corpus: Path, data_dir: Path) -> DocumentMeta:
-    """Remove decision ``doc_id`` (text, sidecar, original) and update the index.
+    """Remove decision ``doc_id`` (text, sidecar, original) and update the index, as one transaction.
 
     Raises ``CorpusError`` (Vietnamese message, nothing changed) for an unknown id. If
-    indexing fails the files are restored and the previous index stays live.
+    indexing fails (or the process is killed before the commit) nothing changes.
     """
     with store.index_lock(data_dir):
+        _prepare(corpus, data_dir)
         existing, paths_of, _ = _corpus_state(corpus)
         if doc_id not in existing:
             raise CorpusError(f"Không có văn bản mã '{doc_id}' trong kho. Gõ 'sotay corpus list' để xem các mã.")
-        transaction = _Transaction()
+        change = journal.StagedChange(corpus, data_dir, journal.new_txn())
         try:
             path = paths_of[doc_id]
-            transaction.delete(path)
-            transaction.delete(path.with_suffix(".yaml"))
+            change.delete(path.name)
+            change.delete(path.with_suffix(".yaml").name)
             for original in (corpus / ORIGINALS).glob(f"{doc_id}.*"):
-                transaction.delete(original)
-            store.build_index(corpus, data_dir, Encoder(), progress=False)
+                change.delete(f"{ORIGINALS}/{original.name}")
+            build = store.stage_build(change.view(), data_dir, Encoder(), progress=False, corpus_dir=corpus)
         except BaseException:
-            transaction.rollback()
+            change.abort()
             raise
+        change.commit(build, {"removed": doc_id})
         return existing[doc_id]
 
 
@@ -299,6 +334,5 @@ def list_decisions(corpus: Path) -> list[ListedDecision]:
     return [ListedDecision(d.meta, found[d.meta.id].describe(labels)) for d in docs]
 
 
-__all__ = ["AddedDecision", "CorpusError", "IngestError", "ListedDecision", "add_decisions", "list_decisions",
-           "remove_decision",
-           "slugify"]
+__all__ = ["AddedDecision", "CorpusError", "Deadline", "IngestError", "ListedDecision", "add_decisions", "added_from_outcome",
+           "clean_up", "list_decisions", "recover", "remove_decision", "slugify"]

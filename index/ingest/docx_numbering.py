@@ -56,11 +56,17 @@ def _val(element, tag: str, default: str | None = None) -> str | None:
 
 
 class Numbering:
-    """Replays a document's list counters; call ``label`` on every body paragraph, in order."""
+    """Replays a document's list counters; call ``label`` on every body paragraph, in order.
+
+    Linear in the document: a paragraph's own ``w:numPr`` is read from its XML, and a style's
+    (through its ``basedOn`` chain) is resolved once per style id, not once per paragraph
+    (python-docx's ``paragraph.style`` scans every style of the document on each call).
+    """
 
     def __init__(self, document) -> None:
         self._levels: dict[tuple[str, int], tuple[int, str, str]] = {}
         self._counters: dict[str, dict[int, int]] = {}
+        self._by_style: dict[str | None, tuple[str, int] | None] = {}
         try:
             root = document.part.part_related_by(RT.NUMBERING).element
         except KeyError:
@@ -81,22 +87,38 @@ class Numbering:
                 self._levels[(num_id, int(ilvl))] = (int(start), fmt, text)
 
     @staticmethod
-    def _num_pr(paragraph) -> tuple[str, int] | None:
-        """(numId, ilvl) from the paragraph's properties or, failing that, its style chain."""
-        ppr = paragraph._p.pPr
-        num_pr = ppr.numPr if ppr is not None else None
-        style = paragraph.style
-        while num_pr is None and style is not None:
-            style_ppr = style.element.pPr
-            num_pr = style_ppr.numPr if style_ppr is not None else None
-            style = style.base_style
-        if num_pr is None or num_pr.numId is None:
+    def _list_of(num_pr) -> tuple[str, int] | None:
+        """(numId, ilvl) of a ``w:numPr`` element, None without a numId."""
+        if num_pr.numId is None:
             return None
         ilvl = num_pr.ilvl.val if num_pr.ilvl is not None else 0
         return str(num_pr.numId.val), int(ilvl)
 
+    def _num_pr(self, paragraph) -> tuple[str, int] | None:
+        """(numId, ilvl) from the paragraph's properties or, failing that, its style chain."""
+        ppr = paragraph._p.pPr
+        num_pr = ppr.numPr if ppr is not None else None
+        if num_pr is not None:
+            return self._list_of(num_pr)
+        style_id = paragraph._p.style  # the w:pStyle value; None: the default paragraph style
+        if style_id not in self._by_style:
+            self._by_style[style_id] = self._style_list(paragraph.style)
+        return self._by_style[style_id]
+
+    def _style_list(self, style) -> tuple[str, int] | None:
+        """(numId, ilvl) of the first style of ``style``'s basedOn chain that is in a list."""
+        while style is not None:
+            style_ppr = style.element.pPr
+            num_pr = style_ppr.numPr if style_ppr is not None else None
+            if num_pr is not None:
+                return self._list_of(num_pr)
+            style = style.base_style
+        return None
+
     def label(self, paragraph) -> str:
         """The label Word shows for ``paragraph`` ("2.", "b)", "-"), or "" when it is not in a list."""
+        if not self._levels:  # no list in the document
+            return ""
         found = self._num_pr(paragraph)
         if found is None or found[0] == "0" or found not in self._levels:
             return ""

@@ -34,6 +34,13 @@ from sotay.text import nfc, strip_controls
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PDF_PAGES = 200
+# A PDF's page content streams, once inflated, may not exceed this in total (a flate bomb of
+# many streams per page would otherwise take seconds of parsing per page).
+MAX_PDF_CONTENT_BYTES = 64 * 1024 * 1024
+# Paragraphs of text a decision may have (each becomes passages to embed: the bound on indexing
+# time), and paragraph elements a .docx may hold, empty ones included (the bound on reading it).
+MAX_PARAGRAPHS = 20_000
+MAX_DOCX_PARAGRAPHS = 200_000
 # A .docx is a zip: refuse one whose members would inflate beyond this in total,
 # or any member that inflates more than this many times its compressed size.
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
@@ -128,7 +135,8 @@ def extract_decision(path: Path) -> ExtractedDecision:
 
     Raises IngestError for: a type that is not what the name claims (renamed binary), an unsupported
     type, a file over MAX_FILE_BYTES, a zip bomb (docx whose members inflate beyond a limit or ratio),
-    an encrypted PDF, a PDF over MAX_PDF_PAGES, scanned pages when Tesseract (or its Vietnamese data)
+    an encrypted PDF, a PDF over MAX_PDF_PAGES or whose page contents inflate beyond MAX_PDF_CONTENT_BYTES,
+    more than MAX_PARAGRAPHS paragraphs of text (MAX_DOCX_PARAGRAPHS paragraph elements in a .docx), scanned pages when Tesseract (or its Vietnamese data)
     is missing (the message names the apt packages), more than ``ocr.MAX_OCR_PAGES`` scanned pages, OCR
     over ``ocr.MAX_SECONDS``, scanned pages where OCR reads nothing (scan: say so), an empty
     document, a text that does not look like a decision (no Điều/khoản/Mục structure and no
@@ -169,6 +177,8 @@ def extract_decision(path: Path) -> ExtractedDecision:
         lines, pages, read = _image_lines(data, name)
     else:
         lines = _text_lines(data, name)
+    if len(lines) > MAX_PARAGRAPHS:
+        raise IngestError(_too_many_paragraphs(name, len(lines)))
     text = strip_controls(nfc("\n\n".join(lines))).strip()
     if not text:
         raise IngestError(f"Tệp {name} không có nội dung chữ nào.")
@@ -209,6 +219,16 @@ def read_sidecar(path: Path) -> dict[str, str]:
             raise IngestError(f"Tệp siêu dữ liệu {sidecar.name}: giá trị của '{key}' phải là chữ hoặc số, không phải danh sách.")
         out[str(key)] = nfc(str(value))
     return out
+
+
+def _count(n: int) -> str:
+    """A whole number the Vietnamese way: 100.000."""
+    return f"{n:,}".replace(",", ".")
+
+
+def _too_many_paragraphs(name: str, count: int) -> str:
+    return (f"Tệp {name} có {_count(count)} đoạn văn, vượt giới hạn {_count(MAX_PARAGRAPHS)} đoạn mỗi văn bản; "
+            "hãy chia văn bản thành nhiều tệp.")
 
 
 def _megabytes(size: int) -> str:
@@ -285,8 +305,14 @@ def _docx_lines(data: bytes, name: str) -> list[str]:
     """Paragraphs of the document body in order, tables cell by cell; section headers/footers are not read."""
     _check_zip(data, name)
     import docx  # python-docx, imported here so that commands that never read .docx stay light
+    from docx.oxml.ns import qn
+
     try:
         document = docx.Document(io.BytesIO(data))
+        count = sum(1 for _ in document.element.body.iter(qn("w:p")))
+        if count > MAX_DOCX_PARAGRAPHS:
+            raise IngestError(f"Tệp {name} có {_count(count)} đoạn (kể cả đoạn trống), vượt giới hạn "
+                              f"{_count(MAX_DOCX_PARAGRAPHS)} đoạn; không đọc tệp này.")
         numbering = Numbering(document)
         lines: list[str] = []
         for paragraph in _docx_paragraphs(document):
@@ -297,6 +323,10 @@ def _docx_lines(data: bytes, name: str) -> list[str]:
             if label:
                 broken[0] = f"{label} {broken[0].lstrip()}"
             lines.extend(join_lines(broken))
+            if len(lines) > MAX_PARAGRAPHS:
+                raise IngestError(_too_many_paragraphs(name, len(lines)))
+    except (IngestError, MemoryError):
+        raise
     except Exception as exc:  # noqa: BLE001 - any failure inside python-docx/lxml on an untrusted file
         raise IngestError(f"Tệp {name} là tệp .docx hỏng, không đọc được.") from exc
     return lines
@@ -347,7 +377,18 @@ def _pdf_lines(data: bytes, name: str) -> tuple[list[str], int, list[ocr.OcrPage
     if count > MAX_PDF_PAGES:
         raise IngestError(f"Tệp {name} có {count} trang, vượt giới hạn {MAX_PDF_PAGES} trang mỗi văn bản.")
     try:
-        pages = [(page.extract_text() or "").splitlines() for page in reader.pages]
+        inflated = 0
+        pages = []
+        for number, page in enumerate(reader.pages, 1):
+            contents = page.get_contents()
+            inflated += len(contents.get_data()) if contents is not None else 0
+            if inflated > MAX_PDF_CONTENT_BYTES:
+                raise IngestError(
+                    f"Tệp {name}: nội dung giải nén của {number} trang đầu đã vượt "
+                    f"{_megabytes(MAX_PDF_CONTENT_BYTES)} (có thể là 'bom nén'); không đọc tệp này.")
+            pages.append((page.extract_text() or "").splitlines())
+    except (IngestError, MemoryError):
+        raise
     except Exception as exc:  # noqa: BLE001 - as above
         raise IngestError(f"Tệp {name} là tệp PDF hỏng, không đọc được chữ.") from exc
     letters = [sum(ch.isalpha() for line in page for ch in line) for page in pages]

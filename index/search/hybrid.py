@@ -15,7 +15,9 @@ names its decision is searched by what it asks, within that decision (see ``docr
 from __future__ import annotations
 
 import json
+import logging
 import re
+import weakref
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -31,11 +33,14 @@ from sotay.index.question_kind import asks_effective_date, states_effective_date
 from sotay.index.search.docref import DocumentNames
 from sotay.index.search.paraphrase import expansion
 from sotay.index.search.restore import DiacriticRestorer
-from sotay.index.search.store import IndexPaths, build_index, is_current
+from sotay.index.search import journal
+from sotay.index.search.store import HeldBuild, build_index, hold_live, index_lock, is_current
 from sotay.index.search.tokens import query_terms
 from sotay.index.validity import Status, statuses
 from sotay.index.vietnamese import expand_abbreviations
 from sotay.text import fold, has_diacritics, nfc
+
+log = logging.getLogger(__name__)
 
 LEXICAL_WEIGHT = 0.6  # share of the fused score that comes from BM25
 DENSE_CANDIDATES = 200
@@ -82,13 +87,20 @@ class Hit:
 
 
 class HybridIndex:
-    """A loaded index build: passages, BM25, faiss vectors and the lexicon."""
+    """A loaded index build: passages, BM25, faiss vectors and the lexicon.
 
-    def __init__(self, build: Path, encoder: Encoder) -> None:
+    ``held`` (from ``open_index``) is the reader lock on ``build``: kept as long as this object
+    lives (or until ``close``), so no writer removes the build from under it.
+    """
+
+    def __init__(self, build: Path, encoder: Encoder, held: HeldBuild | None = None) -> None:
         import bm25s
         import faiss
 
         self.build = build
+        self._held = held
+        if held is not None:
+            weakref.finalize(self, held.release)
         self.encoder = encoder
         self.manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
         lines = (build / "passages.jsonl").read_text(encoding="utf-8").strip()  # JSON lines: one parse
@@ -102,6 +114,11 @@ class HybridIndex:
         self.vectors = faiss.IndexFlatIP(matrix.shape[1] if matrix.ndim == 2 and matrix.shape[1] else 1)
         if len(matrix):
             self.vectors.add(matrix)
+
+    def close(self) -> None:
+        """Release the build (a writer may then remove it once it is no longer live)."""
+        if self._held is not None:
+            self._held.release()
 
     def _postings(self, token: str) -> np.ndarray:
         """Ids of the passages containing ``token`` (empty when it is not indexed)."""
@@ -299,11 +316,33 @@ def _is_within(clause: Passage, unit: Passage) -> bool:
 
 
 def open_index(corpus: Path | None = None, data_dir: Path | None = None, progress: bool = True) -> HybridIndex:
-    """The live index for ``corpus``, rebuilt first if the corpus, model or versions changed."""
+    """The live index for ``corpus``, held against removal (see ``HybridIndex``).
+
+    A corpus change a killed writer had committed to is completed first (``journal.recover``:
+    renames only). When the corpus, model or versions changed (files edited by hand), the index is
+    rebuilt first, unless a writer is at work: the live index then answers meanwhile, and only
+    with no live index at all is the build awaited.
+    """
+    from filelock import Timeout
+
     corpus = corpus or config.corpus_dir()
     data_dir = data_dir or config.data_dir()
+    journal.recover(data_dir)
     encoder = Encoder()
-    build = IndexPaths(data_dir).live_build()
-    if not is_current(build, corpus, encoder.model_id):
-        build = build_index(corpus, data_dir, encoder, progress=progress)
-    return HybridIndex(build, encoder)
+    held = hold_live(data_dir)
+    if held is not None and is_current(held.build, corpus, encoder.model_id):
+        return HybridIndex(held.build, encoder, held)
+    lock = index_lock(data_dir)
+    try:
+        lock.acquire(timeout=0 if held is not None else -1)
+    except Timeout:
+        log.warning("kho văn bản đang được cập nhật: trả lời từ chỉ mục hiện có")
+        return HybridIndex(held.build, encoder, held)
+    try:
+        if held is not None:
+            held.release()
+        build_index(corpus, data_dir, encoder, progress=progress)
+        held = hold_live(data_dir)
+    finally:
+        lock.release()
+    return HybridIndex(held.build, encoder, held)

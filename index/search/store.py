@@ -12,7 +12,14 @@ Layout of ``<data dir>/index/``:
 - ``CURRENT``: the name of the live build, replaced atomically (``os.replace``) once a new
   build is complete, so a build killed at any point leaves the previous index usable;
 - ``writer.lock``: serialises writers (``index_lock``); stale build folders of a killed
-  writer are removed by the next one.
+  writer are removed by the next one;
+- ``build-<id>/reader.lock``: every process that opens a build holds a shared ``flock`` on it
+  for as long as it uses the build (``hold_live``); a build is removed only when an exclusive
+  lock on it can be taken (no reader), after being renamed away, so a reader never finds half
+  a build.
+
+A build can also be assembled without being made live (``stage_build``): ``corpus_admin`` then
+makes the corpus change and the switch one transaction (``journal``).
 
 Incremental update: a new build starts from the live one (same format, model and library
 versions): the passages, vectors, token counts, lexicon and syllable counts of unchanged
@@ -27,6 +34,8 @@ to the last scan to be trusted (as git's "racy" entries), are read and hashed.
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import json
 import logging
@@ -130,6 +139,68 @@ def index_lock(data_dir: Path):
     root = IndexPaths(data_dir).root
     root.mkdir(parents=True, exist_ok=True)
     return _lock_for(str((root / "writer.lock").resolve()))
+
+
+READER_LOCK = "reader.lock"
+_HOLD_ATTEMPTS = 100
+
+
+@dataclass
+class HeldBuild:
+    """A build folder this process reads, with the shared lock that keeps writers from removing it."""
+
+    build: Path
+    fd: int
+
+    def release(self) -> None:
+        """Give the build up (idempotent); a writer may remove it once no process holds it."""
+        if self.fd >= 0:
+            os.close(self.fd)  # closing the descriptor drops the flock
+            self.fd = -1
+
+
+def hold_live(data_dir: Path) -> HeldBuild | None:
+    """The live build, held with a shared lock (``None`` when there is no live build).
+
+    Never fails because a writer switches or removes builds meanwhile: a build that vanishes
+    between reading ``CURRENT`` and locking it is simply read again from ``CURRENT``.
+    """
+    paths = IndexPaths(data_dir)
+    for _ in range(_HOLD_ATTEMPTS):
+        build = paths.live_build()
+        if build is None:
+            return None
+        try:
+            fd = os.open(build / READER_LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
+        except FileNotFoundError:  # removed since CURRENT was read
+            continue
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        if (build / "manifest.json").exists():  # still there, and now it stays as long as we hold it
+            return HeldBuild(build, fd)
+        os.close(fd)
+    raise RuntimeError(f"không giữ được bản chỉ mục đang dùng trong {paths.root}")
+
+
+def _remove_build(paths: IndexPaths, build: Path) -> bool:
+    """Remove ``build`` if no reader holds it (True when removed)."""
+    try:
+        fd = os.open(build / READER_LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
+    except OSError:  # a build folder killed before its lock file was made, or already gone
+        shutil.rmtree(build, ignore_errors=True)
+        return not build.exists()
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                return False  # a reader still uses it: removed by a later writer
+            raise
+        doomed = paths.root / f".removing-{build.name}-{uuid.uuid4().hex[:8]}"
+        os.replace(build, doomed)  # a reader about to lock it finds it gone and rereads CURRENT
+        shutil.rmtree(doomed, ignore_errors=True)
+        return True
+    finally:
+        os.close(fd)
 
 
 # --- the corpus as the index sees it ----------------------------------------------------------
@@ -391,10 +462,22 @@ def _doc_meta(doc: Document) -> dict:
 def build_index(corpus: Path, data_dir: Path, encoder, progress: bool = True) -> Path:
     """Make the live index match ``corpus`` (incrementally when possible); returns its folder."""
     with index_lock(data_dir):
-        return _build_index(corpus, data_dir, encoder, progress)
+        paths = IndexPaths(data_dir)
+        build = stage_build(corpus, data_dir, encoder, progress)
+        if build != paths.live_build():
+            switch(data_dir, build)
+        return build
 
 
-def _build_index(corpus: Path, data_dir: Path, encoder, progress: bool) -> Path:
+def stage_build(corpus: Path, data_dir: Path, encoder, progress: bool = False,
+                corpus_dir: Path | None = None) -> Path:
+    """A complete build of ``corpus``, spliced from the live one, *not* made live; the caller holds
+    ``index_lock`` and makes it live with ``switch`` (or a ``journal`` commit). Returns the live
+    build itself when that already matches ``corpus``.
+
+    ``corpus_dir`` is the folder the manifest names as the corpus (default ``corpus``): a staged
+    view of a corpus change is built as if it were the corpus it will become.
+    """
     from tqdm import tqdm
 
     paths = IndexPaths(data_dir)
@@ -430,13 +513,14 @@ def _build_index(corpus: Path, data_dir: Path, encoder, progress: bool) -> Path:
 
     build = paths.root / f"build-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
     build.mkdir(parents=True)
+    (build / READER_LOCK).touch()
     state.write(build)
     documents = {doc_id: {**span, "file": wanted[doc_id].file, "digest": wanted[doc_id].digest,
                           "stat": wanted[doc_id].stat} for doc_id, span in state.spans.items()}
     new_manifest = {
         "format": FORMAT_VERSION,
         "corpus_hash": corpus_hash(entries),
-        "corpus_dir": str(corpus.resolve()),
+        "corpus_dir": str((corpus_dir or corpus).resolve()),
         "scanned_at_ns": scanned_at,
         "documents": documents,
         "model_id": encoder.model_id,
@@ -449,19 +533,53 @@ def _build_index(corpus: Path, data_dir: Path, encoder, progress: bool) -> Path:
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     _atomic_write(build / "manifest.json", json.dumps(new_manifest, ensure_ascii=False, indent=2))
-    _atomic_write(paths.current, build.name)  # the switch: atomic
-    _remove_stale(paths, keep=build)
-    _remove_stale_caches(paths, keep={e.key for e in entries})
     return build
 
 
+def switch(data_dir: Path, build: Path) -> None:
+    """Make ``build`` the live index (one atomic rename), then remove the builds no reader holds and
+    the per-document caches of documents it no longer has."""
+    paths = IndexPaths(data_dir)
+    _atomic_write(paths.current, build.name)
+    _fsync_dir(paths.root)
+    _remove_stale(paths, keep=build)
+    _remove_stale_caches(paths, keep={e["key"] for e in read_manifest(build)["documents"].values()})
+
+
+def tidy(data_dir: Path) -> None:
+    """Remove builds no reader holds any more, if no writer is at work (never waits)."""
+    from filelock import Timeout
+
+    lock = index_lock(data_dir)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return
+    try:
+        paths = IndexPaths(data_dir)
+        _remove_stale(paths, keep=paths.live_build())
+    finally:
+        lock.release()
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _remove_stale(paths: IndexPaths, keep: Path | None) -> None:
-    """Delete build folders other than ``keep`` and temporary files (left by a killed writer)."""
+    """Delete build folders other than ``keep`` that no reader holds, and temporary files (left by a
+    killed writer). Only a writer (holding ``index_lock``) calls this: a build being assembled is safe."""
     if not paths.root.is_dir():
         return
     for old in paths.root.glob("build-*"):
         if old != keep and old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
+            _remove_build(paths, old)
+    for doomed in paths.root.glob(".removing-*"):
+        shutil.rmtree(doomed, ignore_errors=True)
     for tmp in paths.root.glob(".*.tmp"):
         tmp.unlink(missing_ok=True)
 

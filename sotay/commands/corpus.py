@@ -5,7 +5,9 @@
     sotay corpus remove ID      remove one decision
 
 The corpus folder is ``SOTAY_CORPUS`` (default: the bundled ``corpus/``), the index lives in
-``SOTAY_DATA``. ``--json`` prints one object: ``{"added": [AddedDecision…]}``,
+``SOTAY_DATA``. Files are read and indexed in a worker process with limits (``add_worker``:
+``SOTAY_ADD_SECONDS``, ``SOTAY_ADD_MEMORY_MB``); every change is one transaction, and questions
+asked meanwhile are answered from the live index. ``--json`` prints one object: ``{"added": [AddedDecision…]}``,
 ``{"decisions": [{"id", "label", "title", "number", "date_text", "issuer", "province"}…],
 "warnings": […]}`` or ``{"removed": {…}}``.
 
@@ -23,7 +25,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from sotay import config
-from sotay.index import corpus_admin
+from sotay.index import add_worker, corpus_admin
 from sotay.index.documents import CorpusError, stray_warning
 from sotay.text import strip_controls
 
@@ -36,7 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "Ví dụ: sotay corpus add qd-15-2024.docx qd-16-2024.pdf\n"
         "       sotay corpus list\n"
         "       sotay corpus remove binh-thuan-15-2024-qd-ubnd\n\n"
-        "Thư mục văn bản: biến SOTAY_CORPUS (mặc định: corpus/ đi kèm); chỉ mục: SOTAY_DATA."
+        "Thư mục văn bản: biến SOTAY_CORPUS (mặc định: corpus/ đi kèm); chỉ mục: SOTAY_DATA.\n"
+        "Tệp được đọc và lập chỉ mục trong một tiến trình riêng, có giới hạn thời gian (SOTAY_ADD_SECONDS, "
+        "mặc định 1200 giây) và bộ nhớ (SOTAY_ADD_MEMORY_MB, mặc định 4096); trong lúc đó câu hỏi vẫn được "
+        "trả lời từ chỉ mục hiện có. Mỗi lần thêm/gỡ là một giao dịch: nếu bị ngắt giữa chừng, kho văn bản "
+        "và chỉ mục giữ nguyên như trước, hoặc được hoàn tất ở lần chạy sau."
     )
     sub = parser.add_subparsers(dest="action", metavar="VIỆC", parser_class=type(parser))
     add = sub.add_parser("add", help="thêm quyết định (.docx, .pdf, .txt, .md) vào kho và lập chỉ mục",
@@ -72,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         print(warning, file=sys.stderr)
     try:
         if args.action == "add":
-            added = corpus_admin.add_decisions([Path(f) for f in args.files], corpus, data, progress=not args.json)
+            added = add_worker.add_in_worker([Path(f) for f in args.files], corpus, data, progress=not args.json)
             _print_added(added, args.json)
         elif args.action == "list":
             _print_list(corpus_admin.list_decisions(corpus), args.json, warning)
@@ -82,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
                 _print_json({"removed": _meta_json(removed)})
             else:
                 print(f"Đã gỡ {removed.label} (mã {removed.id}) khỏi kho và cập nhật chỉ mục.")
-    except (corpus_admin.IngestError, CorpusError) as exc:
+    except (corpus_admin.IngestError, CorpusError, add_worker.SettingError) as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         print("Kho văn bản và chỉ mục không thay đổi.", file=sys.stderr)
         return 2

@@ -12,7 +12,7 @@ from conftest import CORPUS
 from sotay.index.answer import answer_question
 from sotay.index.model import convert as embed_model
 from sotay.index.search.hybrid import open_index
-from sotay.index.search.store import IndexPaths, read_manifest
+from sotay.index.search.store import IndexPaths, read_manifest, tidy
 
 NEW_ARTICLE = """
 Điều 10. Khen thưởng
@@ -75,7 +75,10 @@ def test_changed_corpus_rebuilds_and_reuses_unchanged_documents(workspace) -> No
     second = open_index(corpus, data, progress=False)
 
     assert second.build != first.build
-    assert not first.build.exists()  # the old build is cleaned up
+    assert first.build.exists()  # still read by ``first``: never removed from under a reader
+    first.close()
+    tidy(data)
+    assert not first.build.exists()  # the old build is cleaned up once nobody reads it
     after = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
     reused = {name for name in before if after.get(name) == before[name]}
     assert len(reused) == 4  # json + npy of the two unchanged decisions

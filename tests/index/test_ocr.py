@@ -28,7 +28,7 @@ from scanned_files import (
 )
 
 from sotay.cli import main
-from sotay.index import corpus_admin
+from sotay.index import add_worker, corpus_admin
 from sotay.index.documents import Document, DocumentMeta
 from sotay.index.ingest import ocr
 from sotay.index.ingest.formats import IngestError, extract_decision
@@ -138,8 +138,11 @@ def test_corpus_add_reports_ocr_pages_and_confidence(tmp_path, pages, monkeypatc
     corpus.mkdir()
     monkeypatch.setenv("SOTAY_CORPUS", str(corpus))
     monkeypatch.setenv("SOTAY_DATA", str(data))
-    # the index is not what is tested here: no embedding
-    monkeypatch.setattr(store, "build_index", lambda *a, **k: data)
+    # the index is not what is tested here: no embedding, and the add runs in this process (not its worker)
+    monkeypatch.setattr(add_worker, "add_in_worker",
+                        lambda files, corpus, data, **k: corpus_admin.add_decisions(files, corpus, data))
+    monkeypatch.setattr(store, "stage_build", lambda *a, **k: data)
+    monkeypatch.setattr(store, "switch", lambda *a, **k: None)
     monkeypatch.setattr(store, "passage_counts", lambda build: {})
     scan = write_scanned_pdf(pages, tmp_path / "qd-12-2022-ninh-thuan.pdf")
     assert main(["corpus", "add", str(scan)]) == 0
