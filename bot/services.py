@@ -18,8 +18,8 @@ from functools import cached_property
 from pathlib import Path
 
 from sotay import config
-from sotay.index.answer import QuestionError, answer_question
 from sotay.index import add_worker, corpus_admin
+from sotay.index.answer import QuestionError, answer_question
 from sotay.index.corpus_admin import AddedDecision, added_from_outcome
 from sotay.index.duties import records as duty_records
 from sotay.index.search import journal, store

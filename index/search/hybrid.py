@@ -30,10 +30,10 @@ from sotay.index.duties.gazetteer import find_agencies_in
 from sotay.index.model.encoder import Encoder
 from sotay.index.parse import Passage
 from sotay.index.question_kind import asks_effective_date, states_effective_date
+from sotay.index.search import journal
 from sotay.index.search.docref import DocumentNames
 from sotay.index.search.paraphrase import expansion
 from sotay.index.search.restore import DiacriticRestorer
-from sotay.index.search import journal
 from sotay.index.search.store import HeldBuild, build_index, hold_live, index_lock, is_current
 from sotay.index.search.tokens import query_terms
 from sotay.index.validity import Status, statuses
