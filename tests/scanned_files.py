@@ -6,6 +6,9 @@ with a page number "- N -" at the top of every page after the first and a rule u
 ``write_scanned_pdf`` puts the images in an image-only PDF (no text layer), ``write_mixed_pdf`` a
 PDF whose first page has a text layer (fpdf2) and whose second page is a scan.
 
+``decision_scan_lines(text)`` turns a corpus text (markdown, " | " tables) into the lines a printed copy
+shows, for scanning the real decisions of tests/data/real (bench/bench_scan_retrieval.py).
+
 ``reference_text`` is the text the pages show (the logical lines, one per line), and
 ``cer(reference, hypothesis)`` the character error rate between two texts with whitespace
 collapsed (edit distance / reference length, rapidfuzz).
@@ -21,7 +24,7 @@ from decision_files import CORPUS, font_paths
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from rapidfuzz.distance import Levenshtein
 
-from sotay.index.parse import clean_lines
+from sotay.index.parse import _layout_row, _strip_markdown, clean_lines
 
 DPI = 200
 PAGE_PX = (round(8.27 * DPI), round(11.69 * DPI))  # A4
@@ -38,6 +41,29 @@ def ninh_thuan_excerpt() -> list[str]:
     start = next(i for i, ln in enumerate(lines) if ln == "QUY ĐỊNH")
     end = next(i for i, ln in enumerate(lines) if ln.startswith("Điều 5."))
     return head + lines[start:end]
+
+
+def decision_scan_lines(text: str) -> list[str]:
+    """The lines a printed copy of corpus ``text`` shows: markdown stripped; the header rows' cells (agency |
+    banner) one per line, the banner split from its motto and its rules dropped; a table row's cells side by side."""
+    lines: list[str] = []
+    for raw in text.replace("\r\n", "\n").split("\n"):
+        line = _strip_markdown(raw)
+        if not line:
+            continue
+        if " | " not in raw:
+            lines.append(line)
+            continue
+        cells = [_strip_markdown(c) for c in raw.split(" | ")]
+        if not _layout_row(line):
+            lines.append("   ".join(c for c in cells if c))
+            continue
+        for cell in cells:
+            cell = re.sub(r"\s*[-_]{3,}\s*", " ", cell).strip()
+            motto = cell.find("Độc lập")
+            pieces = [cell[:motto].strip(), cell[motto:].strip()] if motto > 0 else [cell]
+            lines += [piece for piece in pieces if piece]
+    return lines
 
 
 def reference_text(lines: list[str]) -> str:

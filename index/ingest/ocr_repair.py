@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from sotay.index.ingest.stated_meta import DOC_TYPES
 from sotay.text import fold, nfc
 
 # A line whose non-space characters are mostly neither letters nor digits is noise ("-- . ,_").
@@ -47,6 +48,8 @@ _KHOAN_GLUED = re.compile(r"^(\d{1,2})(?:\.{2,}\s*|[.,](?=[A-ZĐÀ-Ỹ]))")
 _KHOAN_L = re.compile(r"^[lI|]\.\s+(?=[A-ZĐÀ-Ỹ])")
 # A lone character read off a speck before a khoản or điểm label: "ề 1. Việc …", "' a) Tỷ lệ".
 _SPECK_BEFORE_LABEL = re.compile(r"^[^\s\d\-+•]\s+(?=(?:\d{1,2}\.|[a-zđ]\))\s)")
+# A document number cut after its hyphen ("214/NQ- CP", "308/KH- UBND", "214/NQ- -CP"): OCR splits it there.
+_NUMBER_GAP = re.compile(r"(\d/[A-ZĐ][A-Za-zĐ]{0,7})-(?:\s+-?|\s*-)\s*(?=[A-ZĐ]{2})")
 _POINT = re.compile(r"^([a-zđA-HJ-UWYZĐ])\s*(?:[)}\]]\s*|j\s+(?=[A-ZĐÀ-Ỹ]))")
 
 
@@ -74,12 +77,26 @@ def strip_specks(line: str) -> str:
     if not tokens:
         return ""
     ending = next((t[0] for t in tail if t[0] in ".:;"), "")
+    if ending == "." and _upper(tokens):  # a heading in capitals ends with no full stop: a speck
+        ending = ""
     if ending and tokens[-1][-1] not in ".:;,":
         tokens[-1] += ending
     out = _LEADING_PUNCT.sub("", " ".join(tokens))
     out = _SPECK_DOT.sub(" ", out)
+    out = _NUMBER_GAP.sub(r"\1-", out)
     out = _GLUED.sub(" ", out)
     return re.sub(r"(?<=[^\W\d_])\.{2,}$", ".", out).replace("  ", " ")
+
+
+def _upper(tokens: Sequence[str]) -> bool:
+    letters = [c for t in tokens for c in t if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def _type_heading(line: str) -> str:
+    """A bare type heading with a speck read after it ("KẾ HOẠCH.", "QUYẾT ĐỊNH ,") as the heading alone."""
+    bare = line.rstrip(".,;'`\"’ ")
+    return bare if bare != line and bare in DOC_TYPES else line
 
 
 def _near(word: str, target: str) -> bool:
@@ -125,5 +142,5 @@ def repair_ocr_lines(lines: Sequence[str]) -> list[str]:
         line = strip_specks(line)
         if is_noise(line):
             continue
-        out.append(fix_labels(line))
+        out.append(fix_labels(_type_heading(line)))
     return out

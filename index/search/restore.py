@@ -71,12 +71,17 @@ class DiacriticRestorer:
     def from_json(cls, data: dict) -> "DiacriticRestorer":
         return cls(Counter(data["unigrams"]), Counter({(a, b): n for a, b, n in data["bigrams"]}))
 
+    def forms(self, folded: str) -> list[str]:
+        """The accented lower-case forms the corpus uses for the folded syllable ``folded`` ([] if none)."""
+        return self._forms.get(folded, [])
+
     def _candidates(self, syllable: str) -> list[str]:
         if has_diacritics(syllable):
             return [syllable]
-        return self._forms.get(fold(syllable)) or [syllable]
+        return self.forms(fold(syllable)) or [syllable]
 
-    def _log_prob(self, previous: str | None, word: str) -> float:
+    def log_prob(self, previous: str | None, word: str) -> float:
+        """log P(word | previous syllable): bigram interpolated with a smoothed unigram (unigram alone at a start)."""
         unigram = (self.unigrams.get(word, 0) + 0.1) / self._total
         if previous is None or not self.unigrams.get(previous):
             return math.log(unigram)
@@ -90,13 +95,13 @@ class DiacriticRestorer:
             return ""
         # best[form] = (log-probability, path) for the path ending in ``form``
         best: dict[str, tuple[float, list[str]]] = {
-            form: (self._log_prob(None, form), [form]) for form in self._candidates(sylls[0])
+            form: (self.log_prob(None, form), [form]) for form in self._candidates(sylls[0])
         }
         for syllable in sylls[1:]:
             step: dict[str, tuple[float, list[str]]] = {}
             for form in self._candidates(syllable):
                 score, path = max(
-                    ((s + self._log_prob(prev, form), p) for prev, (s, p) in best.items()),
+                    ((s + self.log_prob(prev, form), p) for prev, (s, p) in best.items()),
                     key=lambda item: item[0],
                 )
                 step[form] = (score, path + [form])

@@ -33,10 +33,14 @@ from sotay.index.documents import Document, DocumentMeta
 from sotay.index.ingest import ocr
 from sotay.index.ingest.formats import IngestError, extract_decision
 from sotay.index.ingest.ocr_repair import fix_labels, is_noise, repair_ocr_lines
+from sotay.index.ingest.ocr_spelling import spelling_vocabulary
+from sotay.index.parse import clean_lines
 from sotay.index.parse import parse_document
 from sotay.index.search import store
 
 MAX_CER = 0.10
+CORPUS_FILES = sorted(NINH_THUAN.parent.glob("*.txt"))
+REAL = Path(__file__).resolve().parents[1] / "data" / "real"
 pytestmark = pytest.mark.skipif(ocr.tesseract_problem() is not None, reason="Tesseract with 'vie' is not installed")
 
 
@@ -78,6 +82,27 @@ def test_scan_is_parsed_into_articles_and_clauses(scanned) -> None:
         assert any(c.endswith(citation) for c in got), (citation, sorted(got))
     rate = next(t for c, t in got.items() if c.endswith("Điều 4, khoản 2, điểm b"))
     assert "10%" in rate
+
+
+def test_diacritics_are_corrected_against_a_vocabulary(scanned, pages, tmp_path, monkeypatch) -> None:
+    """The scan's diacritic errors are corrected against other decisions' words (not the Ninh Thuận
+    decision itself): fewer character errors than without a vocabulary, the vocabulary asked for once."""
+    path, plain = scanned
+    texts = [p for p in CORPUS_FILES if p != NINH_THUAN] + sorted(REAL.glob("*.txt"))
+    vocabulary = spelling_vocabulary("\n".join(clean_lines(p.read_text(encoding="utf-8"))) for p in texts)
+    asked = []
+    raw = ocr.ocr_pdf_pages(path.read_bytes(), list(range(1, len(pages) + 1)), path.name)
+    monkeypatch.setattr(ocr, "ocr_pdf_pages", lambda *a: raw)
+    corrected = extract_decision(path, lambda: asked.append(1) or vocabulary)
+    reference = reference_text(ninh_thuan_excerpt())
+    assert asked == [1]
+    assert corrected.text != plain.text
+    assert cer(reference, corrected.text) < cer(reference, plain.text)
+    # a typed decision never asks for the vocabulary
+    typed = tmp_path / "typed.txt"
+    typed.write_text(NINH_THUAN.read_text(encoding="utf-8"), encoding="utf-8")
+    extract_decision(typed, lambda: asked.append(1) or vocabulary)
+    assert asked == [1]
 
 
 def test_page_image_is_accepted(tmp_path, pages) -> None:
@@ -167,6 +192,14 @@ def test_corpus_add_reports_ocr_pages_and_confidence(tmp_path, pages, monkeypatc
     ("3..Mức vốn thu hồi", "3. Mức vốn thu hồi"),
     ("2.Tỷ lệ thu hồi", "2. Tỷ lệ thu hồi"),
     ("- Điều 3. Nguyên tắc", "Điều 3. Nguyên tắc"),
+    (": KẾ HOẠCH .", "KẾ HOẠCH"),
+    ("' QUYẾT ĐỊNH.", "QUYẾT ĐỊNH"),
+    ("QUYẾT ĐỊNH :", "QUYẾT ĐỊNH:"),
+    ("TRIỂN KHAI THỰC HIỆN NGHỊ QUYẾT .", "TRIỂN KHAI THỰC HIỆN NGHỊ QUYẾT"),
+    ("hết câu .", "hết câu."),
+    ("Thực hiện Nghị quyết số 214/NQ- -CP ngày 23/7/2025", "Thực hiện Nghị quyết số 214/NQ-CP ngày 23/7/2025"),
+    ("Số: 308/KH- UBND", "Số: 308/KH-UBND"),
+    ("Hiệp định (AKFTA- IC)", "Hiệp định (AKFTA- IC)"),
 ])
 def test_structural_labels_are_normalised(raw: str, fixed: str) -> None:
     assert repair_ocr_lines([raw]) == [fixed]
