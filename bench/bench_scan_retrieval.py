@@ -50,7 +50,7 @@ from rapidfuzz import fuzz  # noqa: E402
 from scanned_files import cer, decision_scan_lines, reference_text, render_pages, write_scanned_pdf  # noqa: E402
 
 from sotay.cli import main as sotay_main  # noqa: E402
-from sotay.index.ingest import ocr  # noqa: E402
+from sotay.index.ingest import formats, ocr  # noqa: E402
 
 REAL = ROOT / "tests" / "data" / "real"
 QUESTIONS = ROOT / "tests" / "data" / "officer_questions_calibration.jsonl"
@@ -88,7 +88,7 @@ class OcrRecorder:
 
     def __call__(self, data: bytes, numbers, name: str):
         undated = re.sub(rb"/(?:CreationDate|ModDate) \(D:[^)]*\)", b"", data)  # Pillow stamps the time
-        key = hashlib.sha256(undated + repr(list(numbers)).encode()).hexdigest()[:20]
+        key = hashlib.sha256(undated + (repr(list(numbers)) + (" deskew" if ocr.DESKEW else "")).encode()).hexdigest()[:20]
         cached = self.cache / f"{key}.json" if self.cache else None
         if cached and cached.is_file():
             stored = json.loads(cached.read_text(encoding="utf-8"))
@@ -143,6 +143,8 @@ def main() -> None:
     parser.add_argument("--ocr-cache", type=Path, help="keep Tesseract's raw pages here (re-measure repairs fast)")
     parser.add_argument("--rotate", type=float, default=0.8, help="skew of the pages, degrees (alternating sign)")
     parser.add_argument("--label", default="", help="a note stored with the results")
+    parser.add_argument("--no-deskew", action="store_true", help="read the pages as they are (ocr.DESKEW off)")
+    parser.add_argument("--no-spelling", action="store_true", help="no diacritic correction (ocr_spelling off)")
     args = parser.parse_args()
     problem = ocr.tesseract_problem()
     if problem:
@@ -159,9 +161,12 @@ def main() -> None:
         pages = render_pages(lines, seed=seed, rotate=args.rotate, blur=0.8, speckles=2500)
         scans[doc] = write_scanned_pdf(pages, scan_dir / f"{doc}.pdf")
 
+    ocr.DESKEW = not args.no_deskew
+    if args.no_spelling:
+        formats.correct_diacritics = lambda text, vocabulary: (text, 0)
     recorder = OcrRecorder(args.ocr_cache)
     ocr.ocr_pdf_pages = recorder
-    results: dict = {"label": args.label, "rotate": args.rotate, "questions": len(rows), "scanned": list(SCANNED)}
+    results: dict = {"label": args.label, "rotate": args.rotate, "deskew": ocr.DESKEW, "spelling": not args.no_spelling, "questions": len(rows), "scanned": list(SCANNED)}
     for kind in ("clean", "scan"):
         start = time.perf_counter()
         corpus, data = build_corpus(kind, args.workdir, scans)

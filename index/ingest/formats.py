@@ -30,7 +30,7 @@ import yaml
 from sotay.index.ingest import ocr
 from sotay.index.ingest.docx_numbering import Numbering
 from sotay.index.ingest.line_repair import full_line_length, join_lines, strip_page_furniture
-from sotay.index.ingest.ocr_repair import repair_ocr_lines
+from sotay.index.ingest.ocr_repair import repair_ocr_document, repair_ocr_lines
 from sotay.index.ingest.ocr_spelling import correct_diacritics
 from sotay.index.ingest.stated_meta import doc_type, stated_metadata
 from sotay.index.search.restore import DiacriticRestorer
@@ -395,6 +395,8 @@ def _pdf_lines(data: bytes, name: str, vocabulary: Vocabulary | None) -> tuple[l
                 "(đã nhận dạng OCR)."
             )
     body = [line for page in strip_page_furniture(pages) for line in page]
+    if read:
+        body = repair_ocr_document(body)
     return join_lines(body, full_line_length(body)), count, read
 
 
@@ -411,7 +413,7 @@ def _image_lines(data: bytes, name: str, vocabulary: Vocabulary | None) -> tuple
     except ocr.OcrError as exc:
         raise IngestError(str(exc)) from exc
     pages = _ocr_lines(read, vocabulary)
-    body = [line for page in strip_page_furniture(pages) for line in page]
+    body = repair_ocr_document([line for page in strip_page_furniture(pages) for line in page])
     return join_lines(body, full_line_length(body)), len(read), read
 
 

@@ -8,9 +8,17 @@ OCR gives physical lines, like a PDF text layer, but with its own faults:
   "2 ." for a khoản, "a}" / "a]" for a điểm, "Chương l" for "Chương I";
 - characters in decomposed form.
 
-``repair_ocr_lines`` fixes those, line by line, and leaves rejoining wrapped lines to
-``line_repair`` (the caller runs ``strip_page_furniture`` and ``join_lines`` on all pages of a
-document, OCR'd or not). Diacritic correction against the corpus vocabulary is not done here.
+``repair_ocr_lines`` fixes those, line by line. Over the whole document (all pages' lines, in
+order), ``repair_ocr_document`` then puts back what one line cannot tell:
+
+- article numbers read wrong: "Điều A." or "Điều 3." between "Điều 1." and "Điều 3." is the
+  missing "Điều 2." (articles count up from 1, again in an attached Quy định); a line that only
+  looks like an article because a cross-reference wrapped there ("Điều 73. Điều 74 Luật Điện
+  lực" after "Điều 11.") is joined back to the line before it;
+- the decision's number line without its "Số:" ("2828/QĐ- UBND" alone near the top).
+
+``line_repair`` is left rejoining wrapped lines
+``line_repair`` (the caller runs ``strip_page_furniture``, ``repair_ocr_document`` and ``join_lines``). Diacritic correction against the corpus vocabulary is not done here.
 Only the standard library and project text helpers are imported.
 """
 
@@ -50,6 +58,8 @@ _KHOAN_L = re.compile(r"^[lI|]\.\s+(?=[A-ZĐÀ-Ỹ])")
 _SPECK_BEFORE_LABEL = re.compile(r"^[^\s\d\-+•]\s+(?=(?:\d{1,2}\.|[a-zđ]\))\s)")
 # A document number cut after its hyphen ("214/NQ- CP", "308/KH- UBND", "214/NQ- -CP"): OCR splits it there.
 _NUMBER_GAP = re.compile(r"(\d/[A-ZĐ][A-Za-zĐ]{0,7})-(?:\s+-?|\s*-)\s*(?=[A-ZĐ]{2})")
+# A speck glued before an article label: "-Điều 2.", ".Điều 8."
+_GLUED_BEFORE_LABEL = re.compile(r"^[-–—.,:;'`\"]+(?=Điều \S{1,3}[.:])")
 _POINT = re.compile(r"^([a-zđA-HJ-UWYZĐ])\s*(?:[)}\]]\s*|j\s+(?=[A-ZĐÀ-Ỹ]))")
 
 
@@ -112,6 +122,7 @@ def fix_labels(line: str) -> str:
             and _NUMBER_TOKEN.match(words[2]) and any(c.isdigit() for c in words[2])
             and (words[2][-1] in ".:" or (len(words) > 3 and words[3][:1] in ".:"))):  # a speck read as a bullet
         line = line[2:]
+    line = _GLUED_BEFORE_LABEL.sub("", line)
     parts = line.split(" ", 2)
     if len(parts) >= 2:
         target = next((t for t in _LABEL_WORDS if _near(parts[0], t)), None)
@@ -132,6 +143,67 @@ def fix_labels(line: str) -> str:
     line = _KHOAN.sub(r"\1. ", line)
     line = _KHOAN_L.sub("1. ", line)
     return _POINT.sub(lambda m: f"{m.group(1).lower()}) ", line)
+
+
+_ARTICLE = re.compile(r"^Điều (\d{1,3}|[0-9A-Za-z|!]{1,2})\. (?=\S)")
+# A reference, not a heading, follows the number: another article, a law, a lower-case word.
+_REFERENCE = re.compile(r"^(?:Điều|Luật|Nghị|Khoản|khoản|[a-zđà-ỹ])")
+_NUMBER_LINE = re.compile(r"^\W*(?:S[ốoóồổ]\W*)?(\d{1,5}(?:/\d{4})?/[A-ZĐ]{1,6}-\s?[A-ZĐ]{2,8})\b")
+_HEAD_LINES = 12
+
+
+def _article_number(line: str) -> int | None:
+    match = _ARTICLE.match(line)
+    if not match:
+        return None
+    return int(match.group(1)) if match.group(1).isdigit() else 0
+
+
+def renumber_articles(lines: Sequence[str]) -> list[str]:
+    """Article labels put back in sequence (see the module docstring); other lines unchanged."""
+    labels = [(i, n) for i, line in enumerate(lines) if (n := _article_number(line)) is not None]
+    fixed: dict[int, int] = {}
+    demoted: set[int] = set()
+    previous = 0
+    for k, (i, number) in enumerate(labels):
+        expected = previous + 1
+        following = next((n for _, n in labels[k + 1:] if n), None)
+        rest = lines[i][_ARTICLE.match(lines[i]).end():]
+        if number == expected or (number == 1 and following in (2, None)):
+            previous = number
+        elif following == expected + 1 or (number == 0 and following is None):
+            fixed[i], previous = expected, expected
+        elif _REFERENCE.match(rest) and previous:
+            demoted.add(i)
+        else:
+            previous = number
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if i in demoted and out:
+            out[-1] = f"{out[-1]} {line}"
+        elif i in fixed:
+            out.append(f"Điều {fixed[i]}. {line[_ARTICLE.match(line).end():]}")
+        else:
+            out.append(line)
+    return out
+
+
+def restore_number_label(lines: Sequence[str]) -> list[str]:
+    """The decision's number line near the top given back its "Số:" when OCR lost or mangled it."""
+    out = list(lines)
+    if any(line.startswith("Số:") for line in out[:_HEAD_LINES]):
+        return out
+    for i, line in enumerate(out[:_HEAD_LINES]):
+        if match := _NUMBER_LINE.match(line):
+            out[i] = f"Số: {match.group(1).replace('- ', '-')}{line[match.end():]}"
+            break
+    return out
+
+
+def repair_ocr_document(lines: Sequence[str]) -> list[str]:
+    """A whole OCR'd document's lines (after ``repair_ocr_lines``) with its article sequence and number line
+    repaired."""
+    return renumber_articles(restore_number_label(lines))
 
 
 def repair_ocr_lines(lines: Sequence[str]) -> list[str]:

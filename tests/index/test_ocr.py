@@ -32,7 +32,7 @@ from sotay.index import corpus_admin
 from sotay.index.documents import Document, DocumentMeta
 from sotay.index.ingest import ocr
 from sotay.index.ingest.formats import IngestError, extract_decision
-from sotay.index.ingest.ocr_repair import fix_labels, is_noise, repair_ocr_lines
+from sotay.index.ingest.ocr_repair import fix_labels, is_noise, repair_ocr_document, repair_ocr_lines
 from sotay.index.ingest.ocr_spelling import spelling_vocabulary
 from sotay.index.parse import clean_lines
 from sotay.index.parse import parse_document
@@ -211,6 +211,37 @@ def test_noise_lines_are_dropped_and_specks_removed() -> None:
         assert is_noise(noise) or repair_ocr_lines([noise]) == [], noise
     assert repair_ocr_lines(["__ Điều 3. Nguyên tắc thực hiện : :", ". b) Trường hợp: không thu.hồi vốn ‹ hỗ trợ"]) == [
         "Điều 3. Nguyên tắc thực hiện:", "b) Trường hợp: không thu hồi vốn hỗ trợ"]
+
+
+def test_article_sequence_is_repaired_over_the_document() -> None:
+    # as Tesseract read the Thái Nguyên decision and its Quy định (bench/bench_scan_retrieval.py)
+    read = ["Điều 1. Ban hành kèm theo Quyết định này quy định quản lý an toàn điện.",
+            "-Điều 2. Quyết định này có hiệu lực thi hành từ ngày 01 tháng 01 năm 2026.",
+            "Điều 3. Chánh Văn phòng Ủy ban nhân dân tỉnh chịu trách nhiệm thi hành.", "QUY ĐỊNH",
+            "Điều 1. Phạm vi điều chỉnh", "Điều 3. Giải thích từ ngữ", "Điều 3. Quy định chung",
+            "Điều 4. Trách nhiệm của các sở", "trách nhiệm của bên bán điện quy định tại Điều 71, Điều 72,",
+            "Điều 73. Điều 74 Luật Điện lực, Điều 21 Nghị định số 62/2025/NĐ-CP;",
+            "Điều 5. Khen thưởng, kỷ luật", "Điều A. Tổ chức thực hiện."]
+    fixed = repair_ocr_document(repair_ocr_lines(read))
+    labels = [line.split(".")[0] for line in fixed if line.startswith("Điều ")]
+    assert labels == ["Điều 1", "Điều 2", "Điều 3", "Điều 1", "Điều 2", "Điều 3", "Điều 4", "Điều 5", "Điều 6"]
+    assert "Điều 2. Giải thích từ ngữ" in fixed
+    assert "trách nhiệm của bên bán điện quy định tại Điều 71, Điều 72, Điều 73. Điều 74 Luật Điện lực, " \
+           "Điều 21 Nghị định số 62/2025/NĐ-CP;" in fixed
+    typed = ["Điều 1. Phạm vi", "Điều 2. Đối tượng", "Điều 3. Giải thích"]
+    assert repair_ocr_document(typed) == typed
+
+
+@pytest.mark.parametrize(("head", "number"), [
+    (["ỦY BAN NHÂN DÂN THÀNH PHỐ HỒ CHÍ MINH", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "2828/QĐ- UBND"], "2828/QĐ-UBND"),
+    (["ỦY BAN NHÂN DÂN TỈNH ĐẮK LẮK", "Só: 02144/QĐ-UBND Vñẹ"], "02144/QĐ-UBND"),
+    (["ỦY BAN NHÂN DÂN TỈNH NINH THUẬN", "Số: 12/2022/QĐ-UBND"], "12/2022/QĐ-UBND"),
+])
+def test_number_line_gets_its_label_back(head: list[str], number: str) -> None:
+    from sotay.index.ingest.stated_meta import stated_metadata
+
+    repaired = repair_ocr_document(repair_ocr_lines(head))
+    assert stated_metadata("\n".join(repaired + ["QUYẾT ĐỊNH", "Điều 1. Phạm vi"]))["number"] == number
 
 
 _PROBE = """
