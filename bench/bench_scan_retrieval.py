@@ -11,7 +11,8 @@ and data dir under ``--workdir``: the bundled seeds plus the 14 real decisions o
 - *clean*: every real decision as its ``.txt``;
 - *scan*: the ``SCANNED`` decisions (default five, 18 calibration questions) as image-only PDFs instead:
   printed as they read (``scanned_files.decision_scan_lines``: DejaVu Sans, 200 dpi), skewed (alternately
-  ±``--rotate`` degrees), blurred and speckled (``render_pages``), the others as ``.txt`` (distractors).
+  ±``--rotate`` degrees, default 0.8), blurred and speckled as the tests' scans (``render_pages``: ``--blur``
+  0.7 px, ``--speckles`` 1500 a page), the others as ``.txt`` (distractors).
 
 The questions are those of ``tests/data/officer_questions_calibration.jsonl`` on the scanned decisions
 (never the test half). Each is asked as written and scored as ``bench/score_questions.py`` does:
@@ -142,6 +143,8 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/sotay-scanbench"))
     parser.add_argument("--ocr-cache", type=Path, help="keep Tesseract's raw pages here (re-measure repairs fast)")
     parser.add_argument("--rotate", type=float, default=0.8, help="skew of the pages, degrees (alternating sign)")
+    parser.add_argument("--speckles", type=int, default=1500, help="specks per page (the tests' scans: 1500)")
+    parser.add_argument("--blur", type=float, default=0.7, help="Gaussian blur, pixels (the tests' scans: 0.7)")
     parser.add_argument("--label", default="", help="a note stored with the results")
     parser.add_argument("--no-deskew", action="store_true", help="read the pages as they are (ocr.DESKEW off)")
     parser.add_argument("--no-spelling", action="store_true", help="no diacritic correction (ocr_spelling off)")
@@ -158,7 +161,7 @@ def main() -> None:
     for seed, doc in enumerate(SCANNED):
         lines = decision_scan_lines((REAL / f"{doc}.txt").read_text(encoding="utf-8"))
         references[doc] = reference_text(lines)
-        pages = render_pages(lines, seed=seed, rotate=args.rotate, blur=0.8, speckles=2500)
+        pages = render_pages(lines, seed=seed, rotate=args.rotate, blur=args.blur, speckles=args.speckles)
         scans[doc] = write_scanned_pdf(pages, scan_dir / f"{doc}.pdf")
 
     ocr.DESKEW = not args.no_deskew
@@ -166,7 +169,7 @@ def main() -> None:
         formats.correct_diacritics = lambda text, vocabulary: (text, 0)
     recorder = OcrRecorder(args.ocr_cache)
     ocr.ocr_pdf_pages = recorder
-    results: dict = {"label": args.label, "rotate": args.rotate, "deskew": ocr.DESKEW, "spelling": not args.no_spelling, "questions": len(rows), "scanned": list(SCANNED)}
+    results: dict = {"label": args.label, "rotate": args.rotate, "blur": args.blur, "speckles": args.speckles, "deskew": ocr.DESKEW, "spelling": not args.no_spelling, "questions": len(rows), "scanned": list(SCANNED)}
     for kind in ("clean", "scan"):
         start = time.perf_counter()
         corpus, data = build_corpus(kind, args.workdir, scans)

@@ -25,7 +25,7 @@ Only the standard library and project text helpers are imported.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sotay.index.ingest.stated_meta import DOC_TYPES
 from sotay.text import fold, nfc
@@ -103,6 +103,12 @@ def _upper(tokens: Sequence[str]) -> bool:
     return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
+def _mostly_upper(text: str) -> bool:
+    """A heading in capitals, allowing a speck or two read as small letters."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 4 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
 def _type_heading(line: str) -> str:
     """A bare type heading with a speck read after it ("KẾ HOẠCH.", "QUYẾT ĐỊNH ,") as the heading alone."""
     bare = line.rstrip(".,;'`\"’ ")
@@ -141,7 +147,8 @@ def fix_labels(line: str) -> str:
     line = _SPECK_BEFORE_LABEL.sub("", line)
     line = _KHOAN_GLUED.sub(r"\1. ", line)
     line = _KHOAN.sub(r"\1. ", line)
-    line = _KHOAN_L.sub("1. ", line)
+    if not _upper(line.split()[1:]):  # "I. MỤC ĐÍCH" is a Roman section; "l. Mục đích" a khoản
+        line = _KHOAN_L.sub("1. ", line)
     return _POINT.sub(lambda m: f"{m.group(1).lower()}) ", line)
 
 
@@ -150,6 +157,15 @@ _ARTICLE = re.compile(r"^Điều (\d{1,3}|[0-9A-Za-z|!]{1,2})\. (?=\S)")
 _REFERENCE = re.compile(r"^(?:Điều|Luật|Nghị|Khoản|khoản|[a-zđà-ỹ])")
 _NUMBER_LINE = re.compile(r"^\W*(?:S[ốoóồổ]\W*)?(\d{1,5}(?:/\d{4})?/[A-ZĐ]{1,6}-\s?[A-ZĐ]{2,8})\b")
 _HEAD_LINES = 12
+# A Roman section heading ("II. NHIỆM VỤ") as OCR may read its numeral: "HH:", "Il.", "1l."
+_ROMAN_HEADING = re.compile(r"^([IVXHl|1]{1,5})[.:] (?=\S)")
+_ROMANS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV")
+
+
+def _roman_value(token: str) -> int:
+    """The value of a Roman numeral read by OCR ("H" for "II", "l"/"|"/"1" for "I"); 0 when it is not one."""
+    numeral = token.replace("H", "II").translate(str.maketrans("l|1", "III"))
+    return _ROMANS.index(numeral) + 1 if numeral in _ROMANS else 0
 
 
 def _article_number(line: str) -> int | None:
@@ -159,30 +175,41 @@ def _article_number(line: str) -> int | None:
     return int(match.group(1)) if match.group(1).isdigit() else 0
 
 
-def renumber_articles(lines: Sequence[str]) -> list[str]:
-    """Article labels put back in sequence (see the module docstring); other lines unchanged."""
-    labels = [(i, n) for i, line in enumerate(lines) if (n := _article_number(line)) is not None]
+def _in_sequence(labels: Sequence[tuple[int, int]], reference: Callable[[int], bool]) -> tuple[dict[int, int], set[int]]:
+    """Labels (line index, number; 0 when unreadable) that count up from 1, restarting at 1: the numbers to put
+    right ({line index: number}) and the lines that are not labels but a wrapped cross-reference."""
     fixed: dict[int, int] = {}
     demoted: set[int] = set()
     previous = 0
     for k, (i, number) in enumerate(labels):
         expected = previous + 1
         following = next((n for _, n in labels[k + 1:] if n), None)
-        rest = lines[i][_ARTICLE.match(lines[i]).end():]
         if number == expected or (number == 1 and following in (2, None)):
             previous = number
-        elif following == expected + 1 or (number == 0 and following is None):
+        elif number == 0 or following == expected + 1:
             fixed[i], previous = expected, expected
-        elif _REFERENCE.match(rest) and previous:
+        elif previous and reference(i):
             demoted.add(i)
         else:
             previous = number
+    return fixed, demoted
+
+
+def renumber_articles(lines: Sequence[str]) -> list[str]:
+    """Article labels and Roman section headings put back in sequence (see the module docstring)."""
+    articles = [(i, n) for i, line in enumerate(lines) if (n := _article_number(line)) is not None]
+    fixed, demoted = _in_sequence(articles, lambda i: bool(_REFERENCE.match(lines[i][_ARTICLE.match(lines[i]).end():])))
+    sections = [(i, _roman_value(m.group(1))) for i, line in enumerate(lines)
+                if (m := _ROMAN_HEADING.match(line)) and _mostly_upper(line[m.end():])]
+    roman, _ = _in_sequence(sections, lambda i: False)
     out: list[str] = []
     for i, line in enumerate(lines):
         if i in demoted and out:
             out[-1] = f"{out[-1]} {line}"
         elif i in fixed:
             out.append(f"Điều {fixed[i]}. {line[_ARTICLE.match(line).end():]}")
+        elif i in roman:
+            out.append(f"{_ROMANS[roman[i] - 1]}. {line[_ROMAN_HEADING.match(line).end():]}")
         else:
             out.append(line)
     return out

@@ -228,6 +228,10 @@ def test_article_sequence_is_repaired_over_the_document() -> None:
     assert "Điều 2. Giải thích từ ngữ" in fixed
     assert "trách nhiệm của bên bán điện quy định tại Điều 71, Điều 72, Điều 73. Điều 74 Luật Điện lực, " \
            "Điều 21 Nghị định số 62/2025/NĐ-CP;" in fixed
+    # the Roman sections of the Hà Nội plan: "II." read as "HH:", "III." as "II."; "I." stays a section
+    plan = repair_ocr_document(repair_ocr_lines(["I. MỤC ĐÍCH, YÊU CẦU.", "l. Mục đích.", "HH: 'NHIỆM VỤ",
+                                                 "1. Nhiệm vụ", "ˆ II. TỔ CHỨC THỰC HIỆN ho ¬", "IV. KINH PHÍ"]))
+    assert [line.split(".")[0] for line in plan] == ["I", "1", "II", "1", "III", "IV"]
     typed = ["Điều 1. Phạm vi", "Điều 2. Đối tượng", "Điều 3. Giải thích"]
     assert repair_ocr_document(typed) == typed
 
