@@ -11,14 +11,16 @@ OCR gives physical lines, like a PDF text layer, but with its own faults:
 ``repair_ocr_lines`` fixes those, line by line. Over the whole document (all pages' lines, in
 order), ``repair_ocr_document`` then puts back what one line cannot tell:
 
-- article numbers read wrong: "Điều A." or "Điều 3." between "Điều 1." and "Điều 3." is the
+- article numbers (and Roman section headings: "HH:" for "II.") read wrong: "Điều A." or "Điều 3." between "Điều 1." and "Điều 3." is the
   missing "Điều 2." (articles count up from 1, again in an attached Quy định); a line that only
   looks like an article because a cross-reference wrapped there ("Điều 73. Điều 74 Luật Điện
   lực" after "Điều 11.") is joined back to the line before it;
-- the decision's number line without its "Số:" ("2828/QĐ- UBND" alone near the top).
+- the decision's number line without its "Số:" ("2828/QĐ- UBND" alone near the top);
+- a khoản label read with a comma ("2, Đảm bảo") told from a wrapped line that starts with a
+  number ("… tại số thứ tự" / "3, Phụ lục …") by the line before it.
 
-``line_repair`` is left rejoining wrapped lines
-``line_repair`` (the caller runs ``strip_page_furniture``, ``repair_ocr_document`` and ``join_lines``). Diacritic correction against the corpus vocabulary is not done here.
+Rejoining wrapped lines is left to ``line_repair`` (the caller runs ``strip_page_furniture``,
+``repair_ocr_document`` and ``join_lines``), diacritics to ``ocr_spelling``.
 Only the standard library and project text helpers are imported.
 """
 
@@ -50,7 +52,11 @@ _LABEL_WORDS = {"dieu": "Điều", "chuong": "Chương"}
 _NUMBER_TOKEN = re.compile(r"^([0-9lI|!Oo]{1,3})([.:,]?)$")
 _DIGIT_FIX = str.maketrans({"l": "1", "I": "1", "|": "1", "!": "1", "O": "0", "o": "0"})
 _ROMAN_TOKEN = re.compile(r"^([IVXl|]{1,5})([.:]?)$")
-_KHOAN = re.compile(r"^(?:[-.,'`]\s+)?(\d{1,2})\s*[.,]\s+(?=[^\W\d_])")
+_KHOAN = re.compile(r"^(?:[-.,'`]\s+)?(\d{1,2})\s*\.\s+(?=[^\W\d_])")
+# "2, Đảm bảo": a khoản whose dot was read as a comma, or a wrapped line ("… tại số thứ tự" / "3, Phụ lục …"):
+# the line before tells (``_khoan_commas``).
+_KHOAN_COMMA = re.compile(r"^(\d{1,2})\s*,\s+(?=[A-ZĐÀ-Ỹ])")
+_ENDS_SENTENCE = re.compile(r"[.:;!?]$")
 # "3..Mức", "2.Tỷ lệ", "1,Hình thức": a khoản label whose dot is doubled or glued to a capital.
 _KHOAN_GLUED = re.compile(r"^(\d{1,2})(?:\.{2,}\s*|[.,](?=[A-ZĐÀ-Ỹ]))")
 _KHOAN_L = re.compile(r"^[lI|]\.\s+(?=[A-ZĐÀ-Ỹ])")
@@ -227,10 +233,21 @@ def restore_number_label(lines: Sequence[str]) -> list[str]:
     return out
 
 
+def _khoan_commas(lines: Sequence[str]) -> list[str]:
+    """"N, Text" made a khoản label "N. Text" when the line before ends a sentence or is a heading; left as a
+    continuation otherwise."""
+    out: list[str] = []
+    for line in lines:
+        if (match := _KHOAN_COMMA.match(line)) and (not out or _ENDS_SENTENCE.search(out[-1]) or _upper(out[-1].split())):
+            line = f"{match.group(1)}. {line[match.end():]}"
+        out.append(line)
+    return out
+
+
 def repair_ocr_document(lines: Sequence[str]) -> list[str]:
-    """A whole OCR'd document's lines (after ``repair_ocr_lines``) with its article sequence and number line
-    repaired."""
-    return renumber_articles(restore_number_label(lines))
+    """A whole OCR'd document's lines (after ``repair_ocr_lines``) with its khoản labels read with a comma,
+    article and section sequence and number line repaired."""
+    return renumber_articles(restore_number_label(_khoan_commas(lines)))
 
 
 def repair_ocr_lines(lines: Sequence[str]) -> list[str]:

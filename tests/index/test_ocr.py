@@ -186,6 +186,7 @@ def test_corpus_add_reports_ocr_pages_and_confidence(tmp_path, pages, monkeypatc
     ("Điều chỉnh 2 lần", "Điều chỉnh 2 lần"),
     ("Chương ll QUY ĐỊNH CỤ THỂ", "Chương II QUY ĐỊNH CỤ THỂ"),
     ("2 . Đảm bảo công khai", "2. Đảm bảo công khai"),
+    ("3, Phụ lục ban hành", "3, Phụ lục ban hành"),
     ("a} Tỷ lệ thu hồi", "a) Tỷ lệ thu hồi"),
     ("B) Thời gian thu hồi", "b) Thời gian thu hồi"),
     ("aj Tỷ lệ thu hồi", "a) Tỷ lệ thu hồi"),
@@ -232,6 +233,12 @@ def test_article_sequence_is_repaired_over_the_document() -> None:
     plan = repair_ocr_document(repair_ocr_lines(["I. MỤC ĐÍCH, YÊU CẦU.", "l. Mục đích.", "HH: 'NHIỆM VỤ",
                                                  "1. Nhiệm vụ", "ˆ II. TỔ CHỨC THỰC HIỆN ho ¬", "IV. KINH PHÍ"]))
     assert [line.split(".")[0] for line in plan] == ["I", "1", "II", "1", "III", "IV"]
+    # a khoản read "2," vs a wrapped line that starts with a number (the Đắk Lắk decision)
+    wrapped = repair_ocr_document(repair_ocr_lines([
+        "1. Các thủ tục được công bố có hiệu lực thi hành.", "2, Đảm bảo công khai thủ tục.",
+        "Nội dung công bố Danh mục thủ tục hành chính của Chủ tịch UBND tỉnh tại số thứ tự",
+        "3, Phụ lục ban hành kèm theo Quyết định số 0562/QĐ- UBND ngày 29/7/2025 hết hiệu"]))
+    assert wrapped[1].startswith("2. Đảm bảo") and wrapped[3].startswith("3, Phụ lục")
     typed = ["Điều 1. Phạm vi", "Điều 2. Đối tượng", "Điều 3. Giải thích"]
     assert repair_ocr_document(typed) == typed
 
