@@ -15,7 +15,9 @@ order), ``repair_ocr_document`` then puts back what one line cannot tell:
   missing "Điều 2." (articles count up from 1, again in an attached Quy định); a line that only
   looks like an article because a cross-reference wrapped there ("Điều 73. Điều 74 Luật Điện
   lực" after "Điều 11.") is joined back to the line before it;
-- the decision's number line without its "Số:" ("2828/QĐ- UBND" alone near the top);
+- the decision's number line without its "Số:" ("2828/QĐ- UBND" alone near the top), and the
+  specks in the header above the type heading ("- ỦY: BAN NHÂN DÂN TỈNH ĐẮK LẮK.", "Thái Nguyên;
+  ngày …"), where the issuer, province and date are read from;
 - a khoản label read with a comma ("2, Đảm bảo") told from a wrapped line that starts with a
   number ("… tại số thứ tự" / "3, Phụ lục …") by the line before it.
 
@@ -244,10 +246,27 @@ def _khoan_commas(lines: Sequence[str]) -> list[str]:
     return out
 
 
+_PLACE_DATE = re.compile(r"^([^\W\d_][^\d,;:.]{0,40}?)\s*[,;:.]*\s+(?=ngày\b)")
+_HEAD_SPECKS = re.compile(r"^[-–—•'`\"„“”.,:;\s]+|[.,:;'`\"”\s]+$")
+
+
+def clean_header(lines: Sequence[str]) -> list[str]:
+    """The lines above the type heading (QUYẾT ĐỊNH, KẾ HOẠCH …) without specks: capitals lines lose the
+    punctuation OCR put around and inside them, the place-date line gets its comma."""
+    out = list(lines)
+    heading = next((i for i, line in enumerate(out[:_HEAD_LINES]) if line in DOC_TYPES), 0)
+    for i, line in enumerate(out[:heading]):
+        if _mostly_upper(line):
+            out[i] = re.sub(r"\s*[:;]\s*", " ", _HEAD_SPECKS.sub("", line)).strip() or line
+        elif match := _PLACE_DATE.match(line):
+            out[i] = f"{match.group(1)}, {line[match.end():]}"
+    return out
+
+
 def repair_ocr_document(lines: Sequence[str]) -> list[str]:
     """A whole OCR'd document's lines (after ``repair_ocr_lines``) with its khoản labels read with a comma,
     article and section sequence and number line repaired."""
-    return renumber_articles(restore_number_label(_khoan_commas(lines)))
+    return renumber_articles(restore_number_label(clean_header(_khoan_commas(lines))))
 
 
 def repair_ocr_lines(lines: Sequence[str]) -> list[str]:
