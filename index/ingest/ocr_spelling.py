@@ -4,7 +4,8 @@ Tesseract's Vietnamese errors are mostly a wrong mark on the right letters: "Că
 "Đất đại" for "Đất đai", "só" for "số", "Ủy bạn" for "Ủy ban". Each line is decoded as a noisy
 channel: the intended syllables follow the vocabulary's syllable bigram model (``DiacriticRestorer``
 counts of the corpus texts), and OCR keeps a syllable as it is with probability 1 − ``EPSILON`` or
-writes another accented form of the same letters (same fold) with probability ``EPSILON``. So a
+writes another accented form of the same letters (same fold) with probability ``EPSILON`` (squared for
+a capitalised word inside a line: most likely a name, "Đam Rông", changed only on strong evidence). So a
 syllable the vocabulary never uses, or a rare variant where its neighbours call for a frequent
 one, is replaced; a syllable whose letters the vocabulary does not know at all (a place name) is
 left as read. Digits, punctuation and spacing are untouched; a replacement keeps the case
@@ -23,8 +24,9 @@ from collections.abc import Iterable
 from sotay.index.search.restore import DiacriticRestorer, count_syllables
 from sotay.text import fold_word, nfc
 
-# The chance that OCR wrote a syllable with other diacritics than printed (fitted on the scans of
-# bench/bench_scan_retrieval.py and bench/bench_ocr.py, see bench/README.md).
+# The chance that OCR wrote a syllable with other diacritics than printed: chosen on the five scans of
+# bench/bench_scan_retrieval.py (CER 0.0305 without correction; 0.0297 / 0.0287 / 0.0286 / 0.0288 with
+# 1e-2 / 3e-3 / 1e-3 / 3e-4), see bench/README.md.
 EPSILON = 1e-3
 _LETTERS = re.compile(r"[^\W\d_]+")
 
@@ -49,13 +51,16 @@ def _correct_line(line: str, vocabulary: DiacriticRestorer, keep: float, change:
     # best[form] = (log-probability, path of forms) for the paths ending in ``form``
     best: dict[str, tuple[float, list[str]]] = {}
     previous_best: dict[str | None, tuple[float, list[str]]] = {None: (0.0, [])}
-    for _, _, read in spans:
+    for k, (_, _, read) in enumerate(spans):
         lower = read.lower()
+        # a capitalised word inside a line is most likely a name (a commune, a person): changed only on
+        # much stronger evidence
+        name = k > 0 and read[:1].isupper() and not read.isupper()
         forms = vocabulary.forms(fold_word(lower))
         candidates = set(forms) | {lower} if forms else {lower}
         best = {}
         for form in candidates:
-            emit = keep if form == lower else change
+            emit = keep if form == lower else (2 * change if name else change)
             score, path = max(
                 ((s + vocabulary.log_prob(prev, form) + emit, p) for prev, (s, p) in previous_best.items()),
                 key=lambda item: item[0],
