@@ -53,7 +53,7 @@ _GLUED = re.compile(rf"(?<=[{_LOWER}])[:;](?=[{_LOWER}])")
 _LABEL_WORDS = {"dieu": "Điều", "chuong": "Chương"}
 _NUMBER_TOKEN = re.compile(r"^([0-9lI|!Oo]{1,3})([.:,]?)$")
 _DIGIT_FIX = str.maketrans({"l": "1", "I": "1", "|": "1", "!": "1", "O": "0", "o": "0"})
-_ROMAN_TOKEN = re.compile(r"^([IVXl|]{1,5})([.:]?)$")
+_ROMAN_TOKEN = re.compile(r"^([IVXHl|]{1,5})([.:]?)$")
 _KHOAN = re.compile(r"^(?:[-.,'`]\s+)?(\d{1,2})\s*\.\s+(?=[^\W\d_])")
 # "2, Đảm bảo": a khoản whose dot was read as a comma, or a wrapped line ("… tại số thứ tự" / "3, Phụ lục …"):
 # the line before tells (``_khoan_commas``).
@@ -118,9 +118,16 @@ def _mostly_upper(text: str) -> bool:
 
 
 def _type_heading(line: str) -> str:
-    """A bare type heading with a speck read after it ("KẾ HOẠCH.", "QUYẾT ĐỊNH ,") as the heading alone."""
-    bare = line.rstrip(".,;'`\"’ ")
-    return bare if bare != line and bare in DOC_TYPES else line
+    """A bare type heading with specks read around it ("KẾ HOẠCH.", "QUYẾT ĐỊNH ,", "So . QUY ĐỊNH:") as the
+    heading alone; "QUYẾT ĐỊNH:" (the line before the articles) keeps its colon."""
+    words = line.split()
+    for start in range(min(3, len(words))):
+        if start and any(len(w) > 3 for w in words[:start]):
+            break
+        bare = " ".join(words[start:]).rstrip(".,;:'`\"’ ")
+        if bare in DOC_TYPES and (bare != line or start):
+            return "QUYẾT ĐỊNH:" if bare == "QUYẾT ĐỊNH" and line.endswith(":") else bare
+    return line
 
 
 def _near(word: str, target: str) -> bool:
@@ -134,7 +141,9 @@ def fix_labels(line: str) -> str:
     words = line.split(" ", 3)
     if (len(words) > 2 and words[0] in ("-", "–", "+") and _near(words[1], "dieu")
             and _NUMBER_TOKEN.match(words[2]) and any(c.isdigit() for c in words[2])
-            and (words[2][-1] in ".:" or (len(words) > 3 and words[3][:1] in ".:"))):  # a speck read as a bullet
+            and (words[2][-1] in ".:," or (len(words) > 3 and words[3][:1] in ".:"))):  # a speck read as a bullet
+        line = line[2:]
+    elif len(words) > 2 and words[0] in ("-", "–", "+") and _near(words[1], "chuong") and _ROMAN_TOKEN.match(words[2]):
         line = line[2:]
     line = _GLUED_BEFORE_LABEL.sub("", line)
     parts = line.split(" ", 2)
@@ -151,7 +160,8 @@ def fix_labels(line: str) -> str:
         elif target == "chuong":
             roman = _ROMAN_TOKEN.match(parts[1])
             if roman and (not rest or rest[:1].isupper()):
-                return f"Chương {roman.group(1).replace('l', 'I').replace('|', 'I')}" + (f" {rest}" if rest else "")
+                numeral = roman.group(1).replace("l", "I").replace("|", "I").replace("H", "II")
+                return f"Chương {numeral}" + (f" {rest}" if rest else "")
     line = _SPECK_BEFORE_LABEL.sub("", line)
     line = _KHOAN_GLUED.sub(r"\1. ", line)
     line = _KHOAN.sub(r"\1. ", line)
@@ -160,7 +170,7 @@ def fix_labels(line: str) -> str:
     return _POINT.sub(lambda m: f"{m.group(1).lower()}) ", line)
 
 
-_ARTICLE = re.compile(r"^Điều (\d{1,3}|[0-9A-Za-z|!]{1,2})\. (?=\S)")
+_ARTICLE = re.compile(r"^Điều (\d{1,3}|[^\s\d]{1,2}?)[.,:„]? ?(?=\w)")
 # A reference, not a heading, follows the number: another article, a law, a lower-case word.
 _REFERENCE = re.compile(r"^(?:Điều|Luật|Nghị|Khoản|khoản|[a-zđà-ỹ])")
 _NUMBER_LINE = re.compile(r"^\W*(?:S[ốoóồổ]\W*)?(\d{1,5}(?:/\d{4})?/[A-ZĐ]{1,6}-\s?[A-ZĐ]{2,8})\b")
@@ -178,20 +188,36 @@ def _roman_value(token: str) -> int:
 
 def _article_number(line: str) -> int | None:
     match = _ARTICLE.match(line)
-    if not match:
+    if not match or not line[match.end():][:1].isupper():
         return None
-    return int(match.group(1)) if match.group(1).isdigit() else 0
+    token = match.group(1)
+    if token.isdigit():
+        return int(token) if line[len("Điều ") + len(token):][:1] in ".,:" else None
+    return None if any(c.islower() for c in token) else 0  # unreadable: "Điều A.", "Điều Ẳ„"
+
+
+def _next_readable(labels: Sequence[tuple[int, int]]) -> int | None:
+    for _, number in labels:
+        if number < 0:  # a new part starts
+            return None
+        if number:
+            return number
+    return None
 
 
 def _in_sequence(labels: Sequence[tuple[int, int]], reference: Callable[[int], bool]) -> tuple[dict[int, int], set[int]]:
-    """Labels (line index, number; 0 when unreadable) that count up from 1, restarting at 1: the numbers to put
-    right ({line index: number}) and the lines that are not labels but a wrapped cross-reference."""
+    """Labels (line index, number; 0 when unreadable, -1 for a type heading that starts a new part) that count
+    up from 1, restarting at 1: the numbers to put right ({line index: number}) and the lines that are not
+    labels but a wrapped cross-reference."""
     fixed: dict[int, int] = {}
     demoted: set[int] = set()
     previous = 0
     for k, (i, number) in enumerate(labels):
+        if number < 0:
+            previous = 0
+            continue
         expected = previous + 1
-        following = next((n for _, n in labels[k + 1:] if n), None)
+        following = _next_readable(labels[k + 1:])
         if number == expected or (number == 1 and following in (2, None)):
             previous = number
         elif number == 0 or following == expected + 1:
@@ -205,10 +231,11 @@ def _in_sequence(labels: Sequence[tuple[int, int]], reference: Callable[[int], b
 
 def renumber_articles(lines: Sequence[str]) -> list[str]:
     """Article labels and Roman section headings put back in sequence (see the module docstring)."""
-    articles = [(i, n) for i, line in enumerate(lines) if (n := _article_number(line)) is not None]
+    parts = [(i, -1) for i, line in enumerate(lines) if line in DOC_TYPES and line != "QUYẾT ĐỊNH"]
+    articles = sorted(parts + [(i, n) for i, line in enumerate(lines) if (n := _article_number(line)) is not None])
     fixed, demoted = _in_sequence(articles, lambda i: bool(_REFERENCE.match(lines[i][_ARTICLE.match(lines[i]).end():])))
-    sections = [(i, _roman_value(m.group(1))) for i, line in enumerate(lines)
-                if (m := _ROMAN_HEADING.match(line)) and _mostly_upper(line[m.end():])]
+    sections = sorted(parts + [(i, _roman_value(m.group(1))) for i, line in enumerate(lines)
+                               if (m := _ROMAN_HEADING.match(line)) and _mostly_upper(line[m.end():])])
     roman, _ = _in_sequence(sections, lambda i: False)
     out: list[str] = []
     for i, line in enumerate(lines):

@@ -194,6 +194,10 @@ def test_corpus_add_reports_ocr_pages_and_confidence(tmp_path, pages, monkeypatc
     ("2.Tỷ lệ thu hồi", "2. Tỷ lệ thu hồi"),
     ("- Điều 3. Nguyên tắc", "Điều 3. Nguyên tắc"),
     (": KẾ HOẠCH .", "KẾ HOẠCH"),
+    ("So . QUY ĐỊNH:", "QUY ĐỊNH"),
+    ("- Chương I", "Chương I"),
+    ("Chương HI.", "Chương III"),
+    ("- Điều 8, Trách nhiệm của các sở", "Điều 8. Trách nhiệm của các sở"),
     ("' QUYẾT ĐỊNH.", "QUYẾT ĐỊNH"),
     ("QUYẾT ĐỊNH :", "QUYẾT ĐỊNH:"),
     ("TRIỂN KHAI THỰC HIỆN NGHỊ QUYẾT .", "TRIỂN KHAI THỰC HIỆN NGHỊ QUYẾT"),
@@ -219,14 +223,14 @@ def test_article_sequence_is_repaired_over_the_document() -> None:
     read = ["Điều 1. Ban hành kèm theo Quyết định này quy định quản lý an toàn điện.",
             "-Điều 2. Quyết định này có hiệu lực thi hành từ ngày 01 tháng 01 năm 2026.",
             "Điều 3. Chánh Văn phòng Ủy ban nhân dân tỉnh chịu trách nhiệm thi hành.", "QUY ĐỊNH",
-            "Điều 1. Phạm vi điều chỉnh", "Điều 3. Giải thích từ ngữ", "Điều 3. Quy định chung",
+            "Điều Ẳ„ Phạm vi điều chỉnh", "Điều 3. Giải thích từ ngữ", "Điều 3. Quy định chung",
             "Điều 4. Trách nhiệm của các sở", "trách nhiệm của bên bán điện quy định tại Điều 71, Điều 72,",
             "Điều 73. Điều 74 Luật Điện lực, Điều 21 Nghị định số 62/2025/NĐ-CP;",
             "Điều 5. Khen thưởng, kỷ luật", "Điều A. Tổ chức thực hiện."]
     fixed = repair_ocr_document(repair_ocr_lines(read))
     labels = [line.split(".")[0] for line in fixed if line.startswith("Điều ")]
     assert labels == ["Điều 1", "Điều 2", "Điều 3", "Điều 1", "Điều 2", "Điều 3", "Điều 4", "Điều 5", "Điều 6"]
-    assert "Điều 2. Giải thích từ ngữ" in fixed
+    assert "Điều 2. Giải thích từ ngữ" in fixed and "Điều 1. Phạm vi điều chỉnh" in fixed
     assert "trách nhiệm của bên bán điện quy định tại Điều 71, Điều 72, Điều 73. Điều 74 Luật Điện lực, " \
            "Điều 21 Nghị định số 62/2025/NĐ-CP;" in fixed
     # the Roman sections of the Hà Nội plan: "II." read as "HH:", "III." as "II."; "I." stays a section
