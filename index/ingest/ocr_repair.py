@@ -57,7 +57,7 @@ _ROMAN_TOKEN = re.compile(r"^([IVXHl|]{1,5})([.:]?)$")
 _KHOAN = re.compile(r"^(?:[-.,'`]\s+)?(\d{1,2})\s*\.\s+(?=[^\W\d_])")
 # "2, Đảm bảo": a khoản whose dot was read as a comma, or a wrapped line ("… tại số thứ tự" / "3, Phụ lục …"):
 # the line before tells (``_khoan_commas``).
-_KHOAN_COMMA = re.compile(r"^(\d{1,2})\s*,\s+(?=[A-ZĐÀ-Ỹ])")
+_KHOAN_COMMA = re.compile(r"^(?:[-.,'`_]\s+)?(\d{1,2})\s*,\s+(?=[A-ZĐÀ-Ỹ])")
 _ENDS_SENTENCE = re.compile(r"[.:;!?]$")
 # "3..Mức", "2.Tỷ lệ", "1,Hình thức": a khoản label whose dot is doubled or glued to a capital.
 _KHOAN_GLUED = re.compile(r"^(\d{1,2})(?:\.{2,}\s*|[.,](?=[A-ZĐÀ-Ỹ]))")
@@ -263,11 +263,12 @@ def restore_number_label(lines: Sequence[str]) -> list[str]:
 
 
 def _khoan_commas(lines: Sequence[str]) -> list[str]:
-    """"N, Text" made a khoản label "N. Text" when the line before ends a sentence or is a heading; left as a
-    continuation otherwise."""
+    """"N, Text" made a khoản label "N. Text" when the line before ends a sentence or is a heading (in capitals,
+    or an article's); left as a continuation otherwise."""
     out: list[str] = []
     for line in lines:
-        if (match := _KHOAN_COMMA.match(line)) and (not out or _ENDS_SENTENCE.search(out[-1]) or _upper(out[-1].split())):
+        if (match := _KHOAN_COMMA.match(line)) and (not out or _ENDS_SENTENCE.search(out[-1]) or _upper(out[-1].split())
+                                                    or out[-1].startswith("Điều ")):
             line = f"{match.group(1)}. {line[match.end():]}"
         out.append(line)
     return out

@@ -243,6 +243,8 @@ def test_article_sequence_is_repaired_over_the_document() -> None:
         "Nội dung công bố Danh mục thủ tục hành chính của Chủ tịch UBND tỉnh tại số thứ tự",
         "3, Phụ lục ban hành kèm theo Quyết định số 0562/QĐ- UBND ngày 29/7/2025 hết hiệu"]))
     assert wrapped[1].startswith("2. Đảm bảo") and wrapped[3].startswith("3, Phụ lục")
+    assert repair_ocr_document(repair_ocr_lines(["__ Điều 3. Nguyên tắc thực hiện", "- 1, Việc quay vòng vốn"])) == [
+        "Điều 3. Nguyên tắc thực hiện", "1. Việc quay vòng vốn"]
     typed = ["Điều 1. Phạm vi", "Điều 2. Đối tượng", "Điều 3. Giải thích"]
     assert repair_ocr_document(typed) == typed
 
