@@ -282,7 +282,9 @@ def clean_header(lines: Sequence[str]) -> list[str]:
     """The lines above the type heading (QUYẾT ĐỊNH, KẾ HOẠCH …) without specks: capitals lines lose the
     punctuation OCR put around and inside them, the place-date line gets its comma."""
     out = list(lines)
-    heading = next((i for i, line in enumerate(out[:_HEAD_LINES]) if line in DOC_TYPES), 0)
+    heading = next((i for i, line in enumerate(out[:_HEAD_LINES]) if line.rstrip(":") in DOC_TYPES), 0)
+    if heading and out[heading].endswith(":") and heading + 1 < len(out) and _mostly_upper(out[heading + 1]):
+        out[heading] = out[heading].rstrip(":")  # the type heading, its title below: a speck read as ":"
     for i, line in enumerate(out[:heading]):
         if _mostly_upper(line):
             out[i] = re.sub(r"\s*[:;]\s*", " ", _HEAD_SPECKS.sub("", line)).strip() or line

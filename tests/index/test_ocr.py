@@ -253,13 +253,16 @@ def test_header_specks_do_not_hide_issuer_province_and_date() -> None:
     from sotay.index.ingest.stated_meta import stated_metadata
 
     # as Tesseract read the Thái Nguyên and Đắk Lắk decisions' headers (bench/bench_scan_retrieval.py)
-    for head, province, day in (
+    title = "VỀ VIỆC CÔNG BỐ DANH MỤC THỦ TỤC HÀNH CHÍNH"
+    for read, province, day in (
         (["- ỦY BAN NHÂN DÂN TỈNH THÁI NGUYÊN", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số: 27/2025/QĐ-UBND",
-          "Thái Nguyên; ngày 27 tháng 11 năm 2025"], "Thái Nguyên", "2025-11-27"),
+          "Thái Nguyên; ngày 27 tháng 11 năm 2025", "QUYẾT ĐỊNH", title], "Thái Nguyên", "2025-11-27"),
         (["ỦY: BAN NHÂN DÂN TỈNH ĐẮK LẮK.", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "'Số: 02144/QĐ- UBND Vñẹ",
-          "Đắk Lắk, ngày 25 tháng 11 năm 2025"], "Đắk Lắk", "2025-11-25"),
+          "Đắk Lắk, ngày 25 tháng 11 năm 2025", "QUYẾT ĐỊNH:", title], "Đắk Lắk", "2025-11-25"),
     ):
-        meta = stated_metadata("\n".join(repair_ocr_document(repair_ocr_lines([*head, "QUYẾT ĐỊNH", "Điều 1. Phạm vi"]))))
+        repaired = repair_ocr_document(repair_ocr_lines([*read, "Điều 1. Phạm vi"]))
+        assert repaired[4:6] == ["QUYẾT ĐỊNH", title]  # the type heading, a speck read as ":" dropped
+        meta = stated_metadata("\n".join(repaired))
         assert (meta["province"], meta["issuer"], meta["date"]) == (province, f"Ủy ban nhân dân tỉnh {province}", day)
     assert repair_ocr_document(["QUYẾT ĐỊNH", "I. MỤC ĐÍCH:"]) == ["QUYẾT ĐỊNH", "I. MỤC ĐÍCH:"]  # below the heading
 
