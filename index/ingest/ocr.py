@@ -4,7 +4,7 @@
 ``DPI``) and reads them; ``ocr_image(data, name)`` reads a .png/.jpg/.tif file (every frame of a
 multi-page TIFF). Pages are read in parallel (``WORKERS`` Tesseract processes at most, fed by
 one rendering thread: pdfium is not thread-safe), and the whole document must be read within ``MAX_SECONDS``; at most ``MAX_OCR_PAGES`` pages
-are read. Each page is straightened first (``deskew``, when ``DESKEW``), and while pages are read in
+are read. A skewed page is straightened first (``deskew``, when ``DESKEW``), and while pages are read in
 parallel each Tesseract process runs one thread (``OMP_THREAD_LIMIT=1``: its own OpenMP threads would
 only compete with the other workers for the cores). Each page comes back as an ``OcrPage``: its physical lines, as Tesseract laid them out
 (not yet repaired: see ``ocr_repair``), and Tesseract's mean word confidence (0–100).
@@ -39,7 +39,7 @@ MAX_SECONDS = 600.0
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 # Below this mean confidence a page is reported to the user as worth checking by eye.
 LOW_CONFIDENCE = 70.0
-# Straighten skewed pages before reading them (measured in bench/bench_scan_retrieval.py, bench/README.md).
+# Straighten skewed pages (from deskew.MIN_DEGREES) before reading them; the benches turn it off to compare.
 DESKEW = True
 APT_PACKAGES = "tesseract-ocr tesseract-ocr-vie"
 INSTALL_HINT = f"sudo apt-get install {APT_PACKAGES}"
