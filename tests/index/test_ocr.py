@@ -3,7 +3,7 @@ enough for the structure parser, and marked as OCR'd; without Tesseract they are
 packages to install; ``sotay recover`` never imports the OCR code.
 
 The scans are rendered here from the Ninh Thuận seed (tests/scanned_files.py: DejaVu Sans at 200 dpi,
-slightly rotated, blurred and speckled). Bounds: CER measured 0.032 after repair (0.061 raw) on this
+slightly rotated, blurred and speckled). Bounds: CER measured 0.029 after repair (0.061 raw) on this
 scan (bench/bench_ocr.py); the tests allow 0.10.
 """
 
