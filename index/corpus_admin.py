@@ -49,11 +49,15 @@ from typing import Sequence
 
 import yaml
 
+from sotay import config
 from sotay.index.documents import CorpusError, DocumentMeta, load_corpus, load_document
 from sotay.index.duties.records import extract_duties
-from sotay.index.ingest.formats import ExtractedDecision, IngestError, extract_decision, read_sidecar
+from sotay.index.ingest.formats import ExtractedDecision, IngestError, Vocabulary, extract_decision, read_sidecar
+from sotay.index.ingest.ocr_spelling import spelling_vocabulary
 from sotay.index.model.encoder import Encoder
+from sotay.index.parse import clean_lines
 from sotay.index.search import journal, store
+from sotay.index.search.restore import DiacriticRestorer
 from sotay.index.validity import statuses, validity_meta
 from sotay.text import fold, nfc
 
@@ -155,9 +159,10 @@ def _sidecar_text(meta: dict[str, str]) -> str:
     return header + yaml.safe_dump(ordered, allow_unicode=True, sort_keys=False, width=100)
 
 
-def _stage(path: Path, existing: dict[str, DocumentMeta], paths_of: dict[str, Path], texts: dict[str, str]) -> _Staged:
+def _stage(path: Path, existing: dict[str, DocumentMeta], paths_of: dict[str, Path], texts: dict[str, str],
+           vocabulary: Vocabulary) -> _Staged:
     """Check one input file and decide its id; raises IngestError (nothing written)."""
-    extracted = extract_decision(path)
+    extracted = extract_decision(path, vocabulary)
     meta = _metadata(path, extracted)
     text = extracted.text if extracted.text.endswith("\n") else extracted.text + "\n"
     same = next((i for i, m in existing.items() if m.extra.get("source_sha256") == meta["source_sha256"]), None)
@@ -172,6 +177,24 @@ def _stage(path: Path, existing: dict[str, DocumentMeta], paths_of: dict[str, Pa
         doc_id = f"{base}-{n}"
     meta["id"] = doc_id
     return _Staged(path, doc_id, text, _sidecar_text(meta), paths_of.get(doc_id), extracted)
+
+
+class _TypedVocabulary:
+    """The corpus's typed Vietnamese (its decisions not read by OCR, and the bundled ones), counted on first use:
+    what OCR'd text is corrected against (``ocr_spelling``)."""
+
+    def __init__(self, corpus: Path) -> None:
+        self._corpus = corpus
+        self._counts: DiacriticRestorer | None = None
+
+    def __call__(self) -> DiacriticRestorer:
+        if self._counts is None:
+            folders = {self._corpus.resolve(), config.BUNDLED_CORPUS.resolve()}
+            docs = [d for folder in folders if folder.is_dir() for d in load_corpus(folder)]
+            self._counts = spelling_vocabulary(
+                "\n".join(clean_lines(d.text)) for d in docs
+                if not str(d.meta.extra.get("source_format", "")).endswith("-ocr"))
+        return self._counts
 
 
 def _corpus_state(corpus: Path) -> tuple[dict[str, DocumentMeta], dict[str, Path], dict[str, str]]:
@@ -199,9 +222,10 @@ def add_decisions(files: Sequence[Path], corpus: Path, data_dir: Path, *, progre
     with store.index_lock(data_dir):
         _prepare(corpus, data_dir)
         existing, paths_of, texts = _corpus_state(corpus)
+        vocabulary = _TypedVocabulary(corpus)
         staged: list[_Staged] = []
         for path in files:
-            item = _stage(Path(path), existing, paths_of, texts)
+            item = _stage(Path(path), existing, paths_of, texts, vocabulary)
             if clash := next((s for s in staged if s.id == item.id), None):
                 raise IngestError(f"Hai tệp {clash.source.name} và {item.source.name} là cùng một văn bản "
                                   f"(mã {item.id}); hãy gửi từng tệp một.")

@@ -7,7 +7,8 @@ both imported only when needed), repairs it into one paragraph per line the
 way ``corpus/*.txt`` is written, and reads the metadata the document states
 (``stated_meta``). PDF pages without a text layer and image files (.png, .jpg, .tif) are read
 by Tesseract (``ocr``: rasterised, read in parallel, page and time limits) and their lines
-repaired (``ocr_repair``) before the same line repair; when Tesseract or its Vietnamese data is
+repaired (``ocr_repair``), their diacritics corrected against the corpus's vocabulary when one is
+given (``ocr_spelling``), before the same line repair; when Tesseract or its Vietnamese data is
 missing they are refused, naming the packages to install. Every refusal is an ``IngestError`` whose message is
 Vietnamese and names the file and the reason.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +30,10 @@ import yaml
 from sotay.index.ingest import ocr
 from sotay.index.ingest.docx_numbering import Numbering
 from sotay.index.ingest.line_repair import full_line_length, join_lines, strip_page_furniture
-from sotay.index.ingest.ocr_repair import repair_ocr_lines
+from sotay.index.ingest.ocr_repair import repair_ocr_document, repair_ocr_lines
+from sotay.index.ingest.ocr_spelling import correct_diacritics
 from sotay.index.ingest.stated_meta import doc_type, stated_metadata
+from sotay.index.search.restore import DiacriticRestorer
 from sotay.text import nfc, strip_controls
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -127,11 +131,17 @@ class ExtractedDecision:
         return [n for n, c in zip(self.ocr_pages, self.ocr_confidence) if c < threshold]
 
 
-def extract_decision(path: Path) -> ExtractedDecision:
+# Gives, when first needed, the vocabulary OCR'd text is corrected against (see ocr_spelling).
+Vocabulary = Callable[[], DiacriticRestorer]
+
+
+def extract_decision(path: Path, vocabulary: Vocabulary | None = None) -> ExtractedDecision:
     """Read a .docx/.pdf/.png/.jpg/.tif/.txt/.md decision. The real type is sniffed from the bytes, not the name.
 
     PDF pages with fewer than MIN_LETTERS_PER_PAGE letters in their text layer, and images, are read
-    by OCR (``ocr``), their lines repaired (``ocr_repair``); ``ocr_pages`` / ``ocr_confidence`` say so.
+    by OCR (``ocr``), their lines repaired (``ocr_repair``) and, when ``vocabulary`` is given (called once,
+    only if some page is OCR'd), their diacritics corrected against it (``ocr_spelling``);
+    ``ocr_pages`` / ``ocr_confidence`` say so.
 
     Raises IngestError for: a type that is not what the name claims (renamed binary), an unsupported
     type, a file over MAX_FILE_BYTES, a zip bomb (docx whose members inflate beyond a limit or ratio),
@@ -172,9 +182,9 @@ def extract_decision(path: Path) -> ExtractedDecision:
     if claimed == "docx":
         lines = _docx_lines(data, name)
     elif claimed == "pdf":
-        lines, pages, read = _pdf_lines(data, name)
+        lines, pages, read = _pdf_lines(data, name, vocabulary)
     elif claimed in IMAGE_FORMATS:
-        lines, pages, read = _image_lines(data, name)
+        lines, pages, read = _image_lines(data, name, vocabulary)
     else:
         lines = _text_lines(data, name)
     if len(lines) > MAX_PARAGRAPHS:
@@ -347,7 +357,16 @@ def _docx_paragraphs(container):
             yield block
 
 
-def _pdf_lines(data: bytes, name: str) -> tuple[list[str], int, list[ocr.OcrPage]]:
+def _ocr_lines(read: list[ocr.OcrPage], vocabulary: Vocabulary | None) -> list[list[str]]:
+    """Each OCR'd page's lines repaired (``ocr_repair``), then diacritics corrected when a vocabulary is given."""
+    pages = [repair_ocr_lines(page.lines) for page in read]
+    if vocabulary is None or not read:
+        return pages
+    counts = vocabulary()
+    return [correct_diacritics("\n".join(lines), counts)[0].split("\n") if lines else [] for lines in pages]
+
+
+def _pdf_lines(data: bytes, name: str, vocabulary: Vocabulary | None) -> tuple[list[str], int, list[ocr.OcrPage]]:
     """Paragraphs of a PDF, page furniture removed; (lines, page count, pages read by OCR).
 
     Pages whose text layer has fewer than MIN_LETTERS_PER_PAGE letters are read by OCR when
@@ -401,8 +420,8 @@ def _pdf_lines(data: bytes, name: str) -> tuple[list[str], int, list[ocr.OcrPage
                 read = ocr.ocr_pdf_pages(data, scanned, name)
             except ocr.OcrError as exc:
                 raise IngestError(str(exc)) from exc
-            for page in read:
-                pages[page.number - 1] = repair_ocr_lines(page.lines)
+            for page, lines in zip(read, _ocr_lines(read, vocabulary)):
+                pages[page.number - 1] = lines
             found = sum(ch.isalpha() for n in scanned for line in pages[n - 1] for ch in line)
             if found < MIN_LETTERS_PER_PAGE * len(scanned):
                 raise IngestError(
@@ -417,10 +436,12 @@ def _pdf_lines(data: bytes, name: str) -> tuple[list[str], int, list[ocr.OcrPage
                 "(đã nhận dạng OCR)."
             )
     body = [line for page in strip_page_furniture(pages) for line in page]
+    if read:
+        body = repair_ocr_document(body)
     return join_lines(body, full_line_length(body)), count, read
 
 
-def _image_lines(data: bytes, name: str) -> tuple[list[str], int, list[ocr.OcrPage]]:
+def _image_lines(data: bytes, name: str, vocabulary: Vocabulary | None) -> tuple[list[str], int, list[ocr.OcrPage]]:
     """Paragraphs of a page image (or multi-page TIFF) read by OCR; (lines, page count, pages read)."""
     problem = ocr.tesseract_problem()
     if problem is not None:
@@ -432,8 +453,8 @@ def _image_lines(data: bytes, name: str) -> tuple[list[str], int, list[ocr.OcrPa
         read = ocr.ocr_image(data, name)
     except ocr.OcrError as exc:
         raise IngestError(str(exc)) from exc
-    pages = [repair_ocr_lines(page.lines) for page in read]
-    body = [line for page in strip_page_furniture(pages) for line in page]
+    pages = _ocr_lines(read, vocabulary)
+    body = repair_ocr_document([line for page in strip_page_furniture(pages) for line in page])
     return join_lines(body, full_line_length(body)), len(read), read
 
 

@@ -4,7 +4,9 @@
 ``DPI``) and reads them; ``ocr_image(data, name)`` reads a .png/.jpg/.tif file (every frame of a
 multi-page TIFF). Pages are read in parallel (``WORKERS`` Tesseract processes at most, fed by
 one rendering thread: pdfium is not thread-safe), and the whole document must be read within ``MAX_SECONDS``; at most ``MAX_OCR_PAGES`` pages
-are read. Each page comes back as an ``OcrPage``: its physical lines, as Tesseract laid them out
+are read. A skewed page is straightened first (``deskew``, when ``DESKEW``), and while pages are read in
+parallel each Tesseract process runs one thread (``OMP_THREAD_LIMIT=1``: its own OpenMP threads would
+only compete with the other workers for the cores). Each page comes back as an ``OcrPage``: its physical lines, as Tesseract laid them out
 (not yet repaired: see ``ocr_repair``), and Tesseract's mean word confidence (0–100).
 
 ``tesseract_problem()`` says, in Vietnamese, why scans cannot be read on this machine (no
@@ -23,8 +25,10 @@ import io
 import os
 import shutil
 import subprocess
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
@@ -35,6 +39,8 @@ MAX_SECONDS = 600.0
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 # Below this mean confidence a page is reported to the user as worth checking by eye.
 LOW_CONFIDENCE = 70.0
+# Straighten skewed pages (from deskew.MIN_DEGREES) before reading them; the benches turn it off to compare.
+DESKEW = True
 APT_PACKAGES = "tesseract-ocr tesseract-ocr-vie"
 INSTALL_HINT = f"sudo apt-get install {APT_PACKAGES}"
 # Raster pages bigger than this (pixels) are refused rather than read (decompression bombs).
@@ -131,10 +137,35 @@ def _check_count(count: int, name: str) -> None:
         )
 
 
+_ENV_LOCK = threading.Lock()
+_ENV_USERS = 0
+
+
+@contextmanager
+def _one_thread_per_tesseract(workers: int) -> Iterator[None]:
+    """OMP_THREAD_LIMIT=1 in the environment Tesseract inherits while several pages are read at once (unless
+    the user set it); restored when the last reader is done. The OpenMP runtime of this process (torch) reads
+    it only when it starts, which is before (bot) or after (CLI, once restored) any OCR."""
+    global _ENV_USERS
+    with _ENV_LOCK:
+        ours = workers > 1 and (_ENV_USERS > 0 or "OMP_THREAD_LIMIT" not in os.environ)
+        if ours:
+            _ENV_USERS += 1
+            os.environ["OMP_THREAD_LIMIT"] = "1"
+    try:
+        yield
+    finally:
+        if ours:
+            with _ENV_LOCK:
+                _ENV_USERS -= 1
+                if _ENV_USERS == 0:
+                    os.environ.pop("OMP_THREAD_LIMIT", None)
+
+
 def _read_all(images, name: str, deadline: float) -> list[OcrPage]:
     """Read (number, image) pairs with WORKERS threads, each running one Tesseract process."""
     pages: list[OcrPage] = []
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool, _one_thread_per_tesseract(WORKERS):
         futures = []
         try:
             for number, image in images:
@@ -170,6 +201,10 @@ def _read_page(number: int, image, deadline: float) -> OcrPage:
     import pytesseract
 
     pytesseract.pytesseract.tesseract_cmd = tesseract_command()
+    if DESKEW:
+        from sotay.index.ingest.deskew import deskew
+
+        image = deskew(image)
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise RuntimeError("deadline")
