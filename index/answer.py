@@ -128,12 +128,20 @@ def _source(index: HybridIndex, hit: Hit) -> dict:
     status = index.validity.get(hit.passage.doc_id)
     if status is not None and not status.in_force:  # "đã bị bãi bỏ bởi QĐ 72/2025 Hà Nội"
         source["validity"] = status.describe(index.labels)
+    if str(doc.get("extra", {}).get("source_format", "")).endswith("-ocr"):
+        source["scanned"] = True  # read by OCR (a whole scan, or a mixed PDF's scanned pages): spelling may be off
     return source
 
 
+SCANNED_NOTE = "(văn bản quét, có thể sai chính tả)"
+
+
 def _caution(source: dict) -> str:
-    """The warning under a quote from a decision no longer (wholly) in force ("" otherwise)."""
-    return f"\n(Lưu ý: {source['doc']} {source['validity']}.)" if source.get("validity") else ""
+    """The notes under a quote: read from a scan, or from a decision no longer (wholly) in force ("" if neither)."""
+    notes = [SCANNED_NOTE] if source.get("scanned") else []
+    if source.get("validity"):
+        notes.append(f"(Lưu ý: {source['doc']} {source['validity']}.)")
+    return "".join(f"\n{note}" for note in notes)
 
 
 MAX_TOPICS = 6
@@ -202,7 +210,8 @@ def answer_question(index: HybridIndex, question: str) -> Answer:
     parts = [f"Theo {best['doc']}, {best['citation']}:", f"«{best['text']}»{_caution(best)}"]
     if related:
         parts.append("Xem thêm:")
-        parts.extend(f"- {s['doc']}, {s['citation']}: «{_excerpt(s['text'])}»" for s in sources[1:])
+        parts.extend(f"- {s['doc']}, {s['citation']}: «{_excerpt(s['text'])}»" + (f" {SCANNED_NOTE}" if s.get("scanned") else "")
+                     for s in sources[1:])
     return Answer(question, Status.ANSWERED, "\n".join(parts), sources)
 
 
@@ -262,5 +271,5 @@ def _answer_from_duties(index: HybridIndex, question: str, cleaned: str) -> Answ
     for hit, record in ranked[:3]:
         source = _source(index, hit)
         lines.append(f"- {record.agency.name} ({record.role}) — theo {source['doc']}, {source['citation']}:")
-        lines.append(f"«{source['text']}»")
+        lines.append(f"«{source['text']}»{_caution(source)}")
     return Answer(question, Status.ANSWERED, "\n".join(lines), sources[:3])

@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from decision_files import load_decision, write_pdf
@@ -28,15 +29,15 @@ from scanned_files import (
 )
 
 from sotay.cli import main
-from sotay.index import add_worker, corpus_admin
+from sotay.index import add_worker, answer, corpus_admin
 from sotay.index.documents import Document, DocumentMeta
 from sotay.index.ingest import ocr
 from sotay.index.ingest.formats import IngestError, extract_decision
 from sotay.index.ingest.ocr_repair import fix_labels, is_noise, repair_ocr_document, repair_ocr_lines
 from sotay.index.ingest.ocr_spelling import spelling_vocabulary
-from sotay.index.parse import clean_lines
-from sotay.index.parse import parse_document
+from sotay.index.parse import Passage, clean_lines, parse_document
 from sotay.index.search import store
+from sotay.index.search.hybrid import Hit
 
 MAX_CER = 0.10
 CORPUS_FILES = sorted(NINH_THUAN.parent.glob("*.txt"))
@@ -297,3 +298,15 @@ def test_recover_never_imports_the_ocr_code() -> None:
     assert json.loads(proc.stdout)["amount"] == 4_000_000
     modules = proc.stderr.rsplit("MODULES ", 1)[1].split()
     assert not [m for m in modules if m.startswith(("sotay.index.ingest", "pytesseract", "PIL", "pypdfium2"))]
+
+
+def test_a_quote_from_a_scan_says_its_spelling_may_be_off() -> None:
+    hit = Hit(Passage("nt", "Quy định kèm theo, Điều 4, khoản 2", "2. Tỷ lệ thu hồi vốn ngân sách nhà nước đã hỗ trợ"),
+              1.0, 1.0, 0.9, 1.0, 1.0)
+    for source_format, scanned in (("pdf-ocr", True), ("png-ocr", True), ("pdf", False), ("docx", False)):
+        index = SimpleNamespace(documents={"nt": {"label": "QĐ …/2022 Ninh Thuận",
+                                                  "extra": {"source_format": source_format}}},
+                                validity={}, labels={})
+        source = answer._source(index, hit)
+        assert bool(source.get("scanned")) is scanned
+        assert answer._caution(source) == ("\n(văn bản quét, có thể sai chính tả)" if scanned else "")
