@@ -584,7 +584,7 @@ def run_bot(settings: BotSettings) -> None:
     register = RegisterFlow(store, settings.register_path, reminders, today=lambda: vietnam_now().date(),
                             source="telegram")
     front_end = TelegramFrontEnd(Dialogue(store, services, register), services, settings.allowed_chats,
-                                 settings.admins, reminders, settings.now, settings.register_path, pending)
+                                 settings.admins, reminders, settings.now, settings.register_path, pending=pending)
     application = build_application(settings, front_end)
     try:
         if settings.webhook_url:
