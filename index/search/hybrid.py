@@ -223,8 +223,8 @@ class HybridIndex:
             mask[chosen] = 0.0
             fused = fused + mask
         depth = min(max(k, RERANK_DEPTH), n)
-        top = np.argpartition(-fused, depth - 1)[:depth] if depth < n else np.arange(n)
-        top = [i for i in top if np.isfinite(fused[i])]
+        candidates = np.argpartition(-fused, depth - 1)[:depth] if depth < n else np.arange(n)
+        top = [i for i in candidates if np.isfinite(fused[i])]
         # Content syllables only (compounds and pairs are counted through their syllables),
         # no numbers (a question's "40%" is a value to look up, not a topic).
         content = [t for t in terms.content if not any(c.isdigit() for c in t)
@@ -295,6 +295,6 @@ def open_index(corpus: Path | None = None, data_dir: Path | None = None, progres
     data_dir = data_dir or config.data_dir()
     encoder = Encoder()
     build = IndexPaths(data_dir).live_build()
-    if not is_current(build, corpus, encoder.model_id):
+    if build is None or not is_current(build, corpus, encoder.model_id):
         build = build_index(corpus, data_dir, encoder, progress=progress)
     return HybridIndex(build, encoder)
