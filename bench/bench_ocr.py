@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import resource
-import json
 import sys
 import tempfile
 import time

@@ -195,7 +195,7 @@ def main() -> None:
     docs = {k: d for k, d in results["scan"]["documents"].items() if not d.get("refused")}
     ref_chars = {d: len(" ".join(references[d].split())) for d in docs}
     total = sum(ref_chars.values())
-    print(f"| | clean | scan | gap |\n|---|---:|---:|---:|")
+    print("| | clean | scan | gap |\n|---|---:|---:|---:|")
     for mode in ("strict", "fuzzy"):
         for metric in ("hit@1", "hit@3", "rank@5"):
             c, s = results["clean"][mode][metric], results["scan"][mode][metric]

@@ -177,12 +177,13 @@ class RegisterFlow:
             except UnknownProject:
                 return [Reply(INVALID)]
             if action == "paid":
+                day = self.today()
                 try:
-                    paid = register.pay(project_id, self.today())
+                    paid = register.pay(project_id, day)
                 except InputError as exc:
                     return [Reply(f"Dự án số {project.id} “{project.name}”: {exc.message} Sổ không thay đổi.")]
                 return [Reply(f"Đã ghi nhận dự án số {paid.id} “{paid.name}” đã nộp đủ {format_vnd(paid.amount)} "
-                              f"ngày {format_date(paid.paid_date)}. Xem sổ: /duan.")]
+                              f"ngày {format_date(day)}. Xem sổ: /duan.")]
             if action == "del":
                 return [Reply(f"Xóa dự án số {project.id} “{project.name}” khỏi sổ theo dõi? Không hoàn tác được.",
                               [[Button("Xóa hẳn", f"reg:delok:{project.id}"),

@@ -69,30 +69,30 @@ def reminder_day(now: _dt.datetime) -> _dt.date | None:
     return local.date() if is_working_day(local.date()) else None
 
 
-def _deadline(p: RegisteredProject) -> str:
-    return f"{weekday_vi(p.deadline)}, {format_date(p.deadline)}"
+def _day(day: _dt.date) -> str:
+    return f"{weekday_vi(day)}, {format_date(day)}"
 
 
 def due_reminder(projects: Sequence[RegisteredProject], today: _dt.date) -> str | None:
     """The reminder for one chat's ``projects`` on ``today``, or None when none is due within a week."""
-    due = sorted((p for p in projects if p.is_due and p.deadline is not None
-                  and (p.deadline - today).days <= WINDOW_DAYS), key=lambda p: (p.deadline, p.id))
+    due = sorted(((p.deadline, p) for p in projects if p.is_due and p.deadline is not None
+                  and (p.deadline - today).days <= WINDOW_DAYS), key=lambda dp: (dp[0], dp[1].id))
     if not due:
         return None
     groups = (
-        ("Quá hạn", [p for p in due if p.deadline < today]),
-        ("Đến hạn hôm nay", [p for p in due if p.deadline == today]),
-        (f"Sắp đến hạn (trong {WINDOW_DAYS} ngày)", [p for p in due if p.deadline > today]),
+        ("Quá hạn", [dp for dp in due if dp[0] < today]),
+        ("Đến hạn hôm nay", [dp for dp in due if dp[0] == today]),
+        (f"Sắp đến hạn (trong {WINDOW_DAYS} ngày)", [dp for dp in due if dp[0] > today]),
     )
     lines = [f"Nhắc hạn thu hồi vốn hỗ trợ — {weekday_vi(today)}, {format_date(today)}:"]
     for title, items in groups:
         if not items:
             continue
         lines.append(f"{title}:")
-        for p in items:
-            days = (p.deadline - today).days
+        for deadline, p in items:
+            days = (deadline - today).days
             when = (f"quá hạn {-days} ngày" if days < 0 else "hôm nay" if days == 0 else f"còn {days} ngày")
-            lines.append(f"• [{p.id}] {p.name}: còn phải nộp {format_vnd(p.remaining)}, hạn {_deadline(p)} ({when})")
+            lines.append(f"• [{p.id}] {p.name}: còn phải nộp {format_vnd(p.remaining)}, hạn {_day(deadline)} ({when})")
     lines.append("Xem và cập nhật sổ: /duan. Tắt nhắc hằng ngày: /nhac tat.")
     return "\n".join(lines)
 

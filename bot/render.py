@@ -55,7 +55,8 @@ def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
 def _cut_word(word: str, limit: int) -> list[str]:
     """A word longer than ``limit`` cut into pieces, never inside a character."""
     pieces: list[str] = []
-    current, length = [], 0
+    current: list[str] = []
+    length = 0
     for char in word:
         size = telegram_length(char)
         if current and length + size > limit:

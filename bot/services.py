@@ -22,6 +22,7 @@ from sotay.index import add_worker, corpus_admin
 from sotay.index.answer import QuestionError, answer_question
 from sotay.index.corpus_admin import AddedDecision, added_from_outcome
 from sotay.index.duties import records as duty_records
+from sotay.index.duties.gazetteer import Agency
 from sotay.index.search import journal, store
 from sotay.index.search.hybrid import open_index
 from sotay.rules import InputError, compute, format_result
@@ -114,8 +115,8 @@ class Services:
         if parsed is None:
             agency, own = duty_records.duties_for(question, records)
             return duty_records.format_duties(agency, own, width=self.width) if agency is not None else None
-        kind, subject = parsed
-        if kind == "agency_duties":
+        _, subject = parsed
+        if isinstance(subject, Agency):  # kind "agency_duties"
             return duty_records.format_duties(subject, duty_records.duties_of(subject, records), width=self.width)
         ranked = duty_records.answer_who_does(subject, records)
         return duty_records.format_who_does(subject, ranked, width=self.width) if ranked else None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sotay.index.decision import Status, features, load_model
 from sotay.index.duties import records as duty_records
+from sotay.index.duties.gazetteer import Agency
 from sotay.index.search.docref import Reference
 from sotay.index.search.hybrid import Hit, HybridIndex, overlaps
 from sotay.text import clean_text
@@ -242,11 +243,12 @@ def _answer_from_duties(index: HybridIndex, question: str, cleaned: str) -> Answ
     if elsewhere:  # a province without decisions: the general answer says so
         return None
     kind, subject = parsed
-    if kind == "agency_duties":
-        records = duty_records.duties_of(subject, records)
+    agency = subject if isinstance(subject, Agency) else None  # kind "agency_duties"
+    if agency is not None:
+        records = duty_records.duties_of(agency, records)
         if not records:
             return None
-    by_position = {}
+    by_position: dict[int, duty_records.Duty] = {}
     for record in records:
         for citation in record.passages or (record.citation,):  # a plan's task spans several passages
             position = index.position(record.doc_id, citation)
@@ -256,13 +258,14 @@ def _answer_from_duties(index: HybridIndex, question: str, cleaned: str) -> Answ
     named_document = index.names.reference(cleaned) is not None
     if not hits or (kind == "who_does" and not is_answerable(hits[0], next_unit(hits), named_document)):
         return None
-    ranked = [(hit, by_position[index.position(hit.passage.doc_id, hit.passage.citation)]) for hit in hits]
+    ranked = [(hit, by_position[position]) for hit in hits  # every hit is at one of those positions
+              if (position := index.position(hit.passage.doc_id, hit.passage.citation)) is not None]
     sources = [_source(index, hit) for hit, _ in ranked]
     others = [h for h in index.search(cleaned, k=SOURCES * 2) if all(h.passage != r.passage for r, _ in ranked)]
     sources += [_source(index, h) for h in others][: max(0, SOURCES - len(sources))]
-    if kind == "agency_duties":
-        lines = [f"{subject.name}: {len(records)} nhiệm vụ trong các văn bản hiện có (kể cả nhiệm vụ chung "
-                 f"của nhóm cơ quan). Liên quan nhất đến câu hỏi (xem đầy đủ: sotay who \"{subject.name}\"):"]
+    if agency is not None:
+        lines = [f"{agency.name}: {len(records)} nhiệm vụ trong các văn bản hiện có (kể cả nhiệm vụ chung "
+                 f"của nhóm cơ quan). Liên quan nhất đến câu hỏi (xem đầy đủ: sotay who \"{agency.name}\"):"]
     else:
         names: dict[str, str] = {}
         for _, record in ranked[:3]:

@@ -133,7 +133,8 @@ def statuses(documents: Mapping[str, Mapping[str, object]]) -> dict[str, Status]
             by_key.setdefault(number_key(str(meta["number"])), []).append(doc_id)
     result = {doc_id: Status(True) for doc_id in documents}
     for doc_id, meta in documents.items():
-        for change in meta.get("changes") or []:  # type: ignore[union-attr]
+        changes = meta.get("changes")
+        for change in changes if isinstance(changes, list) else []:
             for target in by_key.get(number_key(str(change["number"])), []):
                 if target == doc_id or not _same_province(meta, documents[target]):
                     continue

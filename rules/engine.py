@@ -91,11 +91,12 @@ class Project:
     in_kind: InKind | None = None
 
 
+@dataclass(frozen=True)
 class _Record:
     """A dataclass of plain text fields whose JSON form is its fields as they are."""
 
     def to_json(self) -> dict[str, str]:
-        return asdict(self)  # type: ignore[call-overload]
+        return asdict(self)
 
 
 @dataclass(frozen=True)

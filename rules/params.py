@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeVar
 
 from sotay.rules.inputs import TIERS, InputError, normalize_key
 
@@ -244,7 +244,7 @@ def _check_values(param: Parameter, where: str, low: Decimal, high: Decimal, int
             )
 
 
-def _parse_regulation(raw: dict, path: Path) -> Regulation:
+def _parse_regulation(raw: dict[str, Any], path: Path) -> Regulation:
     where = f"Tệp {path.name}"
     key = _need(raw, "province", where)
     if normalize_key(key) != key:
@@ -330,15 +330,15 @@ def _parse_regulation(raw: dict, path: Path) -> Regulation:
 
 
 @lru_cache(maxsize=64)
-def _load_file(path_str: str, mtime_ns: int, size: int) -> tuple[str, Any]:
-    """(kind, parsed object) of one YAML file; cached per (path, mtime, size)."""
+def _load_file(path_str: str, mtime_ns: int, size: int) -> Regulation | TimeRules | None:
+    """The parsed object of one YAML file by its ``kind`` (None for another kind); cached per (path, mtime, size)."""
     path = Path(path_str)
     raw = _read_yaml(path)
     if not isinstance(raw, dict):
-        return ("", None)
+        return None
     kind = raw.get("kind", "")
     if kind == "recovery_regulation":
-        return (kind, _parse_regulation(raw, path))
+        return _parse_regulation(raw, path)
     if kind == "time_counting":
         where = f"Tệp {path.name}"
         document = _need(raw, "document", where, dict)
@@ -347,23 +347,27 @@ def _load_file(path_str: str, mtime_ns: int, size: int) -> tuple[str, Any]:
         for name in ("start", "months", "day_off"):
             if name not in clauses:
                 raise RulesFileError(f"{where}: thiếu điều khoản clauses.{name}.")
-        return (kind, TimeRules(citation=" ".join(_need(document, "citation", where).split()), clauses=clauses))
-    return (str(kind), None)
+        return TimeRules(citation=" ".join(_need(document, "citation", where).split()), clauses=clauses)
+    return None
 
 
-def _files_of_kind(directory: Path, kind: str) -> list[Any]:
+_Parsed = TypeVar("_Parsed", Regulation, TimeRules)
+
+
+def _files_of_kind(directory: Path, kind: type[_Parsed]) -> list[_Parsed]:
+    """The files in ``directory`` that parse to ``kind`` (YAML ``kind: recovery_regulation`` or ``time_counting``)."""
     try:
         paths = sorted(p for p in directory.glob("*.yaml") if p.is_file())
     except OSError:
         paths = []
-    found = []
+    found: list[_Parsed] = []
     for path in paths:
         try:
             st = os.stat(path)
         except OSError as exc:
             raise RulesFileError(f"Không đọc được tệp quy định {path.name}: {exc.strerror or exc}.") from None
-        file_kind, obj = _load_file(str(path), st.st_mtime_ns, st.st_size)
-        if file_kind == kind and obj is not None:
+        obj = _load_file(str(path), st.st_mtime_ns, st.st_size)
+        if isinstance(obj, kind):
             found.append(obj)
     return found
 
@@ -372,7 +376,7 @@ def load_regulations(directory: str | os.PathLike[str] | None = None) -> dict[st
     """All provincial regulations in ``directory`` (default: the installed ``rules/``), by key."""
     folder = Path(directory) if directory is not None else RULES_DIR
     regulations: dict[str, Regulation] = {}
-    for reg in _files_of_kind(folder, "recovery_regulation"):
+    for reg in _files_of_kind(folder, Regulation):
         if reg.key in regulations:
             raise RulesFileError(
                 f"Hai tệp cùng khai báo tỉnh “{reg.key}”: {Path(regulations[reg.key].path).name} "
@@ -412,7 +416,7 @@ def select_regulation(
 def load_time_rules(directory: str | os.PathLike[str] | None = None) -> TimeRules:
     """The Civil Code period-counting clauses (from ``directory``, else from the installed ``rules/``)."""
     for folder in ([Path(directory)] if directory is not None else []) + [RULES_DIR]:
-        found = _files_of_kind(folder, "time_counting")
+        found = _files_of_kind(folder, TimeRules)
         if found:
             return found[0]
     raise RulesFileError("Thiếu tệp quy định cách tính thời hạn (kind: time_counting).")

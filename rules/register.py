@@ -389,7 +389,7 @@ class Register:
         with self._transaction() as db:
             for p in projects:
                 r = p.result
-                ids.append(db.execute(
+                cursor = db.execute(
                     "INSERT INTO projects (chat, name, tier, support, in_kind_quantity, in_kind_unit, end_date, "
                     "damage, force_majeure, verified, province, rate, amount, status, deadline, basis, paid_date, "
                     "paid_amount, note, added_by, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -403,7 +403,9 @@ class Register:
                         r.status, r.deadline.isoformat() if r.deadline else None, rate_citation(r),
                         p.paid_date.isoformat() if p.paid_date else None, p.paid, p.note, added_by, stamp,
                     ),
-                ).lastrowid)
+                )
+                assert cursor.lastrowid is not None  # sqlite3 sets it after every INSERT
+                ids.append(cursor.lastrowid)
         return [self.get(i) for i in ids]
 
     def pay(self, project_id: int, day: _dt.date, amount: int | None = None) -> RegisteredProject:

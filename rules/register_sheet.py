@@ -125,7 +125,7 @@ def export_xlsx(projects: Sequence[RegisteredProject], path: str | os.PathLike[s
         raise InputError(f"Không có quyền ghi vào thư mục “{parent}”.", "file")
 
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # a new workbook's one (active) sheet
     ws.title = "Sổ dự án"
     ws.append(list(HEADERS))
     for cell in ws[1]:

@@ -14,7 +14,8 @@ import argparse
 import importlib
 import logging
 import sys
-from typing import NoReturn, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any, NoReturn
 
 # name -> (module implementing it, Vietnamese one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -33,14 +34,20 @@ log = logging.getLogger("sotay")
 class VietnameseHelpFormatter(argparse.RawDescriptionHelpFormatter):
     """argparse's help layout (descriptions and examples kept as written) with a Vietnamese "usage" line."""
 
-    def add_usage(self, usage, actions, groups, prefix=None):  # noqa: ANN001 (argparse's signature)
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
         super().add_usage(usage, actions, groups, "Cách dùng: " if prefix is None else prefix)
 
 
 class VietnameseArgumentParser(argparse.ArgumentParser):
     """An ArgumentParser that speaks Vietnamese: help, section titles and usage errors (exit code 2)."""
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 (argparse's signature)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # argparse's signature
         kwargs.setdefault("formatter_class", VietnameseHelpFormatter)
         kwargs["add_help"] = False
         super().__init__(*args, **kwargs)

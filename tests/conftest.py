@@ -40,6 +40,30 @@ def session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
             os.environ[key] = value
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_embedding_model(session_data_dir: Path) -> Iterator[None]:
+    """One loaded sentence-transformers model per model folder for the whole session.
+
+    Every ``open_index`` makes a fresh ``Encoder`` that loads the model again, as a new process
+    would; in this one process the tests share the first load instead (the model is only read).
+    The first call per folder is the real ``load_model`` (converting the model if needed).
+    """
+    from sotay.index.model import convert
+
+    real_load = convert.load_model
+    loaded: dict[Path, object] = {}
+
+    def load_model() -> object:
+        path = convert.model_path()
+        if path not in loaded:
+            loaded[path] = real_load()
+        return loaded[path]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(convert, "load_model", load_model)
+        yield
+
+
 @pytest.fixture(scope="module")
 def fake() -> Iterator:
     """A fake Telegram Bot API server on 127.0.0.1 for one test module (see fake_telegram.py)."""

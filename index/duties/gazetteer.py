@@ -197,7 +197,7 @@ def tokenize(text: str) -> tuple[Token, ...]:
         for n in lengths.get(raw[i].word, ()) if raw[i].is_word else ():
             idx = _word_run(raw, i, n)
             words = tuple(raw[k].word for k in idx) if idx else ()
-            if words in table:
+            if idx is not None and words in table:
                 full = table[words]
                 start, end = raw[idx[0]].start, raw[idx[-1]].end
                 out.extend(Token(w, start, end, True, True, pos == 0, pos == len(full) - 1)

@@ -286,7 +286,8 @@ def _heading_holders(headings: tuple[str, ...], registry: Registry) -> list[Ment
 def _clauses(text: str, tokens: Sequence[Token]) -> list[tuple[int, int, list[str], bool]]:
     """Clauses as (start, stop, folded label before an opening colon, starts a line)."""
     out: list[tuple[int, int, list[str], bool]] = []
-    start, label, line_start = 0, [], True
+    start, line_start = 0, True
+    label: list[str] = []
     for n, tok in enumerate(tokens):
         if n > start and "\n" in text[tokens[n - 1].end:tok.start]:
             out.append((start, n, label, line_start))

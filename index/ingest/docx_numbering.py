@@ -81,7 +81,7 @@ class Numbering:
                 override = overrides.get(ilvl)
                 if override is not None and override.find(qn("w:lvl")) is not None:
                     lvl = override.find(qn("w:lvl"))
-                start = _val(override, "w:startOverride") or _val(lvl, "w:start", "1")
+                start = _val(override, "w:startOverride") or _val(lvl, "w:start") or "1"
                 fmt = _val(lvl, "w:numFmt", "decimal") or "decimal"
                 text = _val(lvl, "w:lvlText", "") or ""
                 self._levels[(num_id, int(ilvl))] = (int(start), fmt, text)

@@ -379,9 +379,9 @@ def _pdf_lines(data: bytes, name: str, vocabulary: Vocabulary | None) -> tuple[l
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             try:
-                opened = reader.decrypt("")  # permissions-only encryption: readable without a password
+                opened = bool(reader.decrypt(""))  # permissions-only encryption: readable without a password
             except (DependencyError, NotImplementedError):
-                opened = 0
+                opened = False
             if not opened:
                 raise IngestError(
                     f"Tệp {name} là PDF được mã hóa bằng mật khẩu; hãy gửi bản không đặt mật khẩu."

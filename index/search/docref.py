@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeGuard
 
 from sotay.index.parse import Passage
 from sotay.index.provinces import (
@@ -81,7 +82,7 @@ class DocumentNames:
         self.word_docs: dict[str, set[str]] = {}
         for doc_id, text in names.items():
             tokens = word_tokens(text)
-            generic = set()  # positions of document types: "thực hiện Quyết định" is no name
+            generic: set[int] = set()  # positions of document types: "thực hiện Quyết định" is no name
             for i in range(len(tokens)):
                 generic.update(range(i, i + _match(tokens, i, DOCUMENT_TYPES)))
             for i, token in enumerate(tokens):
@@ -109,8 +110,8 @@ class DocumentNames:
                 names[p.doc_id] += " . " + re.split(r";|\.\s|\./", p.text, maxsplit=1)[0]
         return cls(names, {doc_id: str(meta.get("province", "")) for doc_id, meta in documents.items()}, mentioned)
 
-    def _distinctive(self, docs: set[str] | None) -> bool:
-        return bool(docs) and len(docs) <= max(1, self.count // 2)
+    def _distinctive(self, docs: set[str] | None) -> TypeGuard[set[str]]:
+        return docs is not None and 0 < len(docs) <= max(1, self.count // 2)
 
     def _reference(self, question: str) -> Reference | None:
         """The documents ``question`` names and what it asks about them, or None (``reference``)."""
@@ -137,7 +138,9 @@ class DocumentNames:
             doc_ids = named if doc_ids is None else doc_ids & named
         if not doc_ids or len(doc_ids) > max(1, self.count // 2):
             return None
-        pieces, last, filter_words = [], 0, set()
+        pieces: list[str] = []
+        last = 0
+        filter_words: set[str] = set()
         for start, end, _, typed in runs:
             if not typed:
                 filter_words.update(t.word for t in tokens[start:end])
@@ -186,8 +189,8 @@ class DocumentNames:
             elif length := _match(tokens, j, DOCUMENT_TYPES) or _match(tokens, j, CONNECTORS):
                 j += length
             elif typed and self._distinctive(self._pair_at(tokens, j)):
-                while self._distinctive(docs := self._pair_at(tokens, j)):
-                    votes.update(docs)
+                while self._distinctive(pair_docs := self._pair_at(tokens, j)):
+                    votes.update(pair_docs)
                     j += 1
                 j = end = j + 1
             elif tokens[j].word[0].isdigit() and self._distinctive(self.word_docs.get(tokens[j].word)):

@@ -245,8 +245,8 @@ class HybridIndex:
             mask[chosen] = 0.0
             fused = fused + mask
         depth = min(max(k, RERANK_DEPTH), n)
-        top = np.argpartition(-fused, depth - 1)[:depth] if depth < n else np.arange(n)
-        top = [i for i in top if np.isfinite(fused[i])]
+        candidates = np.argpartition(-fused, depth - 1)[:depth] if depth < n else np.arange(n)
+        top = [i for i in candidates if np.isfinite(fused[i])]
         # Content syllables only (compounds and pairs are counted through their syllables),
         # no numbers (a question's "40%" is a value to look up, not a topic).
         content = [t for t in terms.content if not any(c.isdigit() for c in t)

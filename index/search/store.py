@@ -486,17 +486,18 @@ def stage_build(corpus: Path, data_dir: Path, encoder, progress: bool = False,
     manifest = read_manifest(live) if live else None
     scanned_at = time.time_ns()
     entries = scan_corpus(corpus, manifest)
-    if manifest and _same_setup(manifest, encoder.model_id) and manifest.get("corpus_hash") == corpus_hash(entries):
+    if live and manifest and _same_setup(manifest, encoder.model_id) and manifest.get("corpus_hash") == corpus_hash(entries):
         return live
     started = time.perf_counter()
     if warning := stray_warning(corpus):
         log.warning(warning)
     usable = manifest is not None and _same_setup(manifest, encoder.model_id)
-    state = _State.load(live, manifest) if usable else _State.empty()
+    state = _State.load(live, manifest) if live and manifest is not None and usable else _State.empty()
     wanted = {e.id: e for e in entries}
     gone_ids = [i for i, s in state.spans.items() if i not in wanted or wanted[i].key != s["key"]]
-    gone = {i: _read_cache(paths, state.spans[i]["key"], encoder) for i in gone_ids}
-    if any(data is None for data in gone.values()):  # a removed document's cache is missing: start over
+    cached = {i: _read_cache(paths, state.spans[i]["key"], encoder) for i in gone_ids}
+    gone = {i: data for i, data in cached.items() if data is not None}
+    if len(gone) < len(cached):  # a removed document's cache is missing: start over
         state, gone = _State.empty(), {}
     state.remove(gone)
     new = [e for e in entries if e.id not in state.spans]

@@ -14,10 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from sotay.index.answer import Answer, QuestionError, answer_question, validate_question
 from sotay.index.decision import Status
-from sotay.index.search.hybrid import open_index
+from sotay.index.search.hybrid import HybridIndex, open_index
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mode.add_argument("--jsonl", action="store_true", help="đọc mỗi dòng stdin một câu hỏi, in mỗi dòng một JSON")
 
 
-def _print_json(obj: dict) -> None:
+def _print_json(obj: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
     sys.stdout.flush()
 
@@ -62,5 +63,5 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open():
+def _open() -> HybridIndex:
     return open_index(progress=True)

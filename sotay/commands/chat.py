@@ -19,7 +19,8 @@ import sys
 from pathlib import Path
 
 from sotay import config
-from sotay.bot.dialogue import Attachment, Dialogue, Reply
+from sotay.bot.dialogue import Dialogue
+from sotay.bot.replies import Attachment, Button, Reply
 from sotay.bot.services import Services
 from sotay.bot.state import StateStore
 from sotay.rules.register import DEFAULT_CHAT
@@ -46,7 +47,8 @@ def save_attachment(document: Attachment, folders: list[Path] | None = None) -> 
             return target.resolve()
         except OSError as exc:
             error = exc
-    raise error  # type: ignore[misc]
+    assert error is not None  # the loop ran at least once and every try failed
+    raise error
 
 
 def _render(reply: Reply, first: int = 1) -> str:
@@ -69,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     dialogue = Dialogue(StateStore(args.state or ":memory:"), Services(progress=True, width=TERMINAL_WIDTH))
     if interactive:
         print("Sổ tay xã — gõ câu hỏi (Ctrl+D để thoát, /help để xem hướng dẫn).")
-    buttons: list = []
+    buttons: list[Button] = []
     while True:
         try:
             line = input("Bạn: ") if interactive else sys.stdin.buffer.readline().decode("utf-8", errors="replace")

@@ -23,10 +23,11 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from sotay import config
 from sotay.index import add_worker, corpus_admin
-from sotay.index.documents import CorpusError, stray_warning
+from sotay.index.documents import CorpusError, DocumentMeta, stray_warning
 from sotay.text import strip_controls
 
 __all__ = ["add_arguments", "run"]
@@ -59,11 +60,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(_corpus_parser=parser)
 
 
-def _print_json(obj: dict) -> None:
+def _print_json(obj: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
-def _meta_json(meta) -> dict:
+def _meta_json(meta: DocumentMeta) -> dict[str, Any]:
     return {"id": meta.id, "label": meta.label, "title": meta.title, "number": meta.number,
             "date_text": meta.date_text, "issuer": meta.issuer, "province": meta.province}
 
@@ -100,7 +101,7 @@ def _say(text: str) -> None:
     print(strip_controls(text))
 
 
-def _print_added(added: list, as_json: bool) -> None:
+def _print_added(added: list[corpus_admin.AddedDecision], as_json: bool) -> None:
     if as_json:
         _print_json({"added": [asdict(a) for a in added]})
         return
@@ -115,7 +116,7 @@ def _print_added(added: list, as_json: bool) -> None:
             _say("  " + a.ocr_note())
 
 
-def _print_list(decisions: list, as_json: bool, warning: str | None) -> None:
+def _print_list(decisions: list[corpus_admin.ListedDecision], as_json: bool, warning: str | None) -> None:
     if as_json:
         _print_json({"decisions": [{**_meta_json(d.meta), "status": d.validity or "còn hiệu lực"} for d in decisions],
                      "warnings": [warning] if warning else []})

@@ -154,7 +154,7 @@ def _line(p: RegisteredProject, as_of: _dt.date) -> str:
     if p.paid:
         tail += f"; đã nộp {format_vnd(p.paid)}, còn {format_vnd(p.remaining)}"
     days = p.days_left(as_of)
-    if p.is_overdue(as_of):
+    if days is not None and p.is_overdue(as_of):
         tail += f" — QUÁ HẠN {-days} ngày"
     elif days is not None:
         tail += f" — còn {days} ngày"

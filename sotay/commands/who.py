@@ -25,6 +25,7 @@ import argparse
 import json
 import sys
 import unicodedata
+from typing import Any
 
 from sotay.index.documents import CorpusError
 from sotay.index.duties.gazetteer import GazetteerError, suggest
@@ -79,7 +80,7 @@ def _clean_name(raw: str) -> str:
     return text
 
 
-def _print_json(obj: dict) -> None:
+def _print_json(obj: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 

