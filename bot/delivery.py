@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import (
@@ -127,7 +128,7 @@ class JournalingQueue(asyncio.Queue):
 class JournaledApplication(Application):
     """An ``Application`` that marks each update finished in the journal once its handlers are done."""
 
-    def __init__(self, *, journal: UpdateJournal, **kwargs: object) -> None:
+    def __init__(self, *, journal: UpdateJournal, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.journal = journal
 

@@ -26,9 +26,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from typing import Any
 
 from telegram.error import NetworkError
-from telegram.request import HTTPXRequest, RequestData
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +42,17 @@ NEVER_RETRIED = frozenset({"sendChatAction", "getUpdates"})
 class RetryingRequest(HTTPXRequest):
     """``HTTPXRequest`` whose calls are retried on network errors, 5xx and non-JSON 2xx answers."""
 
-    def __init__(self, *args: object, budget: float = DEFAULT_BUDGET, **kwargs: object) -> None:
+    def __init__(self, *args: Any, budget: float = DEFAULT_BUDGET, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.budget = budget
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         **timeouts: object) -> tuple[int, bytes]:
+                         read_timeout: Any = BaseRequest.DEFAULT_NONE, write_timeout: Any = BaseRequest.DEFAULT_NONE,
+                         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+                         pool_timeout: Any = BaseRequest.DEFAULT_NONE) -> tuple[int, bytes]:
         """See ``BaseRequest.do_request``; retried as the module describes."""
+        timeouts = {"read_timeout": read_timeout, "write_timeout": write_timeout,
+                    "connect_timeout": connect_timeout, "pool_timeout": pool_timeout}
         endpoint = url.rstrip("/").rsplit("/", 1)[-1]
         if endpoint in NEVER_RETRIED:
             return await super().do_request(url, method, request_data, **timeouts)

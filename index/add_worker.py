@@ -153,6 +153,7 @@ def _work(sender, files: list[str], corpus: str, data_dir: str, txn: str, deadli
     _die_with_parent()
     _no_process_shared_locks()
     resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024, resource.RLIM_INFINITY))
+    message: tuple[str, object]
     try:
         added = add_decisions([Path(f) for f in files], Path(corpus), Path(data_dir), progress=progress, txn=txn,
                               deadline=deadline)

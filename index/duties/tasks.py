@@ -99,7 +99,7 @@ def line_fields(text: str) -> list[Field]:
     for n, line in enumerate(lines):
         kv = _key_value(line)
         role = field_role(kv[0]) if kv else None
-        if role is None:
+        if kv is None or role is None:
             continue
         value = kv[1]
         if not value:

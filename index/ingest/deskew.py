@@ -29,7 +29,7 @@ def estimate_skew(image) -> float:
 
     gray = image.convert("L")
     scale = min(1.0, _WORK_WIDTH / gray.width)
-    small = gray.resize((max(1, round(gray.width * scale)), max(1, round(gray.height * scale))), Image.BILINEAR)
+    small = gray.resize((max(1, round(gray.width * scale)), max(1, round(gray.height * scale))), Image.Resampling.BILINEAR)
     ys, xs = np.nonzero(np.asarray(small) < _DARK)
     if len(xs) < 50:
         return 0.0

@@ -420,8 +420,8 @@ def _pdf_lines(data: bytes, name: str, vocabulary: Vocabulary | None) -> tuple[l
                 read = ocr.ocr_pdf_pages(data, scanned, name)
             except ocr.OcrError as exc:
                 raise IngestError(str(exc)) from exc
-            for page, lines in zip(read, _ocr_lines(read, vocabulary)):
-                pages[page.number - 1] = lines
+            for page_read, lines in zip(read, _ocr_lines(read, vocabulary)):
+                pages[page_read.number - 1] = lines
             found = sum(ch.isalpha() for n in scanned for line in pages[n - 1] for ch in line)
             if found < MIN_LETTERS_PER_PAGE * len(scanned):
                 raise IngestError(

@@ -229,11 +229,17 @@ def _in_sequence(labels: Sequence[tuple[int, int]], reference: Callable[[int], b
     return fixed, demoted
 
 
+def _after(label: re.Pattern[str], line: str) -> str:
+    """What follows ``label`` at the start of ``line`` (the whole line when it does not start with it)."""
+    match = label.match(line)
+    return line[match.end():] if match else line
+
+
 def renumber_articles(lines: Sequence[str]) -> list[str]:
     """Article labels and Roman section headings put back in sequence (see the module docstring)."""
     parts = [(i, -1) for i, line in enumerate(lines) if line in DOC_TYPES and line != "QUYẾT ĐỊNH"]
     articles = sorted(parts + [(i, n) for i, line in enumerate(lines) if (n := _article_number(line)) is not None])
-    fixed, demoted = _in_sequence(articles, lambda i: bool(_REFERENCE.match(lines[i][_ARTICLE.match(lines[i]).end():])))
+    fixed, demoted = _in_sequence(articles, lambda i: bool(_REFERENCE.match(_after(_ARTICLE, lines[i]))))
     sections = sorted(parts + [(i, _roman_value(m.group(1))) for i, line in enumerate(lines)
                                if (m := _ROMAN_HEADING.match(line)) and _mostly_upper(line[m.end():])])
     roman, _ = _in_sequence(sections, lambda i: False)
@@ -242,9 +248,9 @@ def renumber_articles(lines: Sequence[str]) -> list[str]:
         if i in demoted and out:
             out[-1] = f"{out[-1]} {line}"
         elif i in fixed:
-            out.append(f"Điều {fixed[i]}. {line[_ARTICLE.match(line).end():]}")
+            out.append(f"Điều {fixed[i]}. {_after(_ARTICLE, line)}")
         elif i in roman:
-            out.append(f"{_ROMANS[roman[i] - 1]}. {line[_ROMAN_HEADING.match(line).end():]}")
+            out.append(f"{_ROMANS[roman[i] - 1]}. {_after(_ROMAN_HEADING, line)}")
         else:
             out.append(line)
     return out

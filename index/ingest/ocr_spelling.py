@@ -49,7 +49,7 @@ def _correct_line(line: str, vocabulary: DiacriticRestorer, keep: float, change:
     if not spans:
         return line, 0
     # best[form] = (log-probability, path of forms) for the paths ending in ``form``
-    best: dict[str, tuple[float, list[str]]] = {}
+    best: dict[str | None, tuple[float, list[str]]] = {}
     previous_best: dict[str | None, tuple[float, list[str]]] = {None: (0.0, [])}
     for k, (_, _, read) in enumerate(spans):
         lower = read.lower()

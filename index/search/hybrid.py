@@ -336,6 +336,7 @@ def open_index(corpus: Path | None = None, data_dir: Path | None = None, progres
     try:
         lock.acquire(timeout=0 if held is not None else -1)
     except Timeout:
+        assert held is not None  # the lock is tried without waiting only when a live index answers meanwhile
         log.warning("kho văn bản đang được cập nhật: trả lời từ chỉ mục hiện có")
         return HybridIndex(held.build, encoder, held)
     try:
@@ -345,4 +346,5 @@ def open_index(corpus: Path | None = None, data_dir: Path | None = None, progres
         held = hold_live(data_dir)
     finally:
         lock.release()
+    assert held is not None  # build_index has just made a live build
     return HybridIndex(held.build, encoder, held)
