@@ -32,6 +32,8 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from sotay.index.ingest.deskew import deskew
+
 DPI = 300
 LANG = "vie"
 MAX_OCR_PAGES = 60
@@ -202,8 +204,6 @@ def _read_page(number: int, image, deadline: float) -> OcrPage:
 
     pytesseract.pytesseract.tesseract_cmd = tesseract_command()
     if DESKEW:
-        from sotay.index.ingest.deskew import deskew
-
         image = deskew(image)
     remaining = deadline - time.monotonic()
     if remaining <= 0:
