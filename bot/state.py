@@ -43,7 +43,10 @@ class StateStore:
         self.expiry_seconds = expiry_seconds
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._db = open_durable(self.path)
+        # sqlite's own 5 s, as this connection always had: with 30 s an admin's upload report waited past
+        # its test's 165 s (tests/adversarial/test_admin_upload_off_request_path.py) — a lock held across
+        # a long step somewhere, to be found
+        self._db = open_durable(self.path, busy_timeout=5.0)
         self._db.execute("CREATE TABLE IF NOT EXISTS chat_state (chat_id TEXT PRIMARY KEY, state TEXT NOT NULL, updated REAL NOT NULL)")
 
     def load(self, chat_id: str, now: float | None = None) -> dict:
