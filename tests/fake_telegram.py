@@ -426,14 +426,7 @@ class FakeTelegram:
             status, kind, body = 200, "text/html", b"<html><body><h1>502 Bad Gateway</h1></body></html>"
         with self._lock:
             call.status, call.description = status, mode
-        try:
-            request.send_response(status)
-            request.send_header("Content-Type", kind)
-            request.send_header("Content-Length", str(len(body)))
-            request.end_headers()
-            request.wfile.write(body)
-        except OSError:
-            pass
+        _respond(request, status, kind, body)
 
     def confirmed_offset(self) -> int:
         """The offset of the latest getUpdates: every update below it is confirmed."""
@@ -476,15 +469,7 @@ class FakeTelegram:
             with self._lock:
                 call.status, call.description = exc.code, exc.description
             body = {"ok": False, "error_code": exc.code, "description": exc.description}
-        payload = json.dumps(body, ensure_ascii=False).encode()
-        try:
-            request.send_response(call.status)
-            request.send_header("Content-Type", "application/json")
-            request.send_header("Content-Length", str(len(payload)))
-            request.end_headers()
-            request.wfile.write(payload)
-        except OSError:  # the bot went away (killed) while it waited
-            pass
+        _respond(request, call.status, "application/json", json.dumps(body, ensure_ascii=False).encode())
 
     def _serve_file(self, request: BaseHTTPRequestHandler, path: str) -> None:
         """A file download: GET /file/bot<token>/<file_path>."""
@@ -503,14 +488,7 @@ class FakeTelegram:
             status, body, kind = 200, stored["content"], "application/octet-stream"
         with self._lock:
             call.status, call.result = status, len(body)
-        try:
-            request.send_response(status)
-            request.send_header("Content-Type", kind)
-            request.send_header("Content-Length", str(len(body)))
-            request.end_headers()
-            request.wfile.write(body)
-        except OSError:
-            pass
+        _respond(request, status, kind, body)
 
     @staticmethod
     def _params(request: BaseHTTPRequestHandler) -> dict:
@@ -690,3 +668,15 @@ def _multipart(content_type: str, body: bytes) -> dict:
         else:
             fields[name] = content.decode("utf-8")
     return fields
+
+
+def _respond(request: BaseHTTPRequestHandler, status: int, kind: str, body: bytes) -> None:
+    """Write one HTTP response; nothing if the bot went away (killed) while it waited."""
+    try:
+        request.send_response(status)
+        request.send_header("Content-Type", kind)
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+    except OSError:
+        pass
