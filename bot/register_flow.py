@@ -10,7 +10,10 @@ Contracts:
   a restart between the result and the press loses nothing. Pressing it asks for the project's name; the
   next text message is the name ("/huy" cancels, another command abandons the naming) and the project is
   stored in the register of THIS chat (``Register(chat=chat_id)``) from the same inputs — the register
-  recomputes every figure with the rules engine.
+  recomputes every figure with the rules engine. The calculation's random ``key`` goes with it
+  (``Register.add(key=…)``): the register commits before the chat state does, so a naming handled again
+  after a crash (the bot replays the unfinished update) finds the project already stored and reports it,
+  never storing it twice.
 * Button data is ``reg:<action>:<argument>``. Every press is validated: a token that is not the chat's
   pending one, or a project id that is not in this chat's register, gets ``INVALID`` and changes nothing.
 * "Đã nộp" records full payment on ``today()`` (Vietnam's date by default; injectable); "Xóa" asks for a
@@ -127,7 +130,7 @@ class RegisterFlow:
             self.store.save(chat_id, {})
             return []
         token = secrets.token_hex(4)
-        self.store.save(chat_id, {"save": {"token": token, "slots": slots}})
+        self.store.save(chat_id, {"save": {"token": token, "key": secrets.token_hex(16), "slots": slots}})
         return [[Button(SAVE_LABEL, f"reg:save:{token}")]]
 
     def naming(self, state: dict) -> bool:
@@ -147,7 +150,7 @@ class RegisterFlow:
         except InputError as exc:
             return [Reply(f"{exc.message} {ASK_NAME}")]
         with self._register(chat_id) as register:
-            stored = register.add(project, added_by=self.source)
+            stored = register.add(project, added_by=self.source, key=pending.get("key"))
         if self.reminders is not None:
             self.reminders.subscribe(chat_id)
         self.store.save(chat_id, {})

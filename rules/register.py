@@ -16,6 +16,9 @@ Contracts:
   ``extended`` and ``remaining > 0``; it is *overdue* on ``as_of`` when due and its deadline is
   before ``as_of``. ``no_recovery`` and ``waived`` projects are never due.
 * Bad input raises :class:`~sotay.rules.inputs.InputError` (Vietnamese message) and writes nothing.
+* An add may carry an idempotency ``key`` (the bot's saved calculation): a second add with the same key
+  in the same chat stores nothing and returns the project the first one stored, so a step handled again
+  after a crash (the bot replays an unfinished update) never saves a project twice.
 """
 
 from __future__ import annotations
@@ -78,7 +81,8 @@ CREATE TABLE IF NOT EXISTS projects (
     paid_amount INTEGER,
     note TEXT NOT NULL DEFAULT '',
     added_by TEXT NOT NULL DEFAULT '',
-    added_at TEXT NOT NULL
+    added_at TEXT NOT NULL,
+    save_key TEXT
 );
 CREATE INDEX IF NOT EXISTS projects_chat ON projects (chat, deadline);
 """
@@ -350,6 +354,10 @@ class Register:
         with self._transaction() as db:
             for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
                 db.execute(statement)
+            if "save_key" not in {row["name"] for row in db.execute("PRAGMA table_info(projects)")}:
+                db.execute("ALTER TABLE projects ADD COLUMN save_key TEXT")  # a register written before keys
+            # NULL keys (the command line's adds) never clash: SQLite treats NULLs as distinct
+            db.execute("CREATE UNIQUE INDEX IF NOT EXISTS projects_save_key ON projects (chat, save_key)")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -376,23 +384,36 @@ class Register:
 
     # -- changes --
 
-    def add(self, project: NewProject, *, added_by: str = "", now: _dt.datetime | None = None) -> RegisteredProject:
-        """Store one project (one transaction); returns it as stored."""
-        return self.add_many([project], added_by=added_by, now=now)[0]
+    def add(
+        self, project: NewProject, *, added_by: str = "", now: _dt.datetime | None = None, key: str | None = None
+    ) -> RegisteredProject:
+        """Store one project (one transaction); returns it as stored.
+
+        With ``key``: if this chat's register already holds a project added with that key, nothing is
+        stored and that project is returned (an add repeated after a crash is stored once).
+        """
+        return self._insert([(project, key)], added_by, now)[0]
 
     def add_many(
         self, projects: Iterable[NewProject], *, added_by: str = "", now: _dt.datetime | None = None
     ) -> list[RegisteredProject]:
         """Store all the projects in ONE transaction (all or nothing); returns them as stored."""
+        return self._insert([(p, None) for p in projects], added_by, now)
+
+    def _insert(
+        self, projects: list[tuple[NewProject, str | None]], added_by: str, now: _dt.datetime | None
+    ) -> list[RegisteredProject]:
+        """Store ``(project, key)`` pairs in one transaction; a key already stored in this chat keeps its project."""
         stamp = (now or _dt.datetime.now().astimezone()).isoformat(timespec="seconds")
         ids: list[int] = []
         with self._transaction() as db:
-            for p in projects:
+            for p, key in projects:
                 r = p.result
                 cursor = db.execute(
                     "INSERT INTO projects (chat, name, tier, support, in_kind_quantity, in_kind_unit, end_date, "
                     "damage, force_majeure, verified, province, rate, amount, status, deadline, basis, paid_date, "
-                    "paid_amount, note, added_by, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "paid_amount, note, added_by, added_at, save_key) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (chat, save_key) DO NOTHING",
                     (
                         self.chat, p.name, r.project.tier, r.project.support,
                         str(r.project.in_kind.quantity) if r.project.in_kind else None,
@@ -401,9 +422,13 @@ class Register:
                         str(r.project.damage) if r.project.damage is not None else None,
                         int(r.project.force_majeure), int(r.project.verified), r.province, str(r.rate), r.amount,
                         r.status, r.deadline.isoformat() if r.deadline else None, rate_citation(r),
-                        p.paid_date.isoformat() if p.paid_date else None, p.paid, p.note, added_by, stamp,
+                        p.paid_date.isoformat() if p.paid_date else None, p.paid, p.note, added_by, stamp, key,
                     ),
                 )
+                if cursor.rowcount == 0:  # the key was stored before: that project, unchanged
+                    ids.append(db.execute("SELECT id FROM projects WHERE chat = ? AND save_key = ?",
+                                          (self.chat, key)).fetchone()["id"])
+                    continue
                 assert cursor.lastrowid is not None  # sqlite3 sets it after every INSERT
                 ids.append(cursor.lastrowid)
         return [self.get(i) for i in ids]
