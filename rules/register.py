@@ -39,6 +39,7 @@ from sotay.config import data_dir
 from sotay.rules.engine import RecoveryResult, compute
 from sotay.rules.formatting import format_vnd
 from sotay.rules.inputs import InKind, InputError, parse_date
+from sotay.sqlite_file import open_durable
 
 __all__ = [
     "DEFAULT_CHAT",
@@ -343,14 +344,10 @@ class Register:
 
     def __init__(self, path: Path | str | None = None, chat: str = DEFAULT_CHAT) -> None:
         self.path = str(default_path() if path is None else path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.chat = str(chat)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db = open_durable(self.path)
         self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
         with self._transaction() as db:
             for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
                 db.execute(statement)

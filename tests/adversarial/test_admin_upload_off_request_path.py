@@ -31,7 +31,7 @@ ADMIN = 5550301
 OFFICER = 5550302
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 QUESTION = "ty le thu hoi von dia ban kho khan"
-ADD_SECONDS = 15  # the time limit in these bots; embedding 1,500 articles takes ~86 CPU-s (~45 s on an idle 2-core machine)
+ADD_SECONDS = 15  # the bots' time limit; embedding 1,500 articles takes ~86 CPU-s (~45 s on 2 idle cores)
 STAGED_TIMEOUT = 240  # reading the .docx in a worker on a loaded machine
 WORKER_EXIT_TIMEOUT = 60  # a killed bot's worker exits a moment after it (see clean_up_after_kill)
 
