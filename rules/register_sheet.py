@@ -34,7 +34,8 @@ from typing import Any
 
 from sotay.rules.formatting import format_quantity
 from sotay.rules.inputs import InputError, normalize_key
-from sotay.rules.register import NewProject, RegisteredProject, prepare
+from sotay.rules.register import DUE_STATUSES, NewProject, RegisteredProject, prepare
+from sotay.rules.status import Status
 
 __all__ = ["HEADERS", "STATUS_LABELS", "SheetRejected", "export_xlsx", "read_projects"]
 
@@ -52,12 +53,7 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 10_000
 
 TIER_SHEET_LABELS = {"dbkk": "Đặc biệt khó khăn", "kho-khan": "Khó khăn", "con-lai": "Còn lại"}
-STATUS_LABELS = {
-    "recover": "Phải thu hồi",
-    "extended": "Được gia hạn",
-    "no_recovery": "Không thu hồi",
-    "waived": "Miễn thu hồi",
-}
+STATUS_LABELS: dict[str, str] = {s.value: s.label for s in Status}
 
 # input field -> header (import reads these; the others are recomputed)
 _INPUTS = {
@@ -82,7 +78,7 @@ class SheetRejected(InputError):
 
 
 def _status_label(p: RegisteredProject) -> str:
-    if p.status in ("recover", "extended") and p.remaining == 0:
+    if p.status in DUE_STATUSES and p.remaining == 0:
         return "Đã nộp đủ"
     return STATUS_LABELS.get(p.status, p.status)
 
