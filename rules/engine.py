@@ -44,6 +44,7 @@ from sotay.rules.formatting import format_date, format_number, format_quantity, 
 from sotay.rules.inputs import (
     TIER_LABELS,
     InKind,
+    InputError,
     parse_amount,
     parse_bool,
     parse_damage,
@@ -52,7 +53,7 @@ from sotay.rules.inputs import (
     parse_tier,
 )
 from sotay.rules.params import Regulation, TimeRules, load_time_rules, select_regulation
-from sotay.rules.status import Status
+from sotay.rules.vocabulary import Status
 
 __all__ = [
     "Project",
@@ -63,6 +64,7 @@ __all__ = [
     "make_project",
     "Terms",
     "decide",
+    "record_matters",
     "evaluate",
     "compute",
     "round_half_up",
@@ -255,6 +257,19 @@ def decide(project: Project, terms: Terms) -> Status:
     if project.verified and damage is not None and terms.extension_months > 0:
         return Status.EXTENDED
     return Status.RECOVER
+
+
+def record_matters(tier: str, end: _dt.date, province: str | None = None) -> bool:
+    """Whether the appraisal team's record can change the outcome for a project of ``tier`` ending on ``end``.
+
+    Only when something is recovered at all: with a rate of 0 in force there is nothing to
+    extend or waive. True when the rules cannot tell (``end`` not covered, an unknown tier):
+    the calculation itself then says what is wrong.
+    """
+    try:
+        return select_regulation(province).rates[parse_tier(tier)].at(end) != 0
+    except InputError:
+        return True
 
 
 def evaluate(project: Project, regulation: Regulation, time_rules: TimeRules) -> RecoveryResult:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Mapping, TypeVar
 
 from sotay.rules.inputs import TIERS, InputError, normalize_key
-from sotay.rules.status import Status
+from sotay.rules.vocabulary import Status
 
 __all__ = [
     "RULES_DIR",

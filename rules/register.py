@@ -37,7 +37,7 @@ from sotay.rules.days_off import weekday_vi
 from sotay.rules.engine import RecoveryResult, compute
 from sotay.rules.formatting import format_date, format_vnd
 from sotay.rules.inputs import InKind, InputError, parse_date
-from sotay.rules.status import Status
+from sotay.rules.vocabulary import Status
 
 __all__ = [
     "DEFAULT_CHAT",

@@ -9,7 +9,7 @@ from sotay.rules.days_off import weekday_vi
 from sotay.rules.engine import RecoveryResult
 from sotay.rules.formatting import format_date, format_number, format_quantity, format_rate, format_vnd
 from sotay.rules.inputs import TIER_LABELS
-from sotay.rules.status import Status
+from sotay.rules.vocabulary import Status
 
 __all__ = ["format_result"]
 

@@ -46,7 +46,7 @@ from sotay.rules.register import (
     prepare,
 )
 from sotay.rules.register_sheet import SheetRejected, export_xlsx, read_projects
-from sotay.rules.status import Status
+from sotay.rules.vocabulary import Status
 
 __all__ = ["add_arguments", "run"]
 
