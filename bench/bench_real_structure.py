@@ -17,7 +17,7 @@ metadata the text states) and parsed (``parse_document``). Checked per file:
   "(Quyết định|Chỉ thị|Kế hoạch) này có hiệu lực" at all (plans, directives and a few decisions state no date of effect);
 - misplaced body text: passages cited "Trích yếu" / "Phần căn cứ" (of the decision or of an
   attachment) whose text is not a title or a recital: it starts with "Điều n", "Phần I", a Roman,
-  letter or Arabic section number, a bullet, a recital under "Trích yếu", or is longer than 600
+  letter or Arabic section number, a bullet, a recital under "Trích yếu", or is longer than 1500
   characters (titles) / not a "Căn cứ…/Theo đề nghị…/Thực hiện…" sentence (recitals); and every
   "trích yếu" of a part after its first (a heading of the text below, not the part's title).
 
@@ -45,7 +45,7 @@ _BODY_START = re.compile(r"^(Điều\s+\d|Chương\s+[IVXLC\d]|(PHẦN|Phần)\s
                          r"|\d{1,2}(\.\d{1,2})*[.)](\s|$)|[a-zđ]\)\s|[-+•]\s)")
 _NOT_TITLE = re.compile(r"^(Căn cứ|Theo đề nghị|Xét đề nghị|CHỦ TỊCH|ỦY BAN NHÂN DÂN|QUYẾT ĐỊNH\s*:)", re.IGNORECASE)
 _STATES_EFFECT = re.compile(r"(Quyết định|Chỉ thị|Kế hoạch) này có hiệu lực", re.IGNORECASE)
-_RECITAL = re.compile(r"^(Căn cứ|Theo đề nghị|Xét đề nghị|Theo đề xuất|Thực hiện|Trên cơ sở)\b")
+_RECITAL = re.compile(r"^(Căn cứ|Theo đề nghị|Xét đề nghị|Theo đề xuất|Thực hiện|Triển khai|Trên cơ sở)\b")
 
 
 def readme_table(folder: Path) -> dict[str, dict[str, str]]:
@@ -97,8 +97,8 @@ def misplaced(citation: str, text: str) -> str:
             return "title starting with a heading or bullet"
         if _RECITAL.match(first):
             return "title that is a recital"
-        if len(text) > 600:
-            return "title longer than 600 characters"
+        if len(text) > 1500:
+            return "title longer than 1500 characters"
     return ""
 
 
