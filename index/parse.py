@@ -197,6 +197,8 @@ def clean_lines(raw: str) -> list[str]:
                 if lines and lines[-1].startswith(ROW_MARK) or held:  # after rows: the table starts again
                     release()
                     header = _column_names(cells)
+                    if len(header) < len(cells):
+                        add_text(cells[0])  # "B. THỦ TỤC … | STT | Tên TTHC": the title glued in front is a heading
                     fresh = True
                 continue  # right under the column names: their second line ("Năm 2026 | Năm 2027")
             if broken:
@@ -207,6 +209,8 @@ def clean_lines(raw: str) -> list[str]:
             elif header is None or previous_blank:
                 release()
                 header = _column_names(cells) if _looks_like_header(cells) else [""] * len(cells)
+                if len(header) < len(cells):
+                    add_text(cells[0])
                 if any(header):
                     fresh = _is_bold_header(raw_line)
                     continue
@@ -239,7 +243,7 @@ def _column_names(cells: list[str]) -> list[str]:
     """A header row's column names, without the table's title when the conversion glued it in front
     ("DANH MỤC THỦ TỤC HÀNH CHÍNH ĐƯỢC SỬA ĐỔI (08 TTHC) | TT | Tên thủ tục hành chính | …")."""
     first = cells[0]
-    if len(cells) >= 4 and len(first) > 30 and first == first.upper() and any(c.isalpha() for c in first):
+    if len(cells) >= 3 and len(first) > 30 and first == first.upper() and any(c.isalpha() for c in first):
         return cells[1:]
     return cells
 
@@ -303,8 +307,13 @@ def _row_text(header: list[str], cells: list[str]) -> str:
     """One row as "Column: cell; Column: cell" (cells without a column name are kept as they are)."""
     parts = []
     for name, cell in zip(header + [""] * (len(cells) - len(header)), cells):
-        if not cell or re.fullmatch(r"S?TT|Số TT|Số thứ tự", name, re.IGNORECASE) or not name and re.fullmatch(r"\d{1,4}\.?", cell):
-            continue
+        if not cell or (not name or re.fullmatch(r"S?TT|Số TT|Số thứ tự", name, re.IGNORECASE)) \
+                and re.fullmatch(r"\d{1,4}\.?", cell):
+            continue  # the row's number
+        if re.fullmatch(r"S?TT|Số TT|Số thứ tự", name, re.IGNORECASE):
+            if _is_row_label(cell) and not cell.lower().startswith("bước"):
+                continue  # a section number ("II", "A") in the number column
+            name = ""  # anything else there ("Bước 1", an indicator's name) is kept as it is
         parts.append(f"{name}: {cell}" if name else cell)
     return "; ".join(parts)
 
@@ -550,7 +559,8 @@ class _Parser:
             return
         self.rows += 1
         unit = self.current
-        unit.has_children = True  # a heading over table rows is context, not a passage of its own
+        if unit.kind in ("division", "letter", "caption"):
+            unit.has_children = True  # a part's heading over table rows is context, not a passage of its own
         base = _citation(unit) if unit.kind != "part" else self.part_prefix
         citation = f"{base}, dòng {number or self.rows}" if base else f"Bảng, dòng {number or self.rows}"
         headings = tuple(_short(n.line) for n in unit.ancestors() if n.line and n.kind != "part") or (
@@ -641,6 +651,8 @@ def _unit_passages(doc_id: str, unit: _Unit) -> list[Passage]:
         return []  # a heading: context for its children
     citation = _citation(unit)
     headings = _headings(unit)
+    if unit.kind == "caption":  # paragraphs under an unnumbered heading: each its own passage, as in the part
+        return [Passage(doc_id, citation, line, headings + (_short(unit.line),)) for line in unit.body]
     lead_in = _lead_in(unit)
     whole = "\n".join([*lead_in, unit.line, *unit.body])
     lead, groups = _bullet_groups(unit.body)
