@@ -311,8 +311,8 @@ def _row_text(header: list[str], cells: list[str]) -> str:
                 and re.fullmatch(r"\d{1,4}\.?", cell):
             continue  # the row's number
         if re.fullmatch(r"S?TT|Số TT|Số thứ tự", name, re.IGNORECASE):
-            if _is_row_label(cell) and not cell.lower().startswith("bước"):
-                continue  # a section number ("II", "A") in the number column
+            if sum(c.isalpha() for c in cell) < 2 or _is_row_label(cell) and not cell.lower().startswith("bước"):
+                continue  # a section number ("II", "A") or a dash in the number column
             name = ""  # anything else there ("Bước 1", an indicator's name) is kept as it is
         parts.append(f"{name}: {cell}" if name else cell)
     return "; ".join(parts)
@@ -413,7 +413,8 @@ class _Parser:
         if doc_type and (self.state == "skip" or (self.state == "body" and not self.units)):
             self._start_part(doc_type)
             return
-        if self.state == "skip" and _is_upper(line) and _ATTACHMENT_HEADING.match(line):
+        if self.state == "skip" and _is_upper(line.split("(", 1)[0]) and _ATTACHMENT_HEADING.match(line):
+            # "DANH MỤC VÀ QUY TRÌNH NỘI BỘ … (Kèm theo Quyết định số …)": the note may follow in the same line
             self._start_part(line)
             return
         if self.state in ("body", "attachment-title") and self.attachments and _NUMBERED_APPENDIX.match(line):
@@ -506,7 +507,9 @@ class _Parser:
     def _letter(line: str) -> re.Match[str] | None:
         """ "A. DANH MỤC THỦ TỤC …" or a bare "B.": a lettered part of an attachment (not "A. Nguyễn …")."""
         m = _LETTER.match(line)
-        return m if m and (not m.group(2) or _is_upper(m.group(2))) else None
+        if m is None or m.group(1) in "IVX":  # "I. MỤC ĐÍCH" is a Roman section
+            return None
+        return m if not m.group(2) or _is_upper(m.group(2)) else None
 
     def _heading_title(self, line: str) -> bool:
         """A capitalised line right under a heading that has nothing yet ("Chương I" / "QUY ĐỊNH CHUNG",
