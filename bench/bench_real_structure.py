@@ -18,8 +18,10 @@ metadata the text states) and parsed (``parse_document``). Checked per file:
 - misplaced body text: passages cited "Trích yếu" / "Phần căn cứ" (of the decision or of an
   attachment) whose text is not a title or a recital: it starts with "Điều n", "Phần I", a Roman,
   letter or Arabic section number, a bullet, a recital under "Trích yếu", or is longer than 1500
-  characters (titles) / not a "Căn cứ…/Theo đề nghị…/Thực hiện…" sentence (recitals); and every
-  "trích yếu" of a part after its first (a heading of the text below, not the part's title).
+  characters (titles) / not a "Căn cứ…/Theo đề nghị…/Thực hiện…" sentence, the enacting formula
+  ("Ủy ban nhân dân tỉnh ban hành …") or the rest of a broken recital ("Nghị định số …") (recitals); and every
+  "trích yếu" of a part after its first (a heading of the text below, not the part's title), and a
+  decision's "Trích yếu" passage that is not the title read into its metadata.
 
 Prints the counts and, with ``-v``, every finding; ``--out`` writes them as JSON.
 """
@@ -32,6 +34,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from sotay.index.documents import load_document
 from sotay.index.parse import parse_document
@@ -45,6 +48,10 @@ _BODY_START = re.compile(r"^(Điều\s+\d|Chương\s+[IVXLC\d]|(PHẦN|Phần)\s
                          r"|\d{1,2}(\.\d{1,2})*[.)](\s|$)|[a-zđ]\)\s|[-+•]\s)")
 _NOT_TITLE = re.compile(r"^(Căn cứ|Theo đề nghị|Xét đề nghị|CHỦ TỊCH|ỦY BAN NHÂN DÂN|QUYẾT ĐỊNH\s*:)", re.IGNORECASE)
 _STATES_EFFECT = re.compile(r"(Quyết định|Chỉ thị|Kế hoạch) này có hiệu lực", re.IGNORECASE)
+# the rest of the recital block: the enacting formula, a recital broken in two ("Nghị định số 92/2017/NĐ-CP …")
+_RECITAL_MORE = re.compile(r"^((Ủy|Uỷ) ban nhân dân|UBND|Chủ tịch)\b.{0,120}?\bban hành\b"
+                           r"|^(Nghị định|Quyết định|Thông tư|Nghị quyết|Luật|Chỉ thị|Kết luận)\s+(số\s+)?\d|^\d+/[A-ZĐ]",
+                           re.IGNORECASE)
 _RECITAL = re.compile(r"^(Căn cứ|Theo đề nghị|Xét đề nghị|Theo đề xuất|Thực hiện|Triển khai|Trên cơ sở)\b")
 
 
@@ -91,7 +98,9 @@ def misplaced(citation: str, text: str) -> str:
     """Why a passage cited as a title or recital is body text ("" when it is not)."""
     first = text.split("\n", 1)[0]
     if citation.endswith("Phần căn cứ"):
-        return "" if _RECITAL.match(first) else "recital that is not a recital"
+        if _BODY_START.match(first):
+            return "recital that is body text"
+        return "" if _RECITAL.match(first) or _RECITAL_MORE.match(first) else "recital that is not a recital"
     if citation.endswith("Trích yếu") or citation.endswith("trích yếu"):
         if _BODY_START.match(first):
             return "title starting with a heading or bullet"
@@ -102,10 +111,10 @@ def misplaced(citation: str, text: str) -> str:
     return ""
 
 
-def check(folder: Path) -> dict:
+def check(folder: Path) -> dict[str, Any]:
     """Every finding over the folder's files, with counts."""
     expected = readme_table(folder)
-    findings: dict[str, list[dict]] = {k: [] for k in ("title", "number", "date", "issuer", "effective", "misplaced")}
+    findings: dict[str, list[dict[str, Any]]] = {k: [] for k in ("title", "number", "date", "issuer", "effective", "misplaced")}
     files = sorted(folder.glob("*.txt"))
     for path in files:
         doc = load_document(path)
@@ -129,6 +138,8 @@ def check(folder: Path) -> dict:
         titled: set[str] = set()
         for passage in parse_document(doc):
             reason = misplaced(passage.citation, passage.text)
+            if not reason and passage.citation == "Trích yếu" and passage.text != meta.title:
+                reason = "the decision's Trích yếu passage is not its title"
             if passage.kind == "title":
                 if passage.citation in titled and not reason:
                     reason = "second title of the same part"

@@ -50,6 +50,8 @@ _RECITAL = re.compile(r"^(Căn cứ|Theo đề nghị|Xét đề nghị|Theo đ�
                       # a plan's or a directive's basis: "Thực hiện Quyết định số …", "Triển khai thực hiện Nghị quyết …"
                       r"|^(Thực hiện|Triển khai thực hiện|Triển khai)\s+(các\s+)?(Nghị quyết|Quyết định|Chỉ thị|Kế hoạch"
                       r"|Thông tư|Nghị định|Luật|Kết luận|Công văn|Văn bản|Thông tri|Chương trình|Hướng dẫn|Đề án)\b")
+# The enacting formula closing the recitals: "Ủy ban nhân dân tỉnh ban hành Quyết định …", "UBND tỉnh ban hành kế hoạch như sau:"
+_ENACTING_FORMULA = re.compile(r"^(Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Chủ tịch)\b.{0,120}?\bban hành\b", re.IGNORECASE)
 # Headings of an attachment's parts: "PHẦN II. NỘI DUNG …", "A. DANH MỤC THỦ TỤC …", a label alone ("I.", "B.")
 # whose title is the next line.
 _DIVISION = re.compile(r"^(?:PHẦN|Phần)\s+([IVXLC]+|\d{1,2})\b\s*[.:]?\s*(.*)$")
@@ -358,6 +360,7 @@ class _Parser:
         self.titled = False  # the title (trích yếu) has been read
         self.title_lines: list[str] | None = None  # the title's lines while it is read, after the type heading
         self.title_at = -1  # its passage in ``extra``
+        self.doc_kind = ""  # the type heading read ("Quyết định", "Kế hoạch" …)
         self.rows = 0  # table rows read in the current part (for rows without a number)
 
     # -- hierarchy -------------------------------------------------------
@@ -441,7 +444,7 @@ class _Parser:
               or self.titled and _NUMBERED.match(line)):
             self.state = "body"  # a decision's first article, a plan's first section, a directive's first point
             self._body(line)
-        elif _RECITAL.match(line):
+        elif _RECITAL.match(line) or _ENACTING_FORMULA.match(line) or self._recital_goes_on():
             self.extra.append(self._passage("Phần căn cứ", line, "recital"))
         elif (_NUMBER_LINE.match(line) or _PLACE_DATE.match(line) or _is_upper(line)):
             return  # number, place and date, type, issuer: metadata, not passages
@@ -453,20 +456,26 @@ class _Parser:
         else:  # the opening paragraphs of a plan or a directive, before its first section
             self.extra.append(self._passage("Phần mở đầu", line, "preamble"))
 
+    def _recital_goes_on(self) -> bool:
+        """In a decision, a paragraph after a recital is more of the recitals ("Nghị định số 92/2017/NĐ-CP …",
+        a recital broken in two); a plan's or a directive's paragraphs after its basis are its preamble."""
+        return self.doc_kind == "Quyết định" and bool(self.extra) and self.extra[-1].kind == "recital"
+
     def _title_line(self, line: str) -> bool:
         """Read the trích yếu: the line(s) after the bare type heading ("KẾ HOẠCH" / "TRUYỀN THÔNG VỀ …"),
         in capitals or not, or the rest of a heading that carries it ("QUYẾT ĐỊNH CÔNG BỐ …")."""
         if self.titled and self.title_lines is None:
             return False
         if self.title_lines is None:
-            if stated_doc_type(line):
+            if kind := stated_doc_type(line):
                 self.title_lines = []
+                self.doc_kind = kind
                 return True
             glued = glued_type(line)
             if glued is None:
                 return False
             self.title_lines = []
-            line = glued[1]
+            self.doc_kind, line = glued
         elif not title_goes_on(self.title_lines, line) or _RECITAL.match(line):
             self.title_lines = None
             return False

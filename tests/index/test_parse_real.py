@@ -124,6 +124,11 @@ def test_the_trich_yeu_passage_is_the_title_and_a_plans_basis_a_recital() -> Non
     [title] = [p for p in directive if p.citation == "Trích yếu"]
     assert title.text.startswith("VỀ TĂNG CƯỜNG CÔNG TÁC QUẢN LÝ, BẢO VỆ TÀI NGUYÊN NƯỚC DƯỚI ĐẤT")
     assert any(p.citation == "Phần mở đầu" and p.text.startswith("Nước là nguồn tài nguyên") for p in directive)
+    # a decision's recital block ends with its enacting formula: a recital, not a title or a preamble
+    decision = passages("danang-81-2025-bai-bo-via-he")
+    assert [p.kind for p in decision if p.citation in ("Trích yếu", "Phần căn cứ", "Phần mở đầu")] == \
+        ["title"] + ["recital"] * 8
+    assert decision[8].text.startswith("UBND thành phố Đà Nẵng ban hành Quyết định bãi bỏ Quyết định số 55/2014")
 
 
 _BODY_START = re.compile(r"^(Điều\s+\d|Chương\s|(PHẦN|Phần)\s+[IVX\d]|[IVXL]+\s*[.)](\s|$)|[A-ZĐ]\s*[.)](\s|$)"
