@@ -57,6 +57,7 @@ _ENACTING_FORMULA = re.compile(r"^(Ủy ban nhân dân|Uỷ ban nhân dân|UBND|
 _DIVISION = re.compile(r"^(?:PHẦN|Phần)\s+([IVXLC]+|\d{1,2})\b\s*[.:]?\s*(.*)$")
 _LETTER = re.compile(r"^([A-ZĐ])\s*[.)]\s*(.*)$")
 _BARE_LABEL = re.compile(r"^([IVXLC]+)\s*[.)]$")
+RESUME_MIN_CHARS = 60  # a paragraph this long after a form's signature is the attachment's text again
 CAPTION_MAX_CHARS = 250  # an unnumbered capitalised line of an attachment this short is a heading
 _ATTACHMENT_NOTE = re.compile(r"^\((Ban hành )?[Kk]èm theo\b")
 _CLOSING = re.compile(r"^Trên đây là\b")
@@ -424,7 +425,9 @@ class _Parser:
             self._start_part(line.upper())
             return
         if self.state == "skip":
-            return
+            if not (self.attachments and self._resumes(line)):
+                return
+            self.state = "body"  # a form's "Nơi nhận" / signature inside an attachment: its text goes on
         if self.state == "header":
             self._header(line)
         elif self.state == "attachment-title":
@@ -568,7 +571,7 @@ class _Parser:
                 return  # a table in the heading block is layout
             self._start_part("PHỤ LỤC")  # rows after the signature with no heading: an unnamed appendix
         if self.state == "skip":
-            return
+            self.state = "body"  # a table after a form's signature inside an attachment goes on with it
         self.rows += 1
         unit = self.current
         if unit.kind in ("division", "letter", "caption"):
@@ -578,6 +581,13 @@ class _Parser:
         headings = tuple(_short(n.line) for n in unit.ancestors() if n.line and n.kind != "part") or (
             (_short(self.part.line),) if self.part.line else ())
         self.extra.append(Passage(self.doc.meta.id, citation, text, headings, "row"))
+
+    def _resumes(self, line: str) -> bool:
+        """After a signature inside an attachment (a form's "Nơi nhận" | "NGƯỜI ĐẠI DIỆN …"), whether ``line``
+        is the attachment's text again: a numbered heading or a paragraph, not a signature's name or title."""
+        opens = (_ARTICLE.match(line) or _CHAPTER.match(line) or _NUMBERED.match(line) or _DIVISION.match(line)
+                 or (m := _ROMAN.match(line)) and self._roman_plausible(m.group(1)))
+        return bool(opens) or len(line) >= RESUME_MIN_CHARS and not _is_upper(line)
 
     def _roman_plausible(self, numeral: str) -> bool:
         """"I." and "V." are also Latin letters; accept numerals, not sentences."""

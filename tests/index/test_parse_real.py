@@ -175,3 +175,14 @@ def test_a_table_header_and_a_row_broken_over_paragraphs_are_read_whole() -> Non
                         "số và Đề án 06; Đơn vị thực hiện: Sở Khoa học và Công nghệ; Đơn vị phối hợp: Các sở, ban, ngành; "
                         "UBND các phường, xã; Thời gian thực hiện: 2025; Sản phẩm đầu ra: Quyết định")
     assert not any(p.kind == "title" and p.text in ("Thời gian thực hiện", "Sản phẩm đầu ra") for p in found)
+
+
+def test_an_appendix_goes_on_after_a_forms_signature() -> None:
+    # Lai Châu 2926, Phụ lục I: each procedure carries its forms, each form its own "Nơi nhận" | "NGƯỜI ĐẠI DIỆN
+    # PHÁP LUẬT" block; the procedure's steps and fields after it are text of the appendix, not a signature
+    found = passages("laichau-2926-2025-tthc-uy-quyen-y-te")
+    texts = [p.text for p in found]
+    assert any("Đơn hàng này có giá trị một năm kể từ ngày ký ban hành" in t for t in texts)
+    assert any(t.startswith("Bước 1: Tổ chức, cá nhân đề nghị cấp phép nhập khẩu") and "Sở Y tế nơi cửa khẩu" in t
+               for t in texts)
+    assert not any(t.startswith(("NGƯỜI ĐẠI DIỆN", "(Ký")) for t in texts)
