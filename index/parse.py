@@ -59,7 +59,7 @@ _LETTER = re.compile(r"^([A-ZĐ])\s*[.)]\s*(.*)$")
 _BARE_LABEL = re.compile(r"^([IVXLC]+)\s*[.)]$")
 RESUME_MIN_CHARS = 60  # a paragraph this long after a form's signature is the attachment's text again
 CAPTION_MAX_CHARS = 250  # an unnumbered capitalised line of an attachment this short is a heading
-_ATTACHMENT_NOTE = re.compile(r"^\((Ban hành )?[Kk]èm theo\b")
+_ATTACHMENT_NOTE = re.compile(r"^\((Ban hành )?[Kk][eè]m theo\b")  # "kem theo": a typo of the originals
 _CLOSING = re.compile(r"^Trên đây là\b")
 _SEPARATOR = re.compile(r"^[\W_]*$")
 _ENDS_SENTENCE = re.compile(r"[.:;!?…)\]\"”]$")
@@ -402,6 +402,10 @@ class _Parser:
         self.current = self.part
         self.rows = 0
         self.state = "attachment-title"
+        if m and kind == m.group(1) and not number and len(named) > m.end() + 10:
+            # "DANH SÁCH XÃ, PHƯỜNG MIỀN NÚI …", "QUY TRÌNH RÀ SOÁT …": the heading is the attachment's title
+            self.part.titled = True
+            self.extra.append(self._passage(prefix + ", trích yếu", named, "title"))
 
     # -- dispatch ---------------------------------------------------------
     def feed(self, line: str) -> None:
@@ -570,8 +574,8 @@ class _Parser:
             if self.state == "header":
                 return  # a table in the heading block is layout
             self._start_part("PHỤ LỤC")  # rows after the signature with no heading: an unnamed appendix
-        if self.state == "skip":
-            self.state = "body"  # a table after a form's signature inside an attachment goes on with it
+        if self.state in ("skip", "attachment-title"):
+            self.state = "body"  # a table ends an attachment's title; after a form's signature it goes on with it
         self.rows += 1
         unit = self.current
         if unit.kind in ("division", "letter", "caption"):

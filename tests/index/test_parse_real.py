@@ -41,7 +41,9 @@ def test_a_list_attachment_keeps_its_title_and_every_row() -> None:
     rows = [p for p in found if p.kind == "row"]
     assert len(rows) == 95 and rows[-1].citation == "Danh sách kèm theo, dòng 95"
     assert rows[-1].text == "Tên xã, phường: Xã Hàm Thuận Bắc"
-    assert any(p.citation == "Danh sách kèm theo, trích yếu" for p in found)
+    [title] = [p for p in found if p.citation == "Danh sách kèm theo, trích yếu"]
+    assert title.text == "DANH SÁCH XÃ, PHƯỜNG MIỀN NÚI TRÊN ĐỊA BÀN TỈNH LÂM ĐỒNG"  # the heading, not the closing line
+    assert any(p.citation == "Danh sách kèm theo" and p.text.startswith("Ấn định danh sách 95 xã") for p in found)
 
 
 def test_a_standalone_plan_is_cited_by_section_not_as_its_title() -> None:
@@ -158,7 +160,7 @@ def test_lettered_parts_of_an_appendix_are_headings_of_their_rows() -> None:
     # Hà Tĩnh 3005: "DANH MỤC VÀ QUY TRÌNH … (Kèm theo Quyết định …)" after the signature, then "**A. ****DANH MỤC …**"
     # and "**B. ****QUY TRÌNH NỘI BỘ …**" (a bare label, its title in the next line)
     found = passages("hatinh-3005-2025-tthc-giam-dinh-y-te")
-    assert [p.citation for p in found if p.kind == "title"] == ["Trích yếu"]
+    assert [p.citation for p in found if p.kind == "title"] == ["Trích yếu", "Danh mục kèm theo, trích yếu"]
     first = next(p for p in found if p.kind == "row")
     assert first.citation == "Danh mục kèm theo, Phần A, dòng 1" and first.headings == ("A. DANH MỤC THỦ TỤC HÀNH CHÍNH",)
     assert any(p.citation == "Danh mục kèm theo, Phần B, Mục 1, dòng 15"
