@@ -36,9 +36,11 @@ from pathlib import Path
 from typing import Any
 
 from sotay.config import data_dir
+from sotay.rules.days_off import weekday_vi
 from sotay.rules.engine import RecoveryResult, compute
-from sotay.rules.formatting import format_vnd
+from sotay.rules.formatting import format_date, format_vnd
 from sotay.rules.inputs import InKind, InputError, parse_date
+from sotay.rules.vocabulary import Status
 from sotay.sqlite_file import open_durable
 
 __all__ = [
@@ -55,7 +57,7 @@ __all__ = [
 ]
 
 DEFAULT_CHAT = "cli"
-DUE_STATUSES = ("recover", "extended")
+DUE_STATUSES: tuple[str, ...] = tuple(s for s in Status if s.due)
 FILE_NAME = "register.sqlite"
 MAX_NAME_LENGTH = 300
 
@@ -130,7 +132,7 @@ class RegisteredProject:
     province: str
     rate: Decimal
     amount: int
-    status: str
+    status: Status
     deadline: _dt.date | None
     basis: str
     paid_date: _dt.date | None
@@ -148,6 +150,20 @@ class RegisteredProject:
     def is_due(self) -> bool:
         """Must still be recovered: status recover/extended with something remaining."""
         return self.status in DUE_STATUSES and self.remaining > 0
+
+    @property
+    def deadline_text(self) -> str:
+        """The deadline with its weekday ("thứ Hai, 02/06/2025"), or "không có"."""
+        return f"{weekday_vi(self.deadline)}, {format_date(self.deadline)}" if self.deadline else "không có"
+
+    def obligation(self) -> str:
+        """What the project owes, as one Vietnamese clause (no capital, no full stop)."""
+        if self.status is Status.NO_RECOVERY:
+            return "không phải thu hồi (địa bàn đặc biệt khó khăn)"
+        if self.status is Status.WAIVED:
+            return "được miễn thu hồi"
+        text = f"phải thu hồi {format_vnd(self.amount)}, chậm nhất {self.deadline_text}"
+        return text + (" (đã tính gia hạn tối đa)" if self.status is Status.EXTENDED else "")
 
     def days_left(self, as_of: _dt.date) -> int | None:
         """Days from ``as_of`` to the deadline (negative once past), ``None`` without a deadline."""
@@ -325,7 +341,7 @@ def _row_to_project(row: sqlite3.Row) -> RegisteredProject:
         province=row["province"],
         rate=Decimal(row["rate"]),
         amount=row["amount"],
-        status=row["status"],
+        status=Status(row["status"]),
         deadline=_dt.date.fromisoformat(row["deadline"]) if row["deadline"] else None,
         basis=row["basis"],
         paid_date=_dt.date.fromisoformat(row["paid_date"]) if row["paid_date"] else None,
