@@ -99,7 +99,7 @@ from sotay.bot.reminders import SEND_AT, ReminderStore, due_messages, reminder_d
 from sotay.bot.retrying_request import RetryingRequest
 from sotay.bot.services import Services
 from sotay.bot.state import StateStore
-from sotay.index.add_worker import WorkerError
+from sotay.index.add_worker import WorkerError, stop_running
 from sotay.index.corpus_admin import AddedDecision
 from sotay.index.ingest.formats import IngestError
 from sotay.index.search.journal import new_txn
@@ -623,6 +623,9 @@ def run_bot(settings: BotSettings) -> None:
         else:
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
     finally:
+        # An add still running would hold the stop for up to its time limit: its worker is killed, the add
+        # ends as interrupted (nothing changed) and the administrator is told at the next start.
+        stop_running()
         front_end.executor.shutdown(cancel_futures=True)  # a dialogue step still running may write state
         store.close()
         reminders.close()

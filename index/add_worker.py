@@ -57,6 +57,9 @@ INTERRUPTED_MESSAGE = ("Việc xử lý tệp bị gián đoạn (tiến trình 
 
 log = logging.getLogger(__name__)
 
+_running: set[multiprocessing.process.BaseProcess] = set()  # the workers of adds in progress (any thread)
+_running_lock = threading.Lock()
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -108,21 +111,27 @@ def add_in_worker(files: Sequence[Path], corpus: Path, data_dir: Path, *, txn: s
     worker = context.Process(target=_work, name=f"sotay-add-{txn}", daemon=True,
                              args=(sender, [str(Path(f).resolve()) for f in files], str(corpus), str(data_dir), txn,
                                    deadline, limits.memory_mb, progress))
-    worker.start()
+    with _running_lock:
+        worker.start()
+        _running.add(worker)
     sender.close()
-    killed = False
+    result, timed_out = None, False
     try:
-        result = receiver.recv() if receiver.poll(limits.seconds + GRACE_SECONDS) else None
-    except EOFError:  # the worker died without a word
-        result = None
+        if receiver.poll(limits.seconds + GRACE_SECONDS):
+            result = receiver.recv()
+        else:
+            timed_out = True
+    except EOFError:  # the worker died without a word (or was stopped: stop_running)
+        pass
     finally:
         if worker.is_alive():
             worker.kill()
-            killed = True
         worker.join()
         receiver.close()
+        with _running_lock:
+            _running.discard(worker)
     if result is None:
-        return _after_death(corpus, data_dir, txn, worker.exitcode, limits, killed)
+        return _after_death(corpus, data_dir, txn, worker.exitcode, limits, timed_out)
     kind, payload = result
     if kind == "added":
         return payload
@@ -133,16 +142,29 @@ def add_in_worker(files: Sequence[Path], corpus: Path, data_dir: Path, *, txn: s
     raise WorkerError(payload)
 
 
+def stop_running() -> int:
+    """Kill the workers of every add in progress (the program is stopping); how many were running.
+
+    Each interrupted add then ends as if its worker had died: committed if its journal says so,
+    else nothing changed (``INTERRUPTED_MESSAGE``) and its staging removed.
+    """
+    with _running_lock:
+        workers = [w for w in _running if w.is_alive()]
+    for worker in workers:
+        worker.kill()
+    return len(workers)
+
+
 def _after_death(corpus: Path, data_dir: Path, txn: str, exitcode: int | None, limits: Limits,
-                 killed: bool) -> list[AddedDecision]:
-    """A worker that sent nothing (``killed``: by us, past its time): its transaction completed if it
-    was decided, else refused; what it staged is removed either way."""
+                 timed_out: bool) -> list[AddedDecision]:
+    """A worker that sent nothing (``timed_out``: killed by us, past its time): its transaction completed
+    if it was decided, else refused; what it staged is removed either way."""
     clean_up(corpus, data_dir)
     done = journal.outcome(data_dir, txn)
     if done and done.get("committed"):
         return added_from_outcome(done)
     log.warning("tiến trình thêm văn bản %s dừng với mã %s", txn, exitcode)
-    if killed:
+    if timed_out:
         raise IngestError(TIMEOUT_MESSAGE.format(seconds=f"{limits.seconds:g}"))
     raise IngestError(INTERRUPTED_MESSAGE)
 

@@ -4,6 +4,8 @@ numbering is read in time linear in the document (files generated here)."""
 from __future__ import annotations
 
 import io
+import threading
+import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from corpus_workspace import fourth_decision, make_workspace, tree_digest
 from docx.parts.document import DocumentPart
 
+from sotay.index import add_worker
 from sotay.index.add_worker import Limits, add_in_worker
 from sotay.index.ingest import formats
 from sotay.index.ingest.formats import IngestError, extract_decision
@@ -113,4 +116,32 @@ def test_an_add_over_its_memory_limit_is_refused_and_changes_nothing(tmp_path: P
     with pytest.raises(IngestError) as refused:
         add_in_worker([fourth_decision(tmp_path)], corpus, data, limits=Limits(seconds=300, memory_mb=400))
     assert "400 MB bộ nhớ" in str(refused.value)
+    assert tree_digest(corpus, IndexPaths(data).root) == before
+
+
+def test_an_add_stopped_with_the_program_ends_interrupted_and_changes_nothing(tmp_path: Path, index,
+                                                                              session_data_dir: Path) -> None:
+    """Stopping the bot (SIGTERM) must not wait for an add's time limit: ``stop_running`` kills the running
+    worker, the add ends as interrupted within seconds, and the corpus and the index are as they were."""
+    corpus, data = make_workspace(tmp_path, session_data_dir)
+    open_index(corpus, data, progress=False).close()
+    before = tree_digest(corpus, IndexPaths(data).root)
+    outcome: list[BaseException | object] = []
+
+    def add() -> None:
+        try:
+            outcome.append(add_in_worker([fourth_decision(tmp_path)], corpus, data, limits=Limits(seconds=600)))
+        except IngestError as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=add)
+    thread.start()
+    for _ in range(200):  # the worker is registered as soon as it is started
+        if add_worker.stop_running():
+            break
+        time.sleep(0.05)
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    [refused] = outcome
+    assert isinstance(refused, IngestError) and str(refused) == add_worker.INTERRUPTED_MESSAGE
     assert tree_digest(corpus, IndexPaths(data).root) == before
