@@ -116,8 +116,18 @@ def index(session_data_dir: Path, shared_dir: Path):
             built.mkdir()
             (built / "models").symlink_to(shared_dir / "models", target_is_directory=True)
             open_index(CORPUS, built, progress=False).close()
-    shutil.copytree(built / "index", session_data_dir / "index")
+    if not (session_data_dir / "index").exists():  # else a test built it already (see ``seeded_index``)
+        shutil.copytree(built / "index", session_data_dir / "index")
     return open_index(CORPUS, session_data_dir, progress=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def seeded_index(request: pytest.FixtureRequest) -> None:
+    """The shared index copied in first when any selected test asks for ``index``: a test that only
+    reaches the index through the session's data directory (a ``Services`` answering a question)
+    then finds it built instead of building it again."""
+    if any("index" in item.fixturenames for item in request.session.items):
+        request.getfixturevalue("index")
 
 
 def load_questions(path: Path) -> list[dict]:
