@@ -6,7 +6,8 @@ Usage::
         [--folded] [--misses FILE]
 
 For each in-domain question (gold phrases are verbatim substrings of the answering passage,
-compared after NFC, lower-casing and collapsing white space, as ../shared/eval/score.py does):
+compared after NFC, lower-casing and collapsing white space, as ../shared/eval/score.py does; a
+phrase copied from a table's text form, "cell | cell", matches a row passage holding its cells in order):
 
 - answered: the status is "answered";
 - hit@1 / hit@3: answered and a gold phrase is in the first 1 / 3 sources;
@@ -42,8 +43,21 @@ def norm(text: str) -> str:
 
 
 def contains_gold(text: str, gold: list[str]) -> bool:
+    """Whether a gold phrase is in ``text``. A phrase written from a table's text form ("cell | cell")
+    matches a table-row passage, which carries each cell after its column name ("Tên: cell; Thời hạn:
+    cell"), when every cell is found in it in order."""
     body = norm(text)
-    return any(norm(g) in body for g in gold)
+    return any(_cells_in(body, [norm(c) for c in g.split("|")]) if "|" in g else norm(g) in body for g in gold)
+
+
+def _cells_in(body: str, cells: list[str]) -> bool:
+    at = 0
+    for cell in cells:
+        found = body.find(cell, at)
+        if found < 0:
+            return False
+        at = found + len(cell)
+    return True
 
 
 def status_of(answer) -> str:

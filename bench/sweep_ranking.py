@@ -1,4 +1,4 @@
-"""Sweep the ranking weights of ``index/search/hybrid.py`` and report where the gold passage lands.
+"""Sweep the ranking weights of ``index/search/ranking.py`` and report where the gold passage lands.
 
 Usage (the corpus must hold the decisions the questions are about; see tests/data/README.md)::
 
@@ -6,7 +6,7 @@ Usage (the corpus must hold the decisions the questions are about; see tests/dat
         --grid '{"LEXICAL_WEIGHT": [0.4, 0.5, 0.6], "COVERAGE_WEIGHT": [0.1, 0.2]}' \\
         tests/data/officer_questions_calibration.jsonl tests/data/heldout_questions.jsonl
 
-For every combination of the module constants in ``--grid`` (names of ``hybrid``'s weights), each
+For every combination of the module constants in ``--grid`` (names of ``ranking``'s weights), each
 in-domain question is searched as written and folded, and the share whose gold phrase is in the
 first passage (rank@1) and in the first three (rank@3) is printed per set, one JSON line per
 combination. Query vectors are computed once and reused across combinations. Only the ranking is
@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from sotay.index.answer import validate_question
-from sotay.index.search import hybrid
+from sotay.index.search import hybrid, ranking
 from sotay.text import fold
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -56,15 +56,15 @@ def main() -> None:
     parser.add_argument("--grid", required=True, help='JSON object: weight name -> values, e.g. {"LEXICAL_WEIGHT": [0.5, 0.6]}')
     args = parser.parse_args()
     grid: dict[str, list[float]] = json.loads(args.grid)
-    unknown = [name for name in grid if not hasattr(hybrid, name)]
+    unknown = [name for name in grid if not hasattr(ranking, name)]
     if unknown:
-        parser.error(f"not a weight of index/search/hybrid.py: {', '.join(unknown)}")
+        parser.error(f"not a weight of index/search/ranking.py: {', '.join(unknown)}")
     index = hybrid.open_index(progress=False)
     index.encoder.encode_query = functools.lru_cache(maxsize=None)(index.encoder.encode_query)  # type: ignore[method-assign]
     sets = {path.name: load(path) for path in args.sets}
     for values in itertools.product(*grid.values()):
         for name, value in zip(grid, values):
-            setattr(hybrid, name, value)
+            setattr(ranking, name, value)
         result = {name: measure(index, rows) for name, rows in sets.items()}
         print(json.dumps({"weights": dict(zip(grid, values)), **result}, ensure_ascii=False), flush=True)
 

@@ -25,6 +25,7 @@ Replies are plain text; front ends escape and split them as their medium needs.
 
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 import re
 import secrets
@@ -34,6 +35,7 @@ from sotay.bot.register_flow import RegisterFlow
 from sotay.bot.replies import Attachment, Button, Reply
 from sotay.bot.services import Services
 from sotay.bot.state import StateStore
+from sotay.rules.engine import record_matters
 from sotay.rules.extract import (
     Amount,
     Percent,
@@ -44,7 +46,8 @@ from sotay.rules.extract import (
     prepare,
 )
 from sotay.rules.formatting import format_date, format_number, format_vnd
-from sotay.rules.inputs import TIER_LABELS, InputError, parse_amount, parse_damage, parse_date
+from sotay.rules.inputs import TIERS, InputError, parse_amount, parse_damage, parse_date
+from sotay.rules.vocabulary import Tier
 from sotay.text import clean_text, fold
 
 __all__ = ["Attachment", "Button", "Dialogue", "HELP", "Reply", "understood"]
@@ -83,7 +86,7 @@ _DISASTER = re.compile(r"\b(thien tai|lu|lut|bao|han han|sat lo|mua da)\b")
 _BARE_NUMBER = re.compile(r"\s*-?[\d.,\s]+\s*(dong|d|vnd)?\s*")
 _CANCEL = re.compile(r"^(/huy\b.*|(huy|huy bo|thoi|dung lai|cancel)( di| nhe| a| thoi)?[.!]*)$")
 
-TIER_BUTTONS = [("Đặc biệt khó khăn", "tier:dbkk"), ("Khó khăn", "tier:kho-khan"), ("Còn lại", "tier:con-lai")]
+TIER_BUTTONS = [(tier.short_label, f"tier:{tier.value}") for tier in Tier]
 DAMAGE_BUTTONS = [("Không thiệt hại", "damage:none"), ("Thiệt hại do thiên tai", "damage:disaster"),
                   ("Bất khả kháng khác", "damage:force")]
 YES_NO_BUTTONS = [("Có biên bản", "verified:yes"), ("Không có", "verified:no")]
@@ -144,7 +147,7 @@ class Dialogue:
                           self._buttons_for(flow, asking))]
         slots = flow.setdefault("slots", {})
         label = _BUTTON_LABELS.get(f"{kind}:{value}")
-        if kind == "tier" and value in ("dbkk", "kho-khan", "con-lai"):
+        if kind == "tier" and value in TIERS:
             slots["tier"] = value
         elif kind == "amount" and value in flow.get("amount_choices", ()):
             slots["amount"] = value
@@ -364,7 +367,7 @@ class Dialogue:
         damaged = Decimal(slots.get("damage") or 0) > 0 or slots.get("force_majeure")
         if flow.get("guided") and "damage" not in slots and not slots.get("force_majeure"):
             return "damage"
-        if damaged and "verified" not in slots and slots.get("tier") != "dbkk":
+        if damaged and "verified" not in slots and record_matters(slots["tier"], _dt.date.fromisoformat(slots["end"])):
             return "verified"
         return None
 
@@ -411,7 +414,7 @@ def _amount_label(amount: int) -> str:
 
 def understood(slots: dict) -> str:
     """What the dialogue read from the officer, shown before any figure: "Tôi hiểu: …"."""
-    parts = [f"địa bàn: {TIER_LABELS[slots['tier']].removeprefix('địa bàn ')}"]
+    parts = [f"địa bàn: {Tier(slots['tier']).short_label.lower()}"]
     amount = format_vnd(int(slots["amount"]))
     typed = slots.get("amount_text", "")
     same = re.sub(r"\D", "", typed) == slots["amount"]

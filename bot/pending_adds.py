@@ -7,11 +7,12 @@ start, when the outcome is read from the corpus transaction (``journal.outcome``
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from sotay.sqlite_file import open_durable
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,8 @@ class PendingAdds:
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db = open_durable(self.path)
         self._db.execute("CREATE TABLE IF NOT EXISTS pending_adds (txn TEXT PRIMARY KEY, chat_id INTEGER NOT NULL, "
                          "file_name TEXT NOT NULL, started REAL NOT NULL)")
 

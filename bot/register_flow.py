@@ -10,7 +10,10 @@ Contracts:
   a restart between the result and the press loses nothing. Pressing it asks for the project's name; the
   next text message is the name ("/huy" cancels, another command abandons the naming) and the project is
   stored in the register of THIS chat (``Register(chat=chat_id)``) from the same inputs — the register
-  recomputes every figure with the rules engine.
+  recomputes every figure with the rules engine. The calculation's random ``key`` goes with it
+  (``Register.add(key=…)``): the register commits before the chat state does, so a naming handled again
+  after a crash (the bot replays the unfinished update) finds the project already stored and reports it,
+  never storing it twice.
 * Button data is ``reg:<action>:<argument>``. Every press is validated: a token that is not the chat's
   pending one, or a project id that is not in this chat's register, gets ``INVALID`` and changes nothing.
 * "Đã nộp" records full payment on ``today()`` (Vietnam's date by default; injectable); "Xóa" asks for a
@@ -30,7 +33,6 @@ from pathlib import Path
 from sotay.bot.reminders import WINDOW_DAYS, ReminderStore, vietnam_now
 from sotay.bot.replies import Attachment, Button, Reply
 from sotay.bot.state import StateStore
-from sotay.rules.days_off import weekday_vi
 from sotay.rules.formatting import format_date, format_vnd
 from sotay.rules.inputs import TIER_LABELS, InputError
 from sotay.rules.register import NewProject, Register, RegisteredProject, UnknownProject, default_path, prepare
@@ -53,20 +55,6 @@ EMPTY = ("Sổ theo dõi của cuộc trò chuyện này chưa có dự án nào
 _DATA = re.compile(r"reg:(save|paid|del|delok|keep):([A-Za-z0-9]{1,20})")
 
 
-def _deadline(p: RegisteredProject) -> str:
-    return f"{weekday_vi(p.deadline)}, {format_date(p.deadline)}" if p.deadline else "không có"
-
-
-def _what(p: RegisteredProject) -> str:
-    """What the project owes, in one clause."""
-    if p.status == "no_recovery":
-        return "không phải thu hồi (địa bàn đặc biệt khó khăn)"
-    if p.status == "waived":
-        return "được miễn thu hồi"
-    text = f"phải thu hồi {format_vnd(p.amount)}, chậm nhất {_deadline(p)}"
-    return text + (" (đã tính gia hạn tối đa)" if p.status == "extended" else "")
-
-
 def _sort_key(p: RegisteredProject, today: _dt.date) -> tuple:
     """Overdue first, then the others still due, then the rest; each by deadline, then id."""
     rank = 0 if p.is_overdue(today) else 1 if p.is_due else 2
@@ -76,14 +64,14 @@ def _sort_key(p: RegisteredProject, today: _dt.date) -> tuple:
 def project_text(p: RegisteredProject, today: _dt.date) -> str:
     """One project as /duan shows it: name, amount, deadline, days left or overdue, paid."""
     lines = [f"Dự án số {p.id}: {p.name} — {TIER_LABELS[p.tier]}, vốn hỗ trợ {format_vnd(p.support)}"]
-    if p.status in ("no_recovery", "waived"):
-        lines.append(_what(p)[0].upper() + _what(p)[1:] + ".")
+    if not p.status.due:
+        lines.append(p.obligation()[0].upper() + p.obligation()[1:] + ".")
         return "\n".join(lines)
     days = p.days_left(today)
     when = ""
     if p.is_due and days is not None:
         when = f" — QUÁ HẠN {-days} ngày" if days < 0 else " — đến hạn hôm nay" if days == 0 else f" — còn {days} ngày"
-    lines.append(f"Phải thu hồi {format_vnd(p.amount)}, hạn {_deadline(p)}{when}.")
+    lines.append(f"Phải thu hồi {format_vnd(p.amount)}, hạn {p.deadline_text}{when}.")
     if p.remaining == 0:
         lines.append(f"Đã nộp đủ {format_vnd(p.paid or 0)}" + (f" ngày {format_date(p.paid_date)}." if p.paid_date else "."))
     elif p.paid:
@@ -127,7 +115,7 @@ class RegisterFlow:
             self.store.save(chat_id, {})
             return []
         token = secrets.token_hex(4)
-        self.store.save(chat_id, {"save": {"token": token, "slots": slots}})
+        self.store.save(chat_id, {"save": {"token": token, "key": secrets.token_hex(16), "slots": slots}})
         return [[Button(SAVE_LABEL, f"reg:save:{token}")]]
 
     def naming(self, state: dict) -> bool:
@@ -147,11 +135,11 @@ class RegisterFlow:
         except InputError as exc:
             return [Reply(f"{exc.message} {ASK_NAME}")]
         with self._register(chat_id) as register:
-            stored = register.add(project, added_by=self.source)
+            stored = register.add(project, added_by=self.source, key=pending.get("key"))
         if self.reminders is not None:
             self.reminders.subscribe(chat_id)
         self.store.save(chat_id, {})
-        return [Reply(f"Đã lưu vào sổ theo dõi: dự án số {stored.id} “{stored.name}”, {_what(stored)}.\n"
+        return [Reply(f"Đã lưu vào sổ theo dõi: dự án số {stored.id} “{stored.name}”, {stored.obligation()}.\n"
                       "Xem sổ: /duan. Tải sổ dạng Excel: /baocao.")]
 
     # -- buttons ---------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,6 +27,7 @@ from zoneinfo import ZoneInfo
 from sotay.rules.days_off import is_working_day, weekday_vi
 from sotay.rules.formatting import format_date, format_vnd
 from sotay.rules.register import Register, RegisteredProject
+from sotay.sqlite_file import open_durable
 
 __all__ = ["SEND_AT", "TIMEZONE", "WINDOW_DAYS", "ReminderStore", "clock_from_env", "due_messages",
            "due_reminder", "reminder_day", "vietnam_now"]
@@ -102,12 +102,8 @@ class ReminderStore:
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db = open_durable(self.path)
         self._db.execute("CREATE TABLE IF NOT EXISTS reminders (chat TEXT PRIMARY KEY, "
                          "enabled INTEGER NOT NULL DEFAULT 1, last_sent TEXT)")
 

@@ -12,6 +12,7 @@ the next question after the commit opens the new live index.
 
 from __future__ import annotations
 
+import datetime as _dt
 import threading
 from collections.abc import Sequence
 from functools import cached_property
@@ -22,7 +23,7 @@ from sotay.index import add_worker, corpus_admin
 from sotay.index.answer import QuestionError, answer_question
 from sotay.index.corpus_admin import AddedDecision, added_from_outcome
 from sotay.index.duties import records as duty_records
-from sotay.index.duties.gazetteer import Agency
+from sotay.index.duties.questions import read_duty_question
 from sotay.index.search import journal, store
 from sotay.index.search.hybrid import open_index
 from sotay.rules import InputError, compute, format_result
@@ -104,28 +105,21 @@ class Services:
 
         With ``force`` (the /ai command) a bare agency name is enough.
         """
-        everything = duty_records.all_duties(self.corpus)
-        registry = duty_records.corpus_registry(everything)
-        parsed = duty_records.parse_duty_question(question, registry)
-        if parsed is None and not force:
+        asked = read_duty_question(question, duty_records.all_duties(self.corpus), force=force)
+        if asked is None:
             return None
-        records, elsewhere = duty_records.in_named_provinces(question, everything)
-        if elsewhere:
-            return duty_records.no_decisions_of(elsewhere)
-        if parsed is None:
-            agency, own = duty_records.duties_for(question, records)
-            return duty_records.format_duties(agency, own, width=self.width) if agency is not None else None
-        _, subject = parsed
-        if isinstance(subject, Agency):  # kind "agency_duties"
-            return duty_records.format_duties(subject, duty_records.duties_of(subject, records), width=self.width)
-        ranked = duty_records.answer_who_does(subject, records)
-        return duty_records.format_who_does(subject, ranked, width=self.width) if ranked else None
+        if asked.elsewhere:
+            return duty_records.no_decisions_of(asked.elsewhere)
+        if asked.agency is not None:
+            return duty_records.format_duties(asked.agency, list(asked.duties), width=self.width)
+        ranked = asked.ranked()
+        return duty_records.format_who_does(asked.topic, ranked, width=self.width) if ranked else None
 
     def recover(self, slots: dict, hint_damage: bool = False) -> str:
         """The Vietnamese recovery report for the collected ``slots``."""
         try:
             result = compute(
-                slots["tier"], slots["amount"], _dmy(slots["end"]), damage=slots.get("damage"),
+                slots["tier"], slots["amount"], _dt.date.fromisoformat(slots["end"]), damage=slots.get("damage"),
                 force_majeure=bool(slots.get("force_majeure")), verified=bool(slots.get("verified")),
                 in_kind=slots.get("in_kind"),
             )
@@ -138,7 +132,4 @@ class Services:
         return text
 
 
-def _dmy(iso: str) -> str:
-    """'2024-03-15' -> '15/03/2024' (the rules accept both; dd/mm/yyyy reads better in errors)."""
-    year, month, day = iso.split("-")
-    return f"{day}/{month}/{year}"
+

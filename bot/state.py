@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sotay.sqlite_file import open_durable
 
 EXPIRY_SECONDS = 24 * 3600
 
@@ -39,14 +40,11 @@ class StateStore:
 
     def __init__(self, path: Path | str, expiry_seconds: float = EXPIRY_SECONDS) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.expiry_seconds = expiry_seconds
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        # sqlite's default 5 s, as this connection always had (the file's other tables wait 30 s)
+        self._db = open_durable(self.path, busy_timeout=5.0)
         self._db.execute("CREATE TABLE IF NOT EXISTS chat_state (chat_id TEXT PRIMARY KEY, state TEXT NOT NULL, updated REAL NOT NULL)")
 
     def load(self, chat_id: str, now: float | None = None) -> dict:

@@ -296,17 +296,18 @@ class TelegramFrontEnd:
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A text message or command: the dialogue's replies."""
-        await self._respond(update, context, self.dialogue.handle, update.effective_message.text, _member(update))
+        await self._respond(update, context, self.dialogue.handle, _text(update), _member(update))
 
     async def on_start_or_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start or /help: the dialogue's text, with a note on adding decisions for administrators."""
         step = self._with_admin_note if self._is_admin(update) else self.dialogue.handle
-        await self._respond(update, context, step, update.effective_message.text)
+        await self._respond(update, context, step, _text(update))
 
     async def on_document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A file: from an administrator, a decision to add (checked first); from anyone else, refused."""
-        chat_id = update.effective_chat.id
-        document = update.effective_message.document
+        chat_id, document = _chat_id(update), _message(update).document
+        if document is None:  # the handler's filter lets only files through
+            return
         if not self._is_admin(update):
             await _send(context, chat_id, Reply(NOT_ADMIN))
             return
@@ -323,6 +324,8 @@ class TelegramFrontEnd:
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press: acknowledge it, retire its keyboard, send the dialogue's replies."""
         query = update.callback_query
+        if query is None:  # the handler's pattern lets only button presses through
+            return
         await _quietly(query.answer(), "trả lời nút bấm")
         if update.effective_chat is None:  # a message sent via inline mode: not ours
             return
@@ -335,7 +338,7 @@ class TelegramFrontEnd:
 
     async def on_not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A sticker, photo, file, voice message…: say that only text is read."""
-        await context.bot.send_message(update.effective_chat.id, NOT_TEXT)
+        await context.bot.send_message(_chat_id(update), NOT_TEXT)
 
     async def redeliver(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The periodic job: send what a chat's earlier delivery left unsent (Telegram was unreachable)."""
@@ -417,7 +420,7 @@ class TelegramFrontEnd:
                        step: Callable[..., list[Reply]], argument: str, member: str | None = None) -> None:
         """Answer ``update``: run ``step(str(chat_id), argument[, member])`` off the event loop (unless a
         previous run already answered it), then send the chat's outbox, in chat order."""
-        chat_id = update.effective_chat.id
+        chat_id = _chat_id(update)
         extra = (member,) if member is not None else ()
         async with self._lock_for(chat_id):
             if not self.journal.answered(update.update_id):
@@ -473,6 +476,27 @@ class TelegramFrontEnd:
         if lock is None:
             lock = self._chat_locks[chat_id] = asyncio.Lock()
         return lock
+
+
+def _chat_id(update: Update) -> int:
+    """The chat of an update the handlers accept (messages and presses always have one)."""
+    chat = update.effective_chat
+    if chat is None:
+        raise ValueError(f"update {update.update_id} has no chat")
+    return chat.id
+
+
+def _message(update: Update) -> Message:
+    """The message of an update the message handlers accept."""
+    message = update.effective_message
+    if message is None:
+        raise ValueError(f"update {update.update_id} has no message")
+    return message
+
+
+def _text(update: Update) -> str:
+    """The text of a text message (the handlers' filter: ``filters.TEXT``)."""
+    return _message(update).text or ""
 
 
 def _member(update: Update) -> str | None:
@@ -532,8 +556,10 @@ def added_summary(decision: AddedDecision) -> str:
     return "\n".join(lines)
 
 
-async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
-    """One reply sent now, outside the outbox (reminders, upload reports): HTML pieces, buttons under the last."""
+async def _send(context: ContextTypes.DEFAULT_TYPE | Application, chat_id: int, reply: Reply) -> None:
+    """One reply sent now, outside the outbox (reminders, upload reports): HTML pieces, buttons under the last.
+
+    ``context`` is a handler's or job's context, or the application itself (at start-up)."""
     for message in outgoing(reply):
         await send(context.bot, chat_id, message)
 

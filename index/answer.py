@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sotay.index.decision import Status, features, load_model
 from sotay.index.duties import records as duty_records
-from sotay.index.duties.gazetteer import Agency
+from sotay.index.duties.questions import parse_duty_question, read_duty_question
 from sotay.index.search.docref import Reference
 from sotay.index.search.hybrid import Hit, HybridIndex, overlaps
 from sotay.text import clean_text
@@ -234,20 +234,14 @@ def _answer_from_duties(index: HybridIndex, question: str, cleaned: str) -> Answ
     """The answer of a responsibility question from duty records, or None for other questions."""
     # The gazetteer alone tells cheaply whether this is a duty question at all; only then
     # are the corpus's duty records (and the bodies found in them) needed.
-    if duty_records.parse_duty_question(cleaned) is None:
+    if parse_duty_question(cleaned) is None:
         return None
-    parsed = duty_records.parse_duty_question(cleaned, duty_records.corpus_registry(index.duties))
-    if parsed is None:
+    asked = read_duty_question(cleaned, index.duties)
+    if asked is None or asked.elsewhere:  # a province without decisions: the general answer says so
         return None
-    records, elsewhere = duty_records.in_named_provinces(cleaned, index.duties)
-    if elsewhere:  # a province without decisions: the general answer says so
+    agency, records = asked.agency, asked.duties
+    if agency is not None and not records:
         return None
-    kind, subject = parsed
-    agency = subject if isinstance(subject, Agency) else None  # kind "agency_duties"
-    if agency is not None:
-        records = duty_records.duties_of(agency, records)
-        if not records:
-            return None
     by_position: dict[int, duty_records.Duty] = {}
     for record in records:
         for citation in record.passages or (record.citation,):  # a plan's task spans several passages
@@ -256,7 +250,7 @@ def _answer_from_duties(index: HybridIndex, question: str, cleaned: str) -> Answ
                 by_position.setdefault(position, record)
     hits = index.search(cleaned, k=SOURCES, within=list(by_position))
     named_document = index.names.reference(cleaned) is not None
-    if not hits or (kind == "who_does" and not is_answerable(hits[0], next_unit(hits), named_document)):
+    if not hits or (agency is None and not is_answerable(hits[0], next_unit(hits), named_document)):
         return None
     ranked = [(hit, by_position[position]) for hit in hits  # every hit is at one of those positions
               if (position := index.position(hit.passage.doc_id, hit.passage.citation)) is not None]

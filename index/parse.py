@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass, field
 
 from sotay.index.documents import Document
+from sotay.index.ingest.stated_meta import doc_type as stated_doc_type
+from sotay.index.ingest.stated_meta import glued_type, title_goes_on
 from sotay.text import fold, nfc
 
 # Passages longer than this, whose body is a bullet list, are split per bullet.
@@ -44,8 +46,20 @@ _BANNER_FOLDED = ("cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh 
 _NUMBER_LINE = re.compile(r"^Số\s*:")
 _PLACE_DATE = re.compile(r"^[^\W\d_][^,]{0,40},\s*ngày\b")
 _ENACTING = re.compile(r"^(QUYẾT ĐỊNH|QUYẾT NGHỊ|CHỈ THỊ)\s*:\s*$")
-_RECITAL = re.compile(r"^(Căn cứ|Theo đề nghị|Xét đề nghị|Theo đề xuất)\b")
-_ATTACHMENT_NOTE = re.compile(r"^\((Ban hành )?[Kk]èm theo\b")
+_RECITAL = re.compile(r"^(Căn cứ|Theo đề nghị|Xét đề nghị|Theo đề xuất)\b"
+                      # a plan's or a directive's basis: "Thực hiện Quyết định số …", "Triển khai thực hiện Nghị quyết …"
+                      r"|^(Thực hiện|Triển khai thực hiện|Triển khai)\s+(các\s+)?(Nghị quyết|Quyết định|Chỉ thị|Kế hoạch"
+                      r"|Thông tư|Nghị định|Luật|Kết luận|Công văn|Văn bản|Thông tri|Chương trình|Hướng dẫn|Đề án)\b")
+# The enacting formula closing the recitals: "Ủy ban nhân dân tỉnh ban hành Quyết định …", "UBND tỉnh ban hành kế hoạch như sau:"
+_ENACTING_FORMULA = re.compile(r"^(Ủy ban nhân dân|Uỷ ban nhân dân|UBND|Chủ tịch)\b.{0,120}?\bban hành\b", re.IGNORECASE)
+# Headings of an attachment's parts: "PHẦN II. NỘI DUNG …", "A. DANH MỤC THỦ TỤC …", a label alone ("I.", "B.")
+# whose title is the next line.
+_DIVISION = re.compile(r"^(?:PHẦN|Phần)\s+([IVXLC]+|\d{1,2})\b\s*[.:]?\s*(.*)$")
+_LETTER = re.compile(r"^([A-ZĐ])\s*[.)]\s*(.*)$")
+_BARE_LABEL = re.compile(r"^([IVXLC]+)\s*[.)]$")
+RESUME_MIN_CHARS = 60  # a paragraph this long after a form's signature is the attachment's text again
+CAPTION_MAX_CHARS = 250  # an unnumbered capitalised line of an attachment this short is a heading
+_ATTACHMENT_NOTE = re.compile(r"^\((Ban hành )?[Kk][eè]m theo\b")  # "kem theo": a typo of the originals
 _CLOSING = re.compile(r"^Trên đây là\b")
 _SEPARATOR = re.compile(r"^[\W_]*$")
 _ENDS_SENTENCE = re.compile(r"[.:;!?…)\]\"”]$")
@@ -90,7 +104,7 @@ class Passage:
 class _Unit:
     """A node of the legal hierarchy while parsing."""
 
-    kind: str  # part | chapter | article | section | numbered | point
+    kind: str  # part | chapter | division | letter | caption | article | section | numbered | point
     label: str  # "4", "II", "2.1", "b"
     line: str  # the line that opened it, e.g. "b) Tỷ lệ thu hồi ..."
     parent: "_Unit | None"
@@ -130,6 +144,7 @@ def clean_lines(raw: str) -> list[str]:
     header: list[str] | None = None  # the column names of the table being read
     held: list[str] = []  # text lines after a table row, until it is known whether the table goes on
     filled = 0  # cells of the last row read: a cell running on as a line of its own fills the next column
+    fresh = False  # column names read and no row yet: a bold paragraph of its own is one more column name
     previous_blank = True
 
     def add_text(line: str) -> None:
@@ -169,11 +184,25 @@ def clean_lines(raw: str) -> list[str]:
         # a new block right after a table row
         broken = header is not None and previous_blank and bool(lines) and lines[-1].startswith(ROW_MARK)
         previous_blank = False
+        if cells and not _layout_row(line) and header is not None and held and _is_row_label(held[0]) \
+                and not _is_row_label(cells[0]) and len(held) + len(cells) <= len(header) + 1:
+            # "1.1" / "Kiện toàn Ban Chỉ đạo …" / "Sở Khoa học … | 2025 | Quyết định": one row broken over paragraphs
+            cells = [*held, *cells]
+            held.clear()
+            label = cells[0].rstrip(".") if re.fullmatch(r"[0-9.]+", cells[0]) else ""
+            if len(cells) == len(header) + 1:
+                cells = cells[1:]  # the row label, under column names without an STT column
+            lines.append(f"{ROW_MARK}{label}{ROW_MARK}{_row_text(header, cells)}")
+            filled, fresh = len(cells), False
+            continue
         if cells and not _layout_row(line):
             if header is not None and _is_bold_header(raw_line) and _looks_like_header(cells):
                 if lines and lines[-1].startswith(ROW_MARK) or held:  # after rows: the table starts again
                     release()
                     header = _column_names(cells)
+                    if len(header) < len(cells):
+                        add_text(cells[0])  # "B. THỦ TỤC … | STT | Tên TTHC": the title glued in front is a heading
+                    fresh = True
                 continue  # right under the column names: their second line ("Năm 2026 | Năm 2027")
             if broken:
                 if not _is_row_label(next((c for c in cells if c), "")):
@@ -183,7 +212,10 @@ def clean_lines(raw: str) -> list[str]:
             elif header is None or previous_blank:
                 release()
                 header = _column_names(cells) if _looks_like_header(cells) else [""] * len(cells)
+                if len(header) < len(cells):
+                    add_text(cells[0])
                 if any(header):
+                    fresh = _is_bold_header(raw_line)
                     continue
             if not cells[0] and len(cells) > 1 and _is_row_label(cells[1]):
                 cells = cells[1:]  # " | 2 | Xã Cát Tiên": a merged first column flattened to an empty cell
@@ -191,8 +223,11 @@ def clean_lines(raw: str) -> list[str]:
             assert header is not None
             if len(cells) == len(header) + 1 and _is_row_label(cells[0]):
                 cells = cells[1:]  # a row label under column names without an STT column: names the rest
-            filled = len(cells)
+            filled, fresh = len(cells), False
             lines.append(f"{ROW_MARK}{number.rstrip('.')}{ROW_MARK}{_row_text(header, cells)}")
+            continue
+        if header is not None and fresh and not held and _is_bold_cell(raw_line):
+            header.append(line)  # "**Nội dung** | **Đơn vị thực hiện**" / "**Thời gian thực hiện**": a header broken
             continue
         if header is not None and len(held) < TABLE_GAP and not _opens_section(line, raw_line):
             held.append(line)
@@ -211,7 +246,7 @@ def _column_names(cells: list[str]) -> list[str]:
     """A header row's column names, without the table's title when the conversion glued it in front
     ("DANH MỤC THỦ TỤC HÀNH CHÍNH ĐƯỢC SỬA ĐỔI (08 TTHC) | TT | Tên thủ tục hành chính | …")."""
     first = cells[0]
-    if len(cells) >= 4 and len(first) > 30 and first == first.upper() and any(c.isalpha() for c in first):
+    if len(cells) >= 3 and len(first) > 30 and first == first.upper() and any(c.isalpha() for c in first):
         return cells[1:]
     return cells
 
@@ -219,6 +254,14 @@ def _column_names(cells: list[str]) -> list[str]:
 def _is_row_label(cell: str) -> bool:
     """Whether a table's first cell numbers its row ("2.1", "II", "A", "Bước 3")."""
     return bool(_ROW_LABEL.fullmatch(cell))
+
+
+def _is_bold_cell(raw_line: str) -> bool:
+    """A short bold paragraph of a few words without a sentence's end ("**Thời gian thực hiện**")."""
+    raw = raw_line.strip()
+    text = _strip_markdown(raw)
+    return (raw.startswith("**") and raw.endswith("**") and 0 < len(text) <= 40 and not _ENDS_SENTENCE.search(text)
+            and not _is_upper(text) and not _is_row_label(text))
 
 
 def _is_bold_header(raw_line: str) -> bool:
@@ -267,8 +310,13 @@ def _row_text(header: list[str], cells: list[str]) -> str:
     """One row as "Column: cell; Column: cell" (cells without a column name are kept as they are)."""
     parts = []
     for name, cell in zip(header + [""] * (len(cells) - len(header)), cells):
-        if not cell or re.fullmatch(r"S?TT|Số TT|Số thứ tự", name, re.IGNORECASE) or not name and re.fullmatch(r"\d{1,4}\.?", cell):
-            continue
+        if not cell or (not name or re.fullmatch(r"S?TT|Số TT|Số thứ tự", name, re.IGNORECASE)) \
+                and re.fullmatch(r"\d{1,4}\.?", cell):
+            continue  # the row's number
+        if re.fullmatch(r"S?TT|Số TT|Số thứ tự", name, re.IGNORECASE):
+            if sum(c.isalpha() for c in cell) < 2 or _is_row_label(cell) and not cell.lower().startswith("bước"):
+                continue  # a section number ("II", "A") or a dash in the number column
+            name = ""  # anything else there ("Bước 1", an indicator's name) is kept as it is
         parts.append(f"{name}: {cell}" if name else cell)
     return "; ".join(parts)
 
@@ -311,6 +359,9 @@ class _Parser:
         self.attachments = 0
         self.parts: list[_Unit] = []  # the attachments, in order
         self.titled = False  # the title (trích yếu) has been read
+        self.title_lines: list[str] | None = None  # the title's lines while it is read, after the type heading
+        self.title_at = -1  # its passage in ``extra``
+        self.doc_kind = ""  # the type heading read ("Quyết định", "Kế hoạch" …)
         self.rows = 0  # table rows read in the current part (for rows without a number)
 
     # -- hierarchy -------------------------------------------------------
@@ -328,7 +379,8 @@ class _Parser:
 
     @staticmethod
     def _depth(unit: _Unit) -> float:
-        base = {"chapter": 0, "article": 1, "section": 1, "numbered": 2, "point": 3}[unit.kind]
+        base = {"chapter": 0, "division": 0.3, "letter": 0.5, "caption": 0.9, "article": 1, "section": 1,
+                "numbered": 2, "point": 3}[unit.kind]
         if unit.kind == "numbered":  # "2.1" sits below "2"
             return base + unit.label.count(".") * 0.1
         return base
@@ -350,6 +402,10 @@ class _Parser:
         self.current = self.part
         self.rows = 0
         self.state = "attachment-title"
+        if m and kind == m.group(1) and not number and len(named) > m.end() + 10:
+            # "DANH SÁCH XÃ, PHƯỜNG MIỀN NÚI …", "QUY TRÌNH RÀ SOÁT …": the heading is the attachment's title
+            self.part.titled = True
+            self.extra.append(self._passage(prefix + ", trích yếu", named, "title"))
 
     # -- dispatch ---------------------------------------------------------
     def feed(self, line: str) -> None:
@@ -365,14 +421,17 @@ class _Parser:
         if doc_type and (self.state == "skip" or (self.state == "body" and not self.units)):
             self._start_part(doc_type)
             return
-        if self.state == "skip" and _is_upper(line) and _ATTACHMENT_HEADING.match(line):
+        if self.state == "skip" and _is_upper(line.split("(", 1)[0]) and _ATTACHMENT_HEADING.match(line):
+            # "DANH MỤC VÀ QUY TRÌNH NỘI BỘ … (Kèm theo Quyết định số …)": the note may follow in the same line
             self._start_part(line)
             return
         if self.state in ("body", "attachment-title") and self.attachments and _NUMBERED_APPENDIX.match(line):
             self._start_part(line.upper())
             return
         if self.state == "skip":
-            return
+            if not (self.attachments and self._resumes(line)):
+                return
+            self.state = "body"  # a form's "Nơi nhận" / signature inside an attachment: its text goes on
         if self.state == "header":
             self._header(line)
         elif self.state == "attachment-title":
@@ -383,6 +442,8 @@ class _Parser:
     def _header(self, line: str) -> None:
         if " | " in line and _layout_row(line):
             return  # the agency | national banner block
+        if self._title_line(line):
+            return
         if _ENACTING.match(line):
             self.state = "body"
         elif (_ARTICLE.match(line) or _CHAPTER.match(line)
@@ -390,15 +451,50 @@ class _Parser:
               or self.titled and _NUMBERED.match(line)):
             self.state = "body"  # a decision's first article, a plan's first section, a directive's first point
             self._body(line)
-        elif _RECITAL.match(line):
+        elif _RECITAL.match(line) or _ENACTING_FORMULA.match(line) or self._recital_goes_on():
             self.extra.append(self._passage("Phần căn cứ", line, "recital"))
         elif (_NUMBER_LINE.match(line) or _PLACE_DATE.match(line) or _is_upper(line)):
             return  # number, place and date, type, issuer: metadata, not passages
-        elif not self.titled:
+        elif not self.titled and self.title_lines is None:  # no type heading: the first plain line
             self.titled = True
             self.extra.append(self._passage("Trích yếu", line, "title"))
+        elif not self.titled:
+            return  # between the type heading and a title that never came: an authority line
         else:  # the opening paragraphs of a plan or a directive, before its first section
             self.extra.append(self._passage("Phần mở đầu", line, "preamble"))
+
+    def _recital_goes_on(self) -> bool:
+        """In a decision, a paragraph after a recital is more of the recitals ("Nghị định số 92/2017/NĐ-CP …",
+        a recital broken in two); a plan's or a directive's paragraphs after its basis are its preamble."""
+        return self.doc_kind == "Quyết định" and bool(self.extra) and self.extra[-1].kind == "recital"
+
+    def _title_line(self, line: str) -> bool:
+        """Read the trích yếu: the line(s) after the bare type heading ("KẾ HOẠCH" / "TRUYỀN THÔNG VỀ …"),
+        in capitals or not, or the rest of a heading that carries it ("QUYẾT ĐỊNH CÔNG BỐ …")."""
+        if self.titled and self.title_lines is None:
+            return False
+        if self.title_lines is None:
+            if kind := stated_doc_type(line):
+                self.title_lines = []
+                self.doc_kind = kind
+                return True
+            glued = glued_type(line)
+            if glued is None:
+                return False
+            self.title_lines = []
+            self.doc_kind, line = glued
+        elif not title_goes_on(self.title_lines, line) or _RECITAL.match(line):
+            self.title_lines = None
+            return False
+        self.title_lines.append(line)
+        passage = self._passage("Trích yếu", " ".join(self.title_lines), "title")
+        if self.titled:
+            self.extra[self.title_at] = passage
+        else:
+            self.titled = True
+            self.title_at = len(self.extra)
+            self.extra.append(passage)
+        return True
 
     def _attachment_title(self, line: str) -> None:
         if _ATTACHMENT_NOTE.match(line):
@@ -410,21 +506,48 @@ class _Parser:
             self.part.line = f"{self.part.line}: {line}"
             self.extra.append(self._passage(self.part_prefix + ", trích yếu", line, "title"))
             return
-        if any(p.match(line) for p in (_CHAPTER, _ARTICLE, _ROMAN, _NUMBERED, _POINT)):
+        if any(p.match(line) for p in (_CHAPTER, _ARTICLE, _ROMAN, _NUMBERED, _POINT, _DIVISION, _BARE_LABEL)) \
+                or self._letter(line):
             self.state = "body"
             self._body(line)
             return
-        if self.part.titled and not _is_upper(line):
-            self.state = "body"  # the attachment's text begins without a numbered heading
+        if self.part.titled:
+            self.state = "body"  # the attachment's text begins, with or without a heading of its own
             self._body(line)
             return
         self.part.titled = True
         self.part.line = f"{self.part.line}: {line}" if self.part.line == self.part.label else self.part.line
         self.extra.append(self._passage(self.part_prefix + ", trích yếu", line, "title"))
 
+    @staticmethod
+    def _letter(line: str) -> re.Match[str] | None:
+        """ "A. DANH MỤC THỦ TỤC …" or a bare "B.": a lettered part of an attachment (not "A. Nguyễn …")."""
+        m = _LETTER.match(line)
+        if m is None or m.group(1) in "IVX":  # "I. MỤC ĐÍCH" is a Roman section
+            return None
+        return m if not m.group(2) or _is_upper(m.group(2)) else None
+
+    def _heading_title(self, line: str) -> bool:
+        """A capitalised line right under a heading that has nothing yet ("Chương I" / "QUY ĐỊNH CHUNG",
+        "B." / "QUY TRÌNH NỘI BỘ …"): the heading's title, joined to it."""
+        unit = self.current
+        if (unit.kind in ("chapter", "division", "letter", "section") and not unit.body and not unit.has_children
+                and _is_upper(line) and len(line) <= CAPTION_MAX_CHARS and len(unit.line) <= CAPTION_MAX_CHARS):
+            unit.line = f"{unit.line} {line}"
+            return True
+        return False
+
     def _body(self, line: str) -> None:
+        if self._heading_title(line):
+            return
         if m := _CHAPTER.match(line):
             self._open("chapter", m.group(1), line)
+        elif self.attachments and (m := _DIVISION.match(line)):
+            self._open("division", m.group(1), line)
+        elif self.attachments and (m := self._letter(line)):
+            self._open("letter", m.group(1), line)
+        elif self.attachments and (m := _BARE_LABEL.match(line)) and self._roman_plausible(m.group(1)):
+            self._open("section", m.group(1), line)
         elif m := _ARTICLE.match(line):
             self._open("article", m.group(1), line)
         elif (m := _ROMAN.match(line)) and self._roman_plausible(m.group(1)):
@@ -438,6 +561,9 @@ class _Parser:
             self.state = "skip"
         elif _SIGNATURE_TITLES.intersection({fold(line)}):
             self.state = "skip"
+        elif (self.attachments and _is_upper(line) and len(line) <= CAPTION_MAX_CHARS
+              and self.current.kind in ("part", "division", "letter", "caption")):
+            self._open("caption", "", line)  # "THỦ TỤC HÀNH CHÍNH CẤP TỈNH": a heading of the rows below
         else:
             self.current.body.append(line)
 
@@ -448,15 +574,24 @@ class _Parser:
             if self.state == "header":
                 return  # a table in the heading block is layout
             self._start_part("PHỤ LỤC")  # rows after the signature with no heading: an unnamed appendix
-        if self.state == "skip":
-            return
+        if self.state in ("skip", "attachment-title"):
+            self.state = "body"  # a table ends an attachment's title; after a form's signature it goes on with it
         self.rows += 1
         unit = self.current
+        if unit.kind in ("division", "letter", "caption"):
+            unit.has_children = True  # a part's heading over table rows is context, not a passage of its own
         base = _citation(unit) if unit.kind != "part" else self.part_prefix
         citation = f"{base}, dòng {number or self.rows}" if base else f"Bảng, dòng {number or self.rows}"
         headings = tuple(_short(n.line) for n in unit.ancestors() if n.line and n.kind != "part") or (
             (_short(self.part.line),) if self.part.line else ())
         self.extra.append(Passage(self.doc.meta.id, citation, text, headings, "row"))
+
+    def _resumes(self, line: str) -> bool:
+        """After a signature inside an attachment (a form's "Nơi nhận" | "NGƯỜI ĐẠI DIỆN …"), whether ``line``
+        is the attachment's text again: a numbered heading or a paragraph, not a signature's name or title."""
+        opens = (_ARTICLE.match(line) or _CHAPTER.match(line) or _NUMBERED.match(line) or _DIVISION.match(line)
+                 or (m := _ROMAN.match(line)) and self._roman_plausible(m.group(1)))
+        return bool(opens) or len(line) >= RESUME_MIN_CHARS and not _is_upper(line)
 
     def _roman_plausible(self, numeral: str) -> bool:
         """"I." and "V." are also Latin letters; accept numerals, not sentences."""
@@ -495,6 +630,8 @@ def _citation(unit: _Unit) -> str:
         elif node.kind == "article":
             in_article = True
             parts.append(f"Điều {node.label}")
+        elif node.kind in ("division", "letter"):
+            parts.append(f"Phần {node.label}")
         elif node.kind == "section":
             section = node.label
             parts.append(f"Mục {node.label}")
@@ -540,6 +677,8 @@ def _unit_passages(doc_id: str, unit: _Unit) -> list[Passage]:
         return []  # a heading: context for its children
     citation = _citation(unit)
     headings = _headings(unit)
+    if unit.kind == "caption":  # paragraphs under an unnumbered heading: each its own passage, as in the part
+        return [Passage(doc_id, citation, line, headings + (_short(unit.line),)) for line in unit.body]
     lead_in = _lead_in(unit)
     whole = "\n".join([*lead_in, unit.line, *unit.body])
     lead, groups = _bullet_groups(unit.body)

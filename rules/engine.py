@@ -44,6 +44,7 @@ from sotay.rules.formatting import format_date, format_number, format_quantity, 
 from sotay.rules.inputs import (
     TIER_LABELS,
     InKind,
+    InputError,
     parse_amount,
     parse_bool,
     parse_damage,
@@ -52,6 +53,7 @@ from sotay.rules.inputs import (
     parse_tier,
 )
 from sotay.rules.params import Regulation, TimeRules, load_time_rules, select_regulation
+from sotay.rules.vocabulary import Status
 
 __all__ = [
     "Project",
@@ -60,6 +62,9 @@ __all__ = [
     "InKindShare",
     "RecoveryResult",
     "make_project",
+    "Terms",
+    "decide",
+    "record_matters",
     "evaluate",
     "compute",
     "round_half_up",
@@ -150,7 +155,7 @@ class RecoveryResult:
     document: str
     project: Project
     rate: Decimal
-    status: str
+    status: Status
     amount: int
     deadline: _dt.date | None
     deadline_unadjusted: _dt.date | None
@@ -211,149 +216,234 @@ def make_project(
     )
 
 
+@dataclass(frozen=True)
+class Terms:
+    """The regulation's parameters in force on a project's end date."""
+
+    rate: Decimal
+    recovery_months: int
+    extension_months: int
+    damage_threshold: Decimal
+
+    @classmethod
+    def at(cls, regulation: Regulation, project: Project) -> Terms:
+        """The terms for ``project`` (raises ``ParameterNotCovered`` if its end date is not covered)."""
+        end = project.end
+        return cls(
+            rate=regulation.rates[project.tier].at(end),
+            recovery_months=int(regulation.recovery_months.at(end)),
+            extension_months=int(regulation.extension_months.at(end)),
+            damage_threshold=regulation.damage_threshold.at(end),
+        )
+
+
+@dataclass(frozen=True)
+class _Period:
+    """How long the project has to pay, and the deadline moved to a working day."""
+
+    months: int
+    unadjusted: _dt.date
+    deadline: _dt.date
+    skipped: tuple[tuple[_dt.date, str], ...]
+
+
+def decide(project: Project, terms: Terms) -> Status:
+    """The outcome for ``project`` under ``terms`` (see the module docstring)."""
+    if terms.rate == 0:
+        return Status.NO_RECOVERY
+    damage = _damage(project)
+    if project.verified and (project.force_majeure or (damage is not None and damage >= terms.damage_threshold)):
+        return Status.WAIVED
+    if project.verified and damage is not None and terms.extension_months > 0:
+        return Status.EXTENDED
+    return Status.RECOVER
+
+
+def record_matters(tier: str, end: _dt.date, province: str | None = None) -> bool:
+    """Whether the appraisal team's record can change the outcome for a project of ``tier`` ending on ``end``.
+
+    Only when something is recovered at all: with a rate of 0 in force there is nothing to
+    extend or waive. True when the rules cannot tell (``end`` not covered, an unknown tier):
+    the calculation itself then says what is wrong.
+    """
+    try:
+        return select_regulation(province).rates[parse_tier(tier)].at(end) != 0
+    except InputError:
+        return True
+
+
 def evaluate(project: Project, regulation: Regulation, time_rules: TimeRules) -> RecoveryResult:
     """Compute the recovery for an already validated project under ``regulation``.
 
-    Raises ``ParameterNotCovered`` (an ``InputError``) if the regulation's
-    parameters do not cover ``project.end``.
+    Three steps: ``decide`` the outcome, compute the figures (amount, period, deadline,
+    in-kind share), then explain each figure by the clause it comes from (``_Explanation``).
+    Raises ``ParameterNotCovered`` (an ``InputError``) if the regulation's parameters do not
+    cover ``project.end``.
     """
-    end = project.end
-    rate_param = regulation.rates[project.tier]
-    rate = rate_param.at(end)
-    recovery_months = int(regulation.recovery_months.at(end))
-    extension_months = int(regulation.extension_months.at(end))
-    threshold = regulation.damage_threshold.at(end)
-    clauses = regulation.clauses
-    cite = regulation.cite
-    threshold_txt = f"{format_number(threshold)}%"
+    terms = Terms.at(regulation, project)
+    status = decide(project, terms)
+    full_amount = round_half_up(Decimal(project.support) * terms.rate)
+    amount = full_amount if status.due else 0
+    period = _period(project.end, terms, status) if status.due else None
+    share = _in_kind_share(project, terms.rate, status, amount)
 
-    damage = project.damage if project.damage is not None and project.damage > 0 else None
-    severe = project.force_majeure or (damage is not None and damage >= threshold)
-    disaster = damage is not None and damage < threshold
+    explain = _Explanation(project, regulation, time_rules, terms)
+    basis = [explain.rate(full_amount)]
+    if status is Status.WAIVED:
+        basis += explain.waiver(full_amount)
+    if period is not None:
+        basis += explain.recovery(amount, status, period)
+    warning = explain.unverified_relief(amount) if status is not Status.NO_RECOVERY else None
+    if warning is not None:
+        basis.append(warning)
+    if share is not None:
+        basis.append(explain.in_kind(share, terms.rate, status))
 
-    basis: list[BasisItem] = []
-    warnings: list[str] = []
-    full_amount = round_half_up(Decimal(project.support) * rate)
+    values = {
+        "amount": format_vnd(amount),
+        "deadline": format_date(period.deadline) if period else "",
+        "quantity": format_quantity(share.quantity, share.unit) if share else "",
+    }
+    steps = tuple(
+        Step(who=rule.who, what=rule.what.format(**values), citation=regulation.cite(rule.citation), text=rule.text)
+        for rule in regulation.steps
+        if status in rule.when and (rule.form != "in_kind" or project.in_kind is not None)
+    )
+    return RecoveryResult(
+        province=regulation.key,
+        province_name=regulation.province_name,
+        document=regulation.citation,
+        project=project,
+        rate=terms.rate,
+        status=status,
+        amount=amount,
+        deadline=period.deadline if period else None,
+        deadline_unadjusted=period.unadjusted if period else None,
+        period_months=period.months if period else None,
+        days_off_skipped=period.skipped if period else (),
+        in_kind=share,
+        warnings=(warning.determines,) if warning is not None else (),
+        basis=tuple(basis),
+        steps=steps,
+    )
 
-    # 1. rate and status
-    if rate == 0:
-        status = "no_recovery"
-        basis.append(
-            BasisItem(
-                cite(rate_param.reference.citation),
-                rate_param.reference.text,
-                f"Dự án trên {TIER_LABELS[project.tier]}: không thu hồi (tỷ lệ 0%), số phải thu hồi 0 đồng.",
-                "rate",
-            )
-        )
-    else:
-        basis.append(
-            BasisItem(
-                cite(rate_param.reference.citation),
-                rate_param.reference.text,
-                f"Tỷ lệ thu hồi {format_rate(rate)} đối với dự án trên {TIER_LABELS[project.tier]}: "
-                f"{format_vnd(project.support)} × {format_rate(rate)} = {format_vnd(full_amount)} "
-                "(làm tròn đến đồng, từ nửa đồng trở lên làm tròn lên).",
-                "rate",
-            )
-        )
-        if severe and project.verified:
-            status = "waived"
-        elif disaster and project.verified and extension_months > 0:
-            status = "extended"
+
+def _damage(project: Project) -> Decimal | None:
+    """The natural-disaster damage in %, None when not given or 0."""
+    return project.damage if project.damage is not None and project.damage > 0 else None
+
+
+def _period(end: _dt.date, terms: Terms, status: Status) -> _Period:
+    """The recovery period (plus the maximum extension when extended) counted from ``end``."""
+    months = terms.recovery_months + (terms.extension_months if status is Status.EXTENDED else 0)
+    unadjusted = cal.period_end(end, months)
+    deadline, skipped = cal.next_working_day(unadjusted)
+    return _Period(months, unadjusted, deadline, skipped)
+
+
+def _in_kind_share(project: Project, rate: Decimal, status: Status, amount: int) -> InKindShare | None:
+    """The recovered share of in-kind support (0 when nothing is owed), None without in-kind support."""
+    if project.in_kind is None:
+        return None
+    total = project.in_kind.quantity
+    recovered = (total * rate if status.due else Decimal(0)).quantize(_QUANTITY_PLACES, rounding=ROUND_HALF_UP)
+    recovered = Decimal(int(recovered)) if recovered == recovered.to_integral_value() else recovered.normalize()
+    return InKindShare(quantity=recovered, unit=project.in_kind.unit, total_quantity=total, value=amount)
+
+
+class _Explanation:
+    """The basis items of one calculation: each figure with the clause it comes from, quoted."""
+
+    def __init__(self, project: Project, regulation: Regulation, time_rules: TimeRules, terms: Terms) -> None:
+        self.project = project
+        self.regulation = regulation
+        self.time_rules = time_rules
+        self.terms = terms
+        self.damage = _damage(project)
+        self.threshold_text = f"{format_number(terms.damage_threshold)}%"
+        cause = []
+        if self.damage is not None:
+            cause.append(f"thiệt hại do thiên tai {format_number(self.damage)}%")
+        if project.force_majeure:
+            cause.append("nguyên nhân bất khả kháng khác dẫn đến không có kết quả đầu ra theo kế hoạch")
+        self.cause = " và ".join(cause)
+
+    def _clause(self, key: str, determines: str, kind: str) -> BasisItem:
+        clause = self.regulation.clauses[key]
+        return BasisItem(self.regulation.cite(clause.citation), clause.text, determines, kind)
+
+    def _time_clause(self, key: str, determines: str) -> BasisItem:
+        clause = self.time_rules.clauses[key]
+        return BasisItem(self.time_rules.cite(clause.citation), clause.text, determines, "time_counting")
+
+    def rate(self, full_amount: int) -> BasisItem:
+        project, rate = self.project, self.terms.rate
+        reference = self.regulation.rates[project.tier].reference
+        tier = TIER_LABELS[project.tier]
+        if rate == 0:
+            determines = f"Dự án trên {tier}: không thu hồi (tỷ lệ 0%), số phải thu hồi 0 đồng."
         else:
-            status = "recover"
-
-    cause = []
-    if damage is not None:
-        cause.append(f"thiệt hại do thiên tai {format_number(damage)}%")
-    if project.force_majeure:
-        cause.append("nguyên nhân bất khả kháng khác dẫn đến không có kết quả đầu ra theo kế hoạch")
-    cause_txt = " và ".join(cause)
-
-    amount = full_amount if status in ("recover", "extended") else 0
-    deadline = unadjusted = None
-    period_months: int | None = None
-    skipped: tuple[tuple[_dt.date, str], ...] = ()
-
-    if status == "waived":
-        waiver = clauses["waiver"]
-        basis.append(
-            BasisItem(
-                cite(waiver.citation),
-                waiver.text,
-                f"Dự án có {cause_txt}"
-                + (f" (từ {threshold_txt} trở lên)" if damage is not None and damage >= threshold else "")
-                + ", có biên bản xác nhận của Tổ thẩm định do Ủy ban nhân dân cấp huyện thành lập: "
-                f"không thu hồi (số tính theo tỷ lệ lẽ ra là {format_vnd(full_amount)}).",
-                "waiver",
+            determines = (
+                f"Tỷ lệ thu hồi {format_rate(rate)} đối với dự án trên {tier}: "
+                f"{format_vnd(project.support)} × {format_rate(rate)} = {format_vnd(full_amount)} "
+                "(làm tròn đến đồng, từ nửa đồng trở lên làm tròn lên)."
             )
-        )
-        if "suspension" in clauses:
-            basis.append(
-                BasisItem(
-                    cite(clauses["suspension"].citation),
-                    clauses["suspension"].text,
-                    "Cơ quan có thẩm quyền phê duyệt dự án quyết định thu hẹp phạm vi hoặc tạm dừng dự án, "
-                    "tạm dừng quay vòng, thu hồi kinh phí.",
-                    "procedure",
-                )
-            )
+        return BasisItem(self.regulation.cite(reference.citation), reference.text, determines, "rate")
 
-    if status in ("recover", "extended"):
-        form = clauses["form"]
-        basis.append(BasisItem(cite(form.citation), form.text, "Thu hồi bằng tiền hoặc hiện vật.", "form"))
-        approval = clauses["amount_in_approval"]
-        basis.append(
-            BasisItem(
-                cite(approval.citation),
-                approval.text,
+    def waiver(self, full_amount: int) -> list[BasisItem]:
+        above = self.damage is not None and self.damage >= self.terms.damage_threshold
+        items = [self._clause(
+            "waiver",
+            f"Dự án có {self.cause}" + (f" (từ {self.threshold_text} trở lên)" if above else "")
+            + ", có biên bản xác nhận của Tổ thẩm định do Ủy ban nhân dân cấp huyện thành lập: "
+            f"không thu hồi (số tính theo tỷ lệ lẽ ra là {format_vnd(full_amount)}).",
+            "waiver",
+        )]
+        if "suspension" in self.regulation.clauses:
+            items.append(self._clause(
+                "suspension",
+                "Cơ quan có thẩm quyền phê duyệt dự án quyết định thu hẹp phạm vi hoặc tạm dừng dự án, "
+                "tạm dừng quay vòng, thu hồi kinh phí.",
+                "procedure",
+            ))
+        return items
+
+    def recovery(self, amount: int, status: Status, period: _Period) -> list[BasisItem]:
+        end, terms = self.project.end, self.terms
+        period_ref = self.regulation.recovery_months.reference
+        items = [
+            self._clause("form", "Thu hồi bằng tiền hoặc hiện vật.", "form"),
+            self._clause(
+                "amount_in_approval",
                 "Số vốn phải thu hồi chính thức do cơ quan có thẩm quyền phê duyệt dự án xác định trong quyết "
                 f"định phê duyệt dự án; {format_vnd(amount)} là mức tính theo tỷ lệ để đối chiếu.",
                 "amount",
-            )
-        )
-        period_ref = regulation.recovery_months.reference
-        normal_end = cal.period_end(end, recovery_months)
-        basis.append(
+            ),
             BasisItem(
-                cite(period_ref.citation),
+                self.regulation.cite(period_ref.citation),
                 period_ref.text,
-                f"Thời gian thu hồi tối đa {recovery_months} tháng kể từ khi kết thúc dự án "
-                f"({format_date(end)}): ngày cuối cùng của thời hạn là {format_date(normal_end)}.",
+                f"Thời gian thu hồi tối đa {terms.recovery_months} tháng kể từ khi kết thúc dự án "
+                f"({format_date(end)}): ngày cuối cùng của thời hạn là "
+                f"{format_date(cal.period_end(end, terms.recovery_months))}.",
                 "period",
-            )
-        )
-        period_months = recovery_months
-        if status == "extended":
-            period_months = recovery_months + extension_months
-            ext = clauses["extension"]
-            basis.append(
-                BasisItem(
-                    cite(ext.citation),
-                    ext.text,
-                    f"Dự án bị {cause_txt} (dưới {threshold_txt}), có biên bản xác nhận của Tổ thẩm định do "
-                    f"Ủy ban nhân dân cấp huyện thành lập: được gia hạn tối đa {extension_months} tháng, "
-                    f"tức chậm nhất {period_months} tháng kể từ khi kết thúc dự án "
-                    f"({format_date(cal.period_end(end, period_months))}). Thời gian gia hạn cụ thể do cơ "
-                    "quan có thẩm quyền quyết định, không vượt quá mức này.",
-                    "extension",
-                )
-            )
-        unadjusted = cal.period_end(end, period_months)
-        deadline, skipped = cal.next_working_day(unadjusted)
-
-        start_ref = time_rules.clauses["start"]
-        basis.append(
-            BasisItem(
-                time_rules.cite(start_ref.citation),
-                start_ref.text,
-                f"Không tính ngày kết thúc dự án {format_date(end)}; thời hạn tính từ ngày "
-                f"{format_date(end + _dt.timedelta(days=1))}.",
-                "time_counting",
-            )
-        )
-        months_ref = time_rules.clauses["months"]
+            ),
+        ]
+        if status is Status.EXTENDED:
+            items.append(self._clause(
+                "extension",
+                f"Dự án bị {self.cause} (dưới {self.threshold_text}), có biên bản xác nhận của Tổ thẩm định do "
+                f"Ủy ban nhân dân cấp huyện thành lập: được gia hạn tối đa {terms.extension_months} tháng, "
+                f"tức chậm nhất {period.months} tháng kể từ khi kết thúc dự án "
+                f"({format_date(period.unadjusted)}). Thời gian gia hạn cụ thể do cơ "
+                "quan có thẩm quyền quyết định, không vượt quá mức này.",
+                "extension",
+            ))
+        items.append(self._time_clause(
+            "start",
+            f"Không tính ngày kết thúc dự án {format_date(end)}; thời hạn tính từ ngày "
+            f"{format_date(end + _dt.timedelta(days=1))}.",
+        ))
+        unadjusted = period.unadjusted
         if unadjusted.day == end.day:
             how = f"ngày tương ứng của tháng cuối cùng là {format_date(unadjusted)}"
         else:
@@ -361,93 +451,48 @@ def evaluate(project: Project, regulation: Regulation, time_rules: TimeRules) ->
                 f"tháng {unadjusted.month:02d}/{unadjusted.year} không có ngày {end.day} nên thời hạn kết thúc "
                 f"vào ngày cuối cùng của tháng đó: {format_date(unadjusted)}"
             )
-        basis.append(
-            BasisItem(
-                time_rules.cite(months_ref.citation),
-                months_ref.text,
-                f"Thời hạn {period_months} tháng: {how}.",
-                "time_counting",
-            )
-        )
-        if skipped:
-            off_ref = time_rules.clauses["day_off"]
-            days = "; ".join(f"{format_date(d)} là {reason}" for d, reason in skipped)
-            basis.append(
-                BasisItem(
-                    time_rules.cite(off_ref.citation),
-                    off_ref.text,
-                    f"{days} → thời hạn kết thúc vào ngày làm việc tiếp theo: "
-                    f"{cal.weekday_vi(deadline)} {format_date(deadline)}.",
-                    "time_counting",
-                )
-            )
+        items.append(self._time_clause("months", f"Thời hạn {period.months} tháng: {how}."))
+        if period.skipped:
+            days = "; ".join(f"{format_date(d)} là {reason}" for d, reason in period.skipped)
+            items.append(self._time_clause(
+                "day_off",
+                f"{days} → thời hạn kết thúc vào ngày làm việc tiếp theo: "
+                f"{cal.weekday_vi(period.deadline)} {format_date(period.deadline)}.",
+            ))
+        return items
 
-    # 2. damage / force majeure without the record: say explicitly that nothing changes
-    if rate != 0 and (damage is not None or project.force_majeure) and not project.verified:
-        ref = clauses["waiver"] if severe else clauses["extension"]
+    def unverified_relief(self, amount: int) -> BasisItem | None:
+        """Damage or force majeure given without the record: a warning that nothing changes (else None)."""
+        project = self.project
+        if (self.damage is None and not project.force_majeure) or project.verified:
+            return None
+        severe = project.force_majeure or (self.damage is not None and self.damage >= self.terms.damage_threshold)
+        ref = self.regulation.clauses["waiver" if severe else "extension"]
         relief = "miễn thu hồi (không thu hồi)" if severe else "gia hạn thời gian thu hồi"
         message = (
-            f"Dự án có {cause_txt} nhưng chưa có biên bản xác nhận của Tổ thẩm định do Ủy ban nhân dân cấp "
+            f"Dự án có {self.cause} nhưng chưa có biên bản xác nhận của Tổ thẩm định do Ủy ban nhân dân cấp "
             f"huyện thành lập, nên không được gia hạn và không được miễn thu hồi: vẫn thu hồi "
             f"{format_vnd(amount)} theo thời hạn thông thường. Khi có biên bản, dự án có thể được {relief} "
             f"theo {ref.citation}."
         )
-        warnings.append(message)
-        basis.append(BasisItem(cite(ref.citation), ref.text, message, "warning"))
+        return BasisItem(self.regulation.cite(ref.citation), ref.text, message, "warning")
 
-    # 3. in-kind share
-    share: InKindShare | None = None
-    if project.in_kind is not None:
-        total = project.in_kind.quantity
-        recovered = total * rate if status in ("recover", "extended") else Decimal(0)
-        recovered = recovered.quantize(_QUANTITY_PLACES, rounding=ROUND_HALF_UP)
-        recovered = Decimal(int(recovered)) if recovered == recovered.to_integral_value() else recovered.normalize()
-        share = InKindShare(quantity=recovered, unit=project.in_kind.unit, total_quantity=total, value=amount)
-        form = clauses["form"]
-        if status in ("recover", "extended"):
+    def in_kind(self, share: InKindShare, rate: Decimal, status: Status) -> BasisItem:
+        total = share.total_quantity
+        if status.due:
             text = (
                 f"Hỗ trợ bằng hiện vật {format_quantity(total, share.unit)}: phần thu hồi tương ứng "
-                f"{format_number(total)} × {format_rate(rate)} = {format_quantity(recovered, share.unit)} "
-                f"(trị giá {format_vnd(amount)})."
+                f"{format_number(total)} × {format_rate(rate)} = {format_quantity(share.quantity, share.unit)} "
+                f"(trị giá {format_vnd(share.value)})."
             )
-            if recovered != recovered.to_integral_value():
+            if share.quantity != share.quantity.to_integral_value():
                 text += (
                     " Số lượng lẻ được quy đổi theo tỷ lệ; có thể thu hồi phần lẻ bằng tiền, theo quyết định "
                     "phê duyệt dự án."
                 )
         else:
             text = f"Hỗ trợ bằng hiện vật {format_quantity(total, share.unit)}: không phải thu hồi hiện vật."
-        basis.append(BasisItem(cite(form.citation), form.text, text, "in_kind"))
-
-    # 4. follow-up steps from the regulation file
-    values = {
-        "amount": format_vnd(amount),
-        "deadline": format_date(deadline) if deadline else "",
-        "quantity": format_quantity(share.quantity, share.unit) if share else "",
-    }
-    steps = tuple(
-        Step(who=rule.who, what=rule.what.format(**values), citation=cite(rule.citation), text=rule.text)
-        for rule in regulation.steps
-        if status in rule.when and (rule.form != "in_kind" or project.in_kind is not None)
-    )
-
-    return RecoveryResult(
-        province=regulation.key,
-        province_name=regulation.province_name,
-        document=regulation.citation,
-        project=project,
-        rate=rate,
-        status=status,
-        amount=amount,
-        deadline=deadline,
-        deadline_unadjusted=unadjusted,
-        period_months=period_months,
-        days_off_skipped=skipped,
-        in_kind=share,
-        warnings=tuple(warnings),
-        basis=tuple(basis),
-        steps=steps,
-    )
+        return self._clause("form", text, "in_kind")
 
 
 def compute(

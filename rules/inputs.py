@@ -33,6 +33,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from sotay.rules.vocabulary import Tier
+
 __all__ = [
     "InputError",
     "InKind",
@@ -58,12 +60,8 @@ MIN_END_DATE = _dt.date(2000, 1, 1)
 MAX_YEARS_AHEAD = 10
 MAX_QUANTITY = Decimal(10) ** 9
 
-TIERS: tuple[str, ...] = ("dbkk", "kho-khan", "con-lai")
-TIER_LABELS: dict[str, str] = {
-    "dbkk": "địa bàn đặc biệt khó khăn",
-    "kho-khan": "địa bàn khó khăn",
-    "con-lai": "địa bàn còn lại",
-}
+TIERS: tuple[str, ...] = tuple(Tier)
+TIER_LABELS: dict[str, str] = {tier.value: tier.label for tier in Tier}
 _TIER_ALIASES: dict[str, str] = {
     "dbkk": "dbkk",
     "dac_biet_kho_khan": "dbkk",

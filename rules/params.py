@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Mapping, TypeVar
 
 from sotay.rules.inputs import TIERS, InputError, normalize_key
+from sotay.rules.vocabulary import Status
 
 __all__ = [
     "RULES_DIR",
@@ -46,7 +47,7 @@ __all__ = [
 ]
 
 RULES_DIR = Path(__file__).resolve().parent / "parameters"
-STATUSES: tuple[str, ...] = ("no_recovery", "recover", "extended", "waived")
+STATUSES: tuple[str, ...] = tuple(Status)  # the outcomes a step may apply to ("when" in a rules file)
 STEP_PLACEHOLDERS = frozenset({"amount", "deadline", "quantity"})
 REQUIRED_CLAUSES = ("form", "amount_in_approval", "extension", "waiver")
 

@@ -16,6 +16,9 @@ Contracts:
   ``extended`` and ``remaining > 0``; it is *overdue* on ``as_of`` when due and its deadline is
   before ``as_of``. ``no_recovery`` and ``waived`` projects are never due.
 * Bad input raises :class:`~sotay.rules.inputs.InputError` (Vietnamese message) and writes nothing.
+* An add may carry an idempotency ``key`` (the bot's saved calculation): a second add with the same key
+  in the same chat stores nothing and returns the project the first one stored, so a step handled again
+  after a crash (the bot replays an unfinished update) never saves a project twice.
 """
 
 from __future__ import annotations
@@ -33,9 +36,12 @@ from pathlib import Path
 from typing import Any
 
 from sotay.config import data_dir
+from sotay.rules.days_off import weekday_vi
 from sotay.rules.engine import RecoveryResult, compute
-from sotay.rules.formatting import format_vnd
+from sotay.rules.formatting import format_date, format_vnd
 from sotay.rules.inputs import InKind, InputError, parse_date
+from sotay.rules.vocabulary import Status
+from sotay.sqlite_file import open_durable
 
 __all__ = [
     "DEFAULT_CHAT",
@@ -51,7 +57,7 @@ __all__ = [
 ]
 
 DEFAULT_CHAT = "cli"
-DUE_STATUSES = ("recover", "extended")
+DUE_STATUSES: tuple[str, ...] = tuple(s for s in Status if s.due)
 FILE_NAME = "register.sqlite"
 MAX_NAME_LENGTH = 300
 
@@ -78,7 +84,8 @@ CREATE TABLE IF NOT EXISTS projects (
     paid_amount INTEGER,
     note TEXT NOT NULL DEFAULT '',
     added_by TEXT NOT NULL DEFAULT '',
-    added_at TEXT NOT NULL
+    added_at TEXT NOT NULL,
+    save_key TEXT
 );
 CREATE INDEX IF NOT EXISTS projects_chat ON projects (chat, deadline);
 """
@@ -125,7 +132,7 @@ class RegisteredProject:
     province: str
     rate: Decimal
     amount: int
-    status: str
+    status: Status
     deadline: _dt.date | None
     basis: str
     paid_date: _dt.date | None
@@ -143,6 +150,20 @@ class RegisteredProject:
     def is_due(self) -> bool:
         """Must still be recovered: status recover/extended with something remaining."""
         return self.status in DUE_STATUSES and self.remaining > 0
+
+    @property
+    def deadline_text(self) -> str:
+        """The deadline with its weekday ("thứ Hai, 02/06/2025"), or "không có"."""
+        return f"{weekday_vi(self.deadline)}, {format_date(self.deadline)}" if self.deadline else "không có"
+
+    def obligation(self) -> str:
+        """What the project owes, as one Vietnamese clause (no capital, no full stop)."""
+        if self.status is Status.NO_RECOVERY:
+            return "không phải thu hồi (địa bàn đặc biệt khó khăn)"
+        if self.status is Status.WAIVED:
+            return "được miễn thu hồi"
+        text = f"phải thu hồi {format_vnd(self.amount)}, chậm nhất {self.deadline_text}"
+        return text + (" (đã tính gia hạn tối đa)" if self.status is Status.EXTENDED else "")
 
     def days_left(self, as_of: _dt.date) -> int | None:
         """Days from ``as_of`` to the deadline (negative once past), ``None`` without a deadline."""
@@ -320,7 +341,7 @@ def _row_to_project(row: sqlite3.Row) -> RegisteredProject:
         province=row["province"],
         rate=Decimal(row["rate"]),
         amount=row["amount"],
-        status=row["status"],
+        status=Status(row["status"]),
         deadline=_dt.date.fromisoformat(row["deadline"]) if row["deadline"] else None,
         basis=row["basis"],
         paid_date=_dt.date.fromisoformat(row["paid_date"]) if row["paid_date"] else None,
@@ -339,17 +360,17 @@ class Register:
 
     def __init__(self, path: Path | str | None = None, chat: str = DEFAULT_CHAT) -> None:
         self.path = str(default_path() if path is None else path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.chat = str(chat)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db = open_durable(self.path)
         self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
         with self._transaction() as db:
             for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
                 db.execute(statement)
+            if "save_key" not in {row["name"] for row in db.execute("PRAGMA table_info(projects)")}:
+                db.execute("ALTER TABLE projects ADD COLUMN save_key TEXT")  # a register written before keys
+            # NULL keys (the command line's adds) never clash: SQLite treats NULLs as distinct
+            db.execute("CREATE UNIQUE INDEX IF NOT EXISTS projects_save_key ON projects (chat, save_key)")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -376,23 +397,36 @@ class Register:
 
     # -- changes --
 
-    def add(self, project: NewProject, *, added_by: str = "", now: _dt.datetime | None = None) -> RegisteredProject:
-        """Store one project (one transaction); returns it as stored."""
-        return self.add_many([project], added_by=added_by, now=now)[0]
+    def add(
+        self, project: NewProject, *, added_by: str = "", now: _dt.datetime | None = None, key: str | None = None
+    ) -> RegisteredProject:
+        """Store one project (one transaction); returns it as stored.
+
+        With ``key``: if this chat's register already holds a project added with that key, nothing is
+        stored and that project is returned (an add repeated after a crash is stored once).
+        """
+        return self._insert([(project, key)], added_by, now)[0]
 
     def add_many(
         self, projects: Iterable[NewProject], *, added_by: str = "", now: _dt.datetime | None = None
     ) -> list[RegisteredProject]:
         """Store all the projects in ONE transaction (all or nothing); returns them as stored."""
+        return self._insert([(p, None) for p in projects], added_by, now)
+
+    def _insert(
+        self, projects: list[tuple[NewProject, str | None]], added_by: str, now: _dt.datetime | None
+    ) -> list[RegisteredProject]:
+        """Store ``(project, key)`` pairs in one transaction; a key already stored in this chat keeps its project."""
         stamp = (now or _dt.datetime.now().astimezone()).isoformat(timespec="seconds")
         ids: list[int] = []
         with self._transaction() as db:
-            for p in projects:
+            for p, key in projects:
                 r = p.result
                 cursor = db.execute(
                     "INSERT INTO projects (chat, name, tier, support, in_kind_quantity, in_kind_unit, end_date, "
                     "damage, force_majeure, verified, province, rate, amount, status, deadline, basis, paid_date, "
-                    "paid_amount, note, added_by, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "paid_amount, note, added_by, added_at, save_key) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (chat, save_key) DO NOTHING",
                     (
                         self.chat, p.name, r.project.tier, r.project.support,
                         str(r.project.in_kind.quantity) if r.project.in_kind else None,
@@ -401,9 +435,13 @@ class Register:
                         str(r.project.damage) if r.project.damage is not None else None,
                         int(r.project.force_majeure), int(r.project.verified), r.province, str(r.rate), r.amount,
                         r.status, r.deadline.isoformat() if r.deadline else None, rate_citation(r),
-                        p.paid_date.isoformat() if p.paid_date else None, p.paid, p.note, added_by, stamp,
+                        p.paid_date.isoformat() if p.paid_date else None, p.paid, p.note, added_by, stamp, key,
                     ),
                 )
+                if cursor.rowcount == 0:  # the key was stored before: that project, unchanged
+                    ids.append(db.execute("SELECT id FROM projects WHERE chat = ? AND save_key = ?",
+                                          (self.chat, key)).fetchone()["id"])
+                    continue
                 assert cursor.lastrowid is not None  # sqlite3 sets it after every INSERT
                 ids.append(cursor.lastrowid)
         return [self.get(i) for i in ids]

@@ -34,7 +34,8 @@ from typing import Any
 
 from sotay.rules.formatting import format_quantity
 from sotay.rules.inputs import InputError, normalize_key
-from sotay.rules.register import NewProject, RegisteredProject, prepare
+from sotay.rules.register import DUE_STATUSES, NewProject, RegisteredProject, prepare
+from sotay.rules.vocabulary import Status, Tier
 
 __all__ = ["HEADERS", "STATUS_LABELS", "SheetRejected", "export_xlsx", "read_projects"]
 
@@ -51,13 +52,7 @@ OVERDUE_FILL = "FFC7CE"
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 10_000
 
-TIER_SHEET_LABELS = {"dbkk": "Đặc biệt khó khăn", "kho-khan": "Khó khăn", "con-lai": "Còn lại"}
-STATUS_LABELS = {
-    "recover": "Phải thu hồi",
-    "extended": "Được gia hạn",
-    "no_recovery": "Không thu hồi",
-    "waived": "Miễn thu hồi",
-}
+STATUS_LABELS: dict[str, str] = {s.value: s.label for s in Status}
 
 # input field -> header (import reads these; the others are recomputed)
 _INPUTS = {
@@ -82,7 +77,7 @@ class SheetRejected(InputError):
 
 
 def _status_label(p: RegisteredProject) -> str:
-    if p.status in ("recover", "extended") and p.remaining == 0:
+    if p.status in DUE_STATUSES and p.remaining == 0:
         return "Đã nộp đủ"
     return STATUS_LABELS.get(p.status, p.status)
 
@@ -96,7 +91,7 @@ def _damage_cell(value: Decimal | None) -> int | float | None:
 def _row(p: RegisteredProject, as_of: _dt.date) -> list[Any]:
     overdue = p.is_overdue(as_of)
     return [
-        p.id, p.name, TIER_SHEET_LABELS[p.tier], p.support,
+        p.id, p.name, Tier(p.tier).short_label, p.support,
         format_quantity(p.in_kind.quantity, p.in_kind.unit) if p.in_kind else None,
         p.end, _damage_cell(p.damage), "có" if p.force_majeure else None, "có" if p.verified else None,
         p.amount, _status_label(p), p.deadline, p.paid, p.paid_date, p.remaining,

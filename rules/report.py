@@ -9,6 +9,7 @@ from sotay.rules.days_off import weekday_vi
 from sotay.rules.engine import RecoveryResult
 from sotay.rules.formatting import format_date, format_number, format_quantity, format_rate, format_vnd
 from sotay.rules.inputs import TIER_LABELS
+from sotay.rules.vocabulary import Status
 
 __all__ = ["format_result"]
 
@@ -58,9 +59,9 @@ def format_result(result: RecoveryResult, width: int | None = 88) -> str:
         lines.append(_wrap("Thông tin thêm: " + "; ".join(extra) + ".", "", width=width))
     lines.append("")
 
-    if result.status == "no_recovery":
+    if result.status is Status.NO_RECOVERY:
         lines.append("KẾT QUẢ: KHÔNG THU HỒI — dự án thực hiện trên địa bàn đặc biệt khó khăn.")
-    elif result.status == "waived":
+    elif result.status is Status.WAIVED:
         lines.append(
             "KẾT QUẢ: KHÔNG THU HỒI (số phải thu hồi: 0 đồng) — dự án bị thiệt hại/bất khả kháng, "
             "có biên bản xác nhận của Tổ thẩm định."
@@ -71,7 +72,7 @@ def format_result(result: RecoveryResult, width: int | None = 88) -> str:
             f"KẾT QUẢ: Phải thu hồi {format_vnd(result.amount)} ({format_rate(result.rate)} vốn hỗ trợ), "
             f"chậm nhất ngày {format_date(result.deadline)} ({weekday_vi(result.deadline)})"
         )
-        if result.status == "extended":
+        if result.status is Status.EXTENDED:
             head += " — đã tính gia hạn tối đa"
         lines.append(head + ".")
         if result.in_kind is not None:
@@ -81,7 +82,7 @@ def format_result(result: RecoveryResult, width: int | None = 88) -> str:
                 f"(trên tổng {format_quantity(share.total_quantity, share.unit)}), "
                 f"trị giá {format_vnd(share.value)}."
             )
-    if result.status in ("recover", "extended") and result.deadline_unadjusted != result.deadline:
+    if result.status.due and result.deadline_unadjusted != result.deadline:
         assert result.deadline_unadjusted is not None and result.deadline is not None
         lines.append(
             f"  (Ngày cuối của thời hạn là {format_date(result.deadline_unadjusted)}, "

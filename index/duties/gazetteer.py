@@ -228,6 +228,13 @@ def key(text: str) -> tuple[str, ...]:
     return tuple(t.word for t in tokenize(nfc(text)) if t.is_word and t.word != "va")
 
 
+def ends_with(tokens: Sequence[Token], k: int, words: list[str], floor: int = 0) -> bool:
+    """True when the words just before token ``k`` (not before ``floor``) are ``words``."""
+    start = k - len(words)
+    return start >= floor and all(tokens[start + n].is_word and tokens[start + n].word == w
+                                  for n, w in enumerate(words))
+
+
 def starts_with(tokens: Sequence[Token], i: int, phrases: Iterable[Sequence[str]], stop: int | None = None) -> int:
     """Index after the longest of ``phrases`` (word lists) found at word ``i``, or -1."""
     stop = len(tokens) if stop is None else stop

@@ -59,6 +59,7 @@ from sotay.index.duties.gazetteer import (
     Mention,
     Registry,
     Token,
+    ends_with,
     gazetteer,
     is_action,
     key,
@@ -67,18 +68,17 @@ from sotay.index.duties.gazetteer import (
     shape_at,
     skip_modals,
     starts_with,
-    token_index,
     tokenize,
 )
 from sotay.index.duties.tasks import Task, find_tasks
 from sotay.index.parse import Passage, parse_document
 from sotay.index.provinces import canonical_province, named_provinces
-from sotay.text import fold, nfc
+from sotay.text import fold
 
 ROLES = ("chủ trì", "thực hiện", "phối hợp")  # strongest first; also the display order
 DISTRICTS_END = "2025-07-01"  # two-level local government (Luật Tổ chức chính quyền địa phương số 72/2025/QH15)
 LEAD, DO, PARTNER = ROLES
-_RANK = {role: n for n, role in enumerate(ROLES)}
+ROLE_RANK = {role: n for n, role in enumerate(ROLES)}
 
 _LABEL = re.compile(r"^\s*(?:Điều\s+\d+\s*[.:]?|[IVXLC]+\s*[.)]|\d{1,2}(?:\.\d{1,2})*[.)](?!\d)|[a-zđ]\)|[-+•])\s*")
 # "4. Đề nghị Ủy ban MTTQ … và các đoàn thể", "d) Giao Ban Quản lý các khu chế xuất và công nghiệp thành phố:"
@@ -201,7 +201,7 @@ def _strongest(actions: list[tuple[Mention, str]]) -> list[tuple[Mention, str]]:
     best: dict[str, tuple[Mention, str]] = {}
     for mention, role in actions:
         name = mention.agency.name
-        if name not in best or _RANK[role] < _RANK[best[name][1]]:
+        if name not in best or ROLE_RANK[role] < ROLE_RANK[best[name][1]]:
             best[name] = (mention, role)
     return list(best.values())
 
@@ -276,7 +276,7 @@ def _heading_holders(headings: tuple[str, ...], registry: Registry) -> list[Ment
             return found[0]
         tokens = tokenize(text)
         for n, tok in enumerate(tokens):
-            if tok.word == "cua" and any(_ends_with(tokens, n, words) for words in _OWNER_WORDS):
+            if tok.word == "cua" and any(ends_with(tokens, n, words) for words in _OWNER_WORDS):
                 mentions, _ = parse_list(text, tokens, n + 1, len(tokens), registry, discover="phrase")
                 if mentions:
                     return mentions
@@ -464,14 +464,14 @@ def _inner_role(tokens: Sequence[Token], k: int, j: int, b: int, clause: int, as
     if prev and prev[-1].word in (",", "va") and (listed := _partner_list(tokens, k, clause, joint)) is not None:
         return PARTNER if listed else None  # "Phối hợp với Sở A, Văn phòng B, UBND cấp xã hướng dẫn …"
     for words in (["phoi", "hop", "voi"], ["phoi", "hop"]):
-        if _ends_with(tokens, k, words, clause):
+        if ends_with(tokens, k, words, clause):
             start = k - len(words)
             return PARTNER if start == joint or _led(tokens, start, clause) else None
     if starts_with(tokens, j, [["chu", "tri"]], b) > 0:
         return LEAD
     last = prev[-1].word if prev else ""
     verb = j if is_action(tokens, j, b) else -1
-    if last in ("de", "thi") or last == "," or _ends_with(tokens, k, ["chi", "dao"], clause):
+    if last in ("de", "thi") or last == "," or ends_with(tokens, k, ["chi", "dao"], clause):
         return _verb_role(tokens, verb, b) if verb >= 0 else None
     if last in ("gui", "ve"):
         between = j + 1 if j < b and tokens[j].word in (",", "de") else j
@@ -483,7 +483,7 @@ def _inner_role(tokens: Sequence[Token], k: int, j: int, b: int, clause: int, as
         return DO
     if last == "cho" and assigns:
         return DO
-    if any(_ends_with(tokens, k, words + ["cua"], clause) for words in (["vai", "tro"], ["trach", "nhiem"])):
+    if any(ends_with(tokens, k, words + ["cua"], clause) for words in (["vai", "tro"], ["trach", "nhiem"])):
         checked = any(starts_with(tokens, n, _CHECKS, k) > 0 for n in range(clause, k))
         return None if checked else DO  # "Kiểm tra việc thực hiện … trách nhiệm của X": X is the one checked
     return None
@@ -514,14 +514,7 @@ def _led(tokens: Sequence[Token], k: int, clause: int) -> bool:
     """
     while k > clause and tokens[k - 1].word in (",", "va"):
         k -= 1
-    return _ends_with(tokens, k, ["chu", "tri"], clause)
-
-
-def _ends_with(tokens: Sequence[Token], k: int, words: list[str], floor: int = 0) -> bool:
-    """True when the words just before token ``k`` (not before ``floor``) are ``words``."""
-    start = k - len(words)
-    return start >= floor and all(tokens[start + n].is_word and tokens[start + n].word == w
-                                  for n, w in enumerate(words))
+    return ends_with(tokens, k, ["chu", "tri"], clause)
 
 
 # --- the corpus -------------------------------------------------------------------------------
@@ -562,14 +555,14 @@ def duties_of(agency: Agency, duties: list[Duty]) -> list[Duty]:
     for d in duties:
         place = (d.doc_id, d.citation)
         if d.collective and d.agency.covers(agency) and place not in places:
-            if place not in shared or _RANK[d.role] < _RANK[shared[place].role]:
+            if place not in shared or ROLE_RANK[d.role] < ROLE_RANK[shared[place].role]:
                 shared[place] = d
     chosen = own + list(shared.values())
     order = {id(d): n for n, d in enumerate(duties)}
     docs: dict[str, int] = {}
     for d in duties:
         docs.setdefault(d.doc_id, len(docs))
-    return sorted(chosen, key=lambda d: (docs[d.doc_id], _RANK[d.role], d.collective, order[id(d)]))
+    return sorted(chosen, key=lambda d: (docs[d.doc_id], ROLE_RANK[d.role], d.collective, order[id(d)]))
 
 
 def duties_for(name: str, duties: list[Duty] | None = None) -> tuple[Agency | None, list[Duty]]:
@@ -607,115 +600,6 @@ def agency_counts(duties: list[Duty]) -> list[tuple[Agency, int]]:
         bodies.setdefault(d.agency.name, d.agency)
     counts = [(a, len(duties_of(a, duties))) for a in bodies.values()]
     return sorted(counts, key=lambda c: (-c[1], c[0].name))
-
-
-# --- questions (for `sotay ask`) -------------------------------------------------------------
-
-_LEAD_INS = [w.split() for w in ("cho toi hoi", "cho hoi", "xin hoi", "toi muon biet", "theo quy dinh")]
-_DUTY_TAIL = re.compile(
-    r"^(?:co |phai |can |se |chiu |duoc giao )?(?:nhung )?(?:trach nhiem|nhiem vu|lam|vai tro|viec|cong viec|phu trach)"
-    r"(?: nhung)?(?: gi| viec gi| nhiem vu gi| nhung gi| the nao| ra sao)?(?: (?:trong|ve|doi voi|khi) .*)?"
-    r"(?: vay| a| nhi)?$"
-)
-_OWNER_OF = [w.split() + ["cua"] for w in ("nhiem vu", "trach nhiem", "vai tro", "cong viec", "viec")]
-_WHO = [w.split() for w in ("co quan nao", "don vi nao", "cap nao", "ai")]
-_WHO_VERBS = [w.split() for w in (
-    "chiu trach nhiem", "co trach nhiem", "co nhiem vu", "duoc giao", "phu trach", "phai", "lam", "se",
-)]
-_ROLE_WORDS = [w.split() for w in ("chu tri", "phoi hop", "thuc hien")]
-_WHO_TAILS = [w.split() for w in (
-    "do co quan nao", "do don vi nao", "do ai", "la co quan nao", "la ai", "thuoc trach nhiem cua ai",
-    "thuoc trach nhiem cua co quan nao", "thuoc ve ai", "cua ai", "cua co quan nao",
-)]
-_STOPWORDS = set("cua va cac cho voi ve theo trong duoc co la nhung nay de tai khi thi o mot nhu "
-                 "gi nao ai viec phai can se do".split())
-
-
-def parse_duty_question(question: str, registry: Registry | None = None
-                        ) -> tuple[str, Agency] | tuple[str, str] | None:
-    """Recognise a question about responsibilities (with or without diacritics).
-
-    - ``("agency_duties", agency)`` for "Sở Tài chính có trách nhiệm gì", "nhiệm vụ của UBND
-      cấp xã", "Ban Dân tộc phải làm gì";
-    - ``("who_does", topic)`` for "ai chịu trách nhiệm thu hồi vốn", "cơ quan nào chủ trì
-      tổng hợp báo cáo" (topic: the task, in the question's own words; a role word such as
-      "chủ trì" is kept in it);
-    - None for any other question.
-
-    Bodies are looked up in ``registry``: the gazetteer by default; pass
-    ``corpus_registry(all_duties())`` to also recognise bodies found by shape in the corpus.
-    """
-    registry = registry or gazetteer()
-    text = nfc(question).strip().rstrip("?.! ")
-    tokens = tuple(t for t in tokenize(text) if t.is_word)
-    i = 0
-    while (after := starts_with(tokens, i, _LEAD_INS)) > 0:
-        i = after
-    if i >= len(tokens):
-        return None
-    words = [t.word for t in tokens]
-    for n in range(i, len(tokens)):
-        if any(_ends_with(tokens, n, w) for w in _OWNER_OF):
-            mention = registry.match_at(tokens, n)
-            if mention is not None:
-                return "agency_duties", mention.agency
-    mention = registry.match_at(tokens, i)
-    if mention is not None:
-        after = token_index(tokens, mention.end)
-        if _DUTY_TAIL.match(" ".join(words[after:])):
-            return "agency_duties", mention.agency
-    if (who := starts_with(tokens, i, _WHO)) > 0:
-        j = who
-        while (after := starts_with(tokens, j, _WHO_VERBS)) > 0:
-            j = after
-        if j > who or starts_with(tokens, j, _ROLE_WORDS) > 0:
-            return _topic(text, tokens, j, len(tokens))
-    for n in range(i + 1, len(tokens)):
-        if (end := starts_with(tokens, n, _WHO_TAILS)) > 0:
-            while (after := starts_with(tokens, end, _WHO_VERBS + _ROLE_WORDS)) > 0:
-                end = after
-            if end == len(tokens):
-                return _topic(text, tokens, i, n)
-    return None
-
-
-def _topic(text: str, tokens: Sequence[Token], a: int, b: int) -> tuple[str, str] | None:
-    if a >= b:
-        return None
-    return "who_does", text[tokens[a].start:tokens[b - 1].end]
-
-
-def answer_who_does(topic: str, duties: list[Duty]) -> list[tuple[Duty, float]]:
-    """Duty records about ``topic``, best first, with scores in (0, 1].
-
-    The score is the share of the topic's content words (folded, abbreviations expanded)
-    found in the duty's text, blended with the share of its word pairs; a duty whose role
-    the topic names ("chủ trì …") gains a little. Records matching under half of the
-    words are left out. Pure Python: no embeddings.
-    """
-    wanted = [w for w in key(topic) if w not in _STOPWORDS]
-    roles = {role for role, words in zip(ROLES, (["chu", "tri"], ["thuc", "hien"], ["phoi", "hop"]))
-             if _contains(wanted, words)}
-    wanted = [w for w in wanted if w not in {"chu", "tri", "phoi", "hop"} or not roles]
-    if not wanted:
-        return []
-    pairs = set(zip(wanted, wanted[1:]))
-    scored: list[tuple[Duty, float, int]] = []
-    for n, duty in enumerate(duties):
-        words = key(duty.text)
-        have = set(words)
-        share = sum(w in have for w in wanted) / len(wanted)
-        if share < 0.5:
-            continue
-        pair_share = len(pairs & set(zip(words, words[1:]))) / len(pairs) if pairs else share
-        score = 0.6 * share + 0.4 * pair_share + (0.1 if duty.role in roles else 0.0)
-        scored.append((duty, min(score, 1.0), n))
-    scored.sort(key=lambda s: (-s[1], _RANK[s[0].role], s[0].collective, s[2]))
-    return [(duty, score) for duty, score, _ in scored]
-
-
-def _contains(words: list[str], phrase: list[str]) -> bool:
-    return any(words[n:n + len(phrase)] == phrase for n in range(len(words)))
 
 
 # --- formatting ---------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import weakref
 from dataclasses import dataclass
 from functools import cached_property
@@ -30,7 +29,7 @@ from sotay.index.duties.gazetteer import find_agencies_in
 from sotay.index.model.encoder import Encoder
 from sotay.index.parse import Passage
 from sotay.index.question_kind import asks_effective_date, states_effective_date
-from sotay.index.search import journal
+from sotay.index.search import journal, ranking
 from sotay.index.search.docref import DocumentNames
 from sotay.index.search.paraphrase import expansion
 from sotay.index.search.restore import DiacriticRestorer
@@ -42,32 +41,6 @@ from sotay.text import fold, has_diacritics, nfc
 
 log = logging.getLogger(__name__)
 
-LEXICAL_WEIGHT = 0.6  # share of the fused score that comes from BM25
-DENSE_CANDIDATES = 200
-# The best fused candidates are re-ranked by how many of the question's content words
-# (IDF-weighted) they contain: a clause that has them all beats a shorter sibling.
-RERANK_DEPTH = 20
-COVERAGE_WEIGHT = 0.2
-# A short unit is indexed both whole and clause by clause (see parse.MAX_WHOLE_UNIT_CHARS).
-# One of its clauses answers more precisely than the whole when it is at least as close
-# semantically (the question is about that clause, not the unit) and nearly as strong overall.
-CLAUSE_DENSE_MARGIN = 0.002
-CLAUSE_SCORE_MARGIN = 0.06
-# A passage that assigns its duties to a body the question names ("Liên minh HTX tỉnh tổ
-# chức hội nghị gì?") is about that body, not one that merely mentions it beside others.
-HOLDER_WEIGHT = 0.2
-# A question asking when its decision takes effect is answered by the clause that sets the date, not
-# by the points listing what ceases "kể từ ngày Quyết định này có hiệu lực" (bench/sweep_ranking.py: +0.8 pt).
-EFFECT_WEIGHT = 0.2
-# A title or a closing paragraph ("Trên đây là Kế hoạch ...") restates what the whole document
-# is about, so it matches any question naming the document; it answers only when no clause does.
-RESTATEMENT_KINDS = frozenset({"title", "closing"})
-RESTATEMENT_PENALTY = 0.2
-# Recitals ("Căn cứ Luật …") name laws, bodies and dates that match many questions; they answer
-# only a question about the legal basis, and rank like restatements for any other.
-RECITAL_KINDS = frozenset({"recital"})
-LEGAL_BASIS = re.compile(r"\b(can cu|co so phap ly|dua (vao|tren)|theo (luat|nghi dinh|thong tu|quy dinh|van ban) nao"
-                         r"|thuc hien (quyet dinh|nghi quyet|luat) nao|ban hanh theo)\b")
 
 
 
@@ -76,7 +49,7 @@ class Hit:
     """A passage with its scores for one question."""
 
     passage: Passage
-    score: float  # fused score + COVERAGE_WEIGHT x coverage, +HOLDER_WEIGHT, -RESTATEMENT_PENALTY
+    score: float  # fused score + COVERAGE_WEIGHT x coverage, +HOLDER_WEIGHT, -RESTATEMENT_PENALTY (ranking.py)
     lexical: float  # BM25 / best BM25 for this question, in [0, 1]
     dense: float  # cosine similarity
     coverage: float  # IDF-weighted share of the question's content syllables found in the passage
@@ -229,7 +202,7 @@ class HybridIndex:
         lexical_norm = lexical / top_lexical if top_lexical > 0 else lexical
 
         query_vector = self.encoder.encode_query(self.dense_query_text(question, typed))
-        depth = min(DENSE_CANDIDATES, n)
+        depth = min(ranking.DENSE_CANDIDATES, n)
         sims, ids = self.vectors.search(query_vector.reshape(1, -1), depth)
         dense = np.full(n, float(sims[0].min()) if depth else 0.0, np.float32)
         dense[ids[0]] = sims[0]
@@ -239,12 +212,12 @@ class HybridIndex:
         floor, ceiling = float(dense.min()), float(dense.max())
         dense_norm = (dense - floor) / (ceiling - floor) if ceiling > floor else np.zeros(n, np.float32)
 
-        fused = LEXICAL_WEIGHT * lexical_norm + (1 - LEXICAL_WEIGHT) * dense_norm
+        fused = ranking.LEXICAL_WEIGHT * lexical_norm + (1 - ranking.LEXICAL_WEIGHT) * dense_norm
         if within:
             mask = np.full(n, -np.inf)
             mask[chosen] = 0.0
             fused = fused + mask
-        depth = min(max(k, RERANK_DEPTH), n)
+        depth = min(max(k, ranking.RERANK_DEPTH), n)
         candidates = np.argpartition(-fused, depth - 1)[:depth] if depth < n else np.arange(n)
         top = [i for i in candidates if np.isfinite(fused[i])]
         # Content syllables only (compounds and pairs are counted through their syllables),
@@ -252,19 +225,20 @@ class HybridIndex:
         content = [t for t in terms.content if not any(c.isdigit() for c in t)
                    and (reference is None or t not in reference.filter_words)]
         coverage = {i: self._coverage(content, i) for i in top}
-        final = {i: float(fused[i]) + COVERAGE_WEIGHT * coverage[i] for i in top}
-        restating = RESTATEMENT_KINDS if LEGAL_BASIS.search(fold(question)) else RESTATEMENT_KINDS | RECITAL_KINDS
+        final = {i: float(fused[i]) + ranking.COVERAGE_WEIGHT * coverage[i] for i in top}
+        restating = ranking.RESTATEMENT_KINDS | (set() if ranking.LEGAL_BASIS.search(fold(question))
+                                                 else ranking.RECITAL_KINDS)
         for i in top:
             if self.passages[i].kind in restating:
-                final[i] -= RESTATEMENT_PENALTY
-        if EFFECT_WEIGHT and asks_effective_date(question):
+                final[i] -= ranking.RESTATEMENT_PENALTY
+        if ranking.EFFECT_WEIGHT and asks_effective_date(question):
             for i in top:
                 if states_effective_date(self.passages[i].text):
-                    final[i] += EFFECT_WEIGHT
+                    final[i] += ranking.EFFECT_WEIGHT
         if bodies := self.named_bodies(question):
             for i in top:
                 if bodies & self._holders.get(i, frozenset()):
-                    final[i] += HOLDER_WEIGHT
+                    final[i] += ranking.HOLDER_WEIGHT
         order = self._clauses_before_wholes(sorted(top, key=lambda i: (-final[i], i)), final, dense)[:k]
         pool = chosen if within else slice(None)
         return [Hit(self.passages[i], final[i], float(lexical_norm[i]), float(dense[i]), coverage[i],
@@ -281,8 +255,8 @@ class HybridIndex:
             whole = self.passages[i]
             if whole.kind == "whole":
                 clauses = [j for j in order if j not in result and _is_within(self.passages[j], whole)
-                           and dense[j] >= dense[i] + CLAUSE_DENSE_MARGIN
-                           and final[j] >= final[i] - CLAUSE_SCORE_MARGIN]
+                           and dense[j] >= dense[i] + ranking.CLAUSE_DENSE_MARGIN
+                           and final[j] >= final[i] - ranking.CLAUSE_SCORE_MARGIN]
                 if clauses:
                     result.append(max(clauses, key=lambda j: final[j]))
             result.append(i)

@@ -21,8 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-BM25_K1 = 0.9  # saturation; passages range from one line to a page
-BM25_B = 0.4  # a lower b keeps long clauses from being buried under short ones
+from sotay.index.search import ranking
 
 
 @dataclass
@@ -93,7 +92,7 @@ class Terms:
         return cls(json.loads((folder / "vocab.json").read_text(encoding="utf-8")), **parts)
 
     def to_bm25(self):
-        """A ``bm25s.BM25`` (lucene variant, k1=BM25_K1, b=BM25_B) over these passages."""
+        """A ``bm25s.BM25`` (lucene variant, k1 and b from ranking.py) over these passages."""
         import logging
 
         import bm25s
@@ -101,7 +100,7 @@ class Terms:
         from scipy import sparse
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
-        retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
+        retriever = bm25s.BM25(k1=ranking.BM25_K1, b=ranking.BM25_B)
         n, v = self.passages, len(self.vocab)
         row_of = np.repeat(np.arange(n, dtype=np.int32), np.diff(self.rows))
         doc_freq = np.bincount(self.term, minlength=v)

@@ -34,7 +34,6 @@ import sqlite3
 import sys
 from typing import Any
 
-from sotay.rules.days_off import weekday_vi
 from sotay.rules.formatting import format_date, format_vnd
 from sotay.rules.inputs import TIER_LABELS, InputError, parse_date
 from sotay.rules.params import RulesFileError
@@ -47,6 +46,7 @@ from sotay.rules.register import (
     prepare,
 )
 from sotay.rules.register_sheet import SheetRejected, export_xlsx, read_projects
+from sotay.rules.vocabulary import Status
 
 __all__ = ["add_arguments", "run"]
 
@@ -135,19 +135,15 @@ def _within(value: str) -> int:
     return int(text)
 
 
-def _deadline_text(p: RegisteredProject) -> str:
-    return f"{weekday_vi(p.deadline)}, {format_date(p.deadline)}" if p.deadline else "không có"
-
-
 def _line(p: RegisteredProject, as_of: _dt.date) -> str:
     """One Vietnamese line about a project."""
     head = f"[{p.id}] {p.name} — {TIER_LABELS[p.tier]}, vốn hỗ trợ {format_vnd(p.support)}"
-    if p.status == "no_recovery":
+    if p.status is Status.NO_RECOVERY:
         return f"{head}: không thu hồi."
-    if p.status == "waived":
+    if p.status is Status.WAIVED:
         return f"{head}: được miễn thu hồi."
-    tail = f"phải thu hồi {format_vnd(p.amount)}, hạn {_deadline_text(p)}"
-    if p.status == "extended":
+    tail = f"phải thu hồi {format_vnd(p.amount)}, hạn {p.deadline_text}"
+    if p.status is Status.EXTENDED:
         tail += " (đã gia hạn)"
     if p.remaining == 0:
         return f"{head}: {tail}; đã nộp đủ ngày {format_date(p.paid_date)}." if p.paid_date else f"{head}: {tail}."
@@ -162,14 +158,7 @@ def _line(p: RegisteredProject, as_of: _dt.date) -> str:
 
 
 def _added_text(p: RegisteredProject) -> str:
-    if p.status == "no_recovery":
-        what = "không phải thu hồi (địa bàn đặc biệt khó khăn)"
-    elif p.status == "waived":
-        what = "được miễn thu hồi"
-    else:
-        what = f"phải thu hồi {format_vnd(p.amount)}, chậm nhất {_deadline_text(p)}"
-        if p.status == "extended":
-            what += " (đã tính gia hạn tối đa)"
+    what = p.obligation()
     return f"Đã thêm dự án số {p.id} “{p.name}”: {what}. Căn cứ: {p.basis}."
 
 
@@ -231,7 +220,7 @@ def _paid(args: argparse.Namespace, today: _dt.date) -> int:
         _print_json(p.to_json(today))
     elif p.remaining:
         print(f"Đã ghi nhận dự án số {p.id} “{p.name}” nộp ngày {format_date(day)}; đã nộp {format_vnd(p.paid or 0)}, "
-              f"còn phải nộp {format_vnd(p.remaining)} (hạn {_deadline_text(p)}).")
+              f"còn phải nộp {format_vnd(p.remaining)} (hạn {p.deadline_text}).")
     else:
         print(f"Đã ghi nhận dự án số {p.id} “{p.name}” đã nộp đủ {format_vnd(p.amount)} (ngày {format_date(day)}).")
     return 0

@@ -166,3 +166,11 @@ def test_buttons_are_numbered_across_the_replies_to_one_message(tmp_path) -> Non
     listing, pressed = blocks[6], blocks[7]
     assert "[1] Đã nộp  [2] Xóa" in listing and "[3] Đã nộp  [4] Xóa" in listing
     assert "“Dự án B” đã nộp đủ 30.000.000 đồng" in pressed
+
+
+@pytest.mark.parametrize(("tier", "asked"), [("đặc biệt khó khăn", False), ("khó khăn", True)])
+def test_the_record_is_asked_only_where_it_can_change_the_outcome(tier: str, asked: bool) -> None:
+    """Damage on a tier whose rate is 0 in Ninh Thuận's rules changes nothing, so no record is asked for."""
+    [reply] = chat(f"Xã {tier}, hỗ trợ 100 triệu, kết thúc 15/3/2024, thiệt hại 40%")
+    assert ("Có biên bản xác nhận của Tổ thẩm định" in reply) is asked
+    assert ("KẾT QUẢ: KHÔNG THU HỒI" in reply) is not asked

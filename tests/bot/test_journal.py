@@ -86,3 +86,21 @@ def test_outgoing_messages_split_escape_and_keep_buttons_and_files() -> None:
 def test_which_answers_are_retried(code: int, payload: bytes, retried: bool) -> None:
     assert transient(code, payload) is retried
     assert transient(code, payload, json_expected=False) is (code >= 500)  # a file download: any bytes
+
+
+def test_the_state_file_and_the_register_are_opened_durably(tmp_path: Path) -> None:
+    """One opener (sotay/sqlite_file.py): WAL, every commit synced, a stated busy wait, the folder made."""
+    from sotay.bot.pending_adds import PendingAdds
+    from sotay.bot.reminders import ReminderStore
+    from sotay.rules.register import Register
+
+    state = tmp_path / "new" / "state.sqlite"
+    stores = [(StateStore(state), 5000), (ReminderStore(state), 30000), (PendingAdds(state), 30000),
+              (Register(tmp_path / "new" / "register.sqlite"), 30000)]
+    for store, busy_ms in stores:
+        db = store._db
+        settings = [db.execute(f"PRAGMA {name}").fetchone()[0]
+                    for name in ("journal_mode", "synchronous", "busy_timeout")]
+        assert settings == ["wal", 2, busy_ms], type(store).__name__  # 2: FULL
+        assert db.in_transaction is False  # autocommit: transactions are explicit
+        store.close()

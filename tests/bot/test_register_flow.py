@@ -93,6 +93,42 @@ def test_restart_between_result_and_press(tmp_path: Path) -> None:
     assert [p.name for p in Register(tmp_path / "register.sqlite", chat=CHAT).all()] == ["Bò"]
 
 
+class Killed(BaseException):
+    """The process killed (kill -9) at this point: nothing after it runs."""
+
+
+def test_a_naming_replayed_after_a_crash_saves_the_project_once(tmp_path: Path, monkeypatch) -> None:
+    """Killed after the register committed the project but before the chat state and the journal did: the
+    restarted bot handles the update again (the naming is still pending) and stores nothing new."""
+    from sotay.bot.journal import UpdateJournal
+    from sotay.bot.telegram_app import TelegramFrontEnd
+
+    def front_end(dialogue: Dialogue) -> TelegramFrontEnd:
+        return TelegramFrontEnd(dialogue, dialogue.services, None, frozenset())
+
+    dialogue = make(tmp_path)
+    dialogue.press(CHAT, save_button(dialogue.handle(CHAT, COWS)))
+    crashing = front_end(dialogue)
+    crashing.journal.receive(41, int(CHAT), {"update_id": 41})
+
+    def killed(*args: object) -> None:
+        raise Killed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(UpdateJournal, "answer", killed)  # after the dialogue step, before the state commit
+        with pytest.raises(Killed):
+            crashing._answer(41, int(CHAT), dialogue.handle, "Nuôi bò thôn 2")
+    assert len(Register(tmp_path / "register.sqlite", chat=CHAT).all()) == 1  # the register had committed
+
+    restarted = front_end(make(tmp_path))
+    assert [u["update_id"] for u in restarted.journal.unfinished()] == [41]
+    restarted._answer(41, int(CHAT), restarted.dialogue.handle, "Nuôi bò thôn 2")  # the replay
+    [(_, _, reply)] = restarted.journal.undelivered(int(CHAT))
+    [stored] = Register(tmp_path / "register.sqlite", chat=CHAT).all()
+    assert reply["text"].startswith(f"Đã lưu vào sổ theo dõi: dự án số {stored.id} “Nuôi bò thôn 2”")
+    assert StateStore(tmp_path / "state.sqlite").load(CHAT) == {}  # the naming is over
+
+
 def test_list_overdue_first_then_by_deadline_with_buttons(tmp_path: Path) -> None:
     dialogue = make(tmp_path)
     cows = save(dialogue, COWS, "Bò")

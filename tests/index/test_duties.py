@@ -22,13 +22,12 @@ from sotay.index.duties.records import (
     ROLES,
     Duty,
     all_duties,
-    answer_who_does,
     duties_for,
     extract_duties,
     format_duties,
     format_who_does,
-    parse_duty_question,
 )
+from sotay.index.duties.questions import DutyQuestion, answer_who_does, parse_duty_question, read_duty_question
 
 NT, SL, LS = "nt-2022-quayvong", "sl-2021-kttt", "ls-2020-ct135"
 NT_RULE = "Quy định kèm theo"
@@ -315,8 +314,8 @@ def test_broken_gazetteer_file_is_reported_in_vietnamese(tmp_path):
     ("cho tôi hỏi trách nhiệm của hội nông dân", "Hội Nông dân"),
 ])
 def test_parse_duty_question_agency_duties(question, name):
-    kind, agency = parse_duty_question(question)
-    assert kind == "agency_duties" and agency.name == name
+    asked = parse_duty_question(question)
+    assert asked is not None and asked.agency is not None and asked.agency.name == name and not asked.topic
 
 
 @pytest.mark.parametrize("question, topic", [
@@ -328,7 +327,7 @@ def test_parse_duty_question_agency_duties(question, name):
     ("đơn vị nào phải mở tài khoản tiền gửi", "mở tài khoản tiền gửi"),
 ])
 def test_parse_duty_question_who_does(question, topic):
-    assert parse_duty_question(question) == ("who_does", topic)
+    assert parse_duty_question(question) == DutyQuestion(topic=topic)
 
 
 @pytest.mark.parametrize("question", [
@@ -337,6 +336,21 @@ def test_parse_duty_question_who_does(question, topic):
 ])
 def test_other_questions_are_not_duty_questions(question):
     assert parse_duty_question(question) is None
+
+
+def test_a_duty_question_is_read_once_with_the_records_it_is_answered_from(duties):
+    asked = read_duty_question("Sở Tài chính tỉnh Ninh Thuận có trách nhiệm gì?", duties)
+    assert asked is not None and asked.agency is not None and asked.agency.name == "Sở Tài chính"
+    assert asked.duties and {d.province for d in asked.duties} == {"Ninh Thuận"} and not asked.elsewhere
+    assert list(asked.duties) == duties_for("Sở Tài chính", [d for d in duties if d.province == "Ninh Thuận"])[1]
+    nowhere = read_duty_question("Sở Tài chính tỉnh Điện Biên có trách nhiệm gì?", duties)
+    assert nowhere is not None and nowhere.elsewhere == ("Điện Biên",) and not nowhere.duties
+    who = read_duty_question("ai chịu trách nhiệm thu hồi vốn", duties)
+    assert who is not None and who.topic == "thu hồi vốn" and who.ranked() == answer_who_does("thu hồi vốn", duties)
+    assert read_duty_question("Sở Tài chính", duties) is None  # a bare name is a duty question only for /ai
+    forced = read_duty_question("Sở Tài chính", duties, force=True)
+    assert forced is not None and forced.agency is not None and forced.agency.name == "Sở Tài chính"
+    assert read_duty_question("Tỷ lệ thu hồi vốn ở địa bàn khó khăn là bao nhiêu?", duties, force=True) is None
 
 
 def test_answer_who_does_ranks_duty_records_by_topic(duties):

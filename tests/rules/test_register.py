@@ -110,6 +110,35 @@ def test_unknown_and_other_chat(tmp_path):
         assert cli.all() == []
 
 
+def test_an_add_repeated_with_its_key_is_stored_once(tmp_path):
+    path = tmp_path / "r.sqlite"
+    cows = prepare("Nuôi bò thôn 2", "kho-khan", 40_000_000, "2024-03-15")
+    with Register(path, chat="777") as register:
+        first = register.add(cows, added_by="telegram", key="k1")
+    with Register(path, chat="777") as again, Register(path, chat="888") as other:  # as a replaying process
+        assert again.add(prepare("Tên khác", "kho-khan", 50_000_000, "2024-03-15"), key="k1") == first
+        assert again.all() == [first]
+        assert other.add(cows, key="k1").id != first.id  # keys belong to a chat
+        assert again.add(cows, key="k2").id != first.id and len(again.all()) == 2
+        assert again.add(cows).id != again.add(cows).id  # no key: every add is a project (the command line)
+
+
+def test_a_register_written_before_keys_gets_the_column(tmp_path):
+    path = tmp_path / "r.sqlite"
+    with Register(path) as register:
+        old = register.add(prepare("A", "kho-khan", 40_000_000, "2024-03-15"))
+    db = sqlite3.connect(path)
+    db.execute("DROP INDEX projects_save_key")
+    db.execute("ALTER TABLE projects DROP COLUMN save_key")
+    db.commit()
+    db.close()
+    with Register(path) as register:
+        assert register.all() == [old]
+        assert register.add(prepare("B", "kho-khan", 40_000_000, "2024-03-15"), key="k") \
+            == register.add(prepare("B", "kho-khan", 40_000_000, "2024-03-15"), key="k")
+        assert len(register.all()) == 2
+
+
 def test_bad_input_stores_nothing(reg):
     for bad in [dict(tier="abc"), dict(support="-5"), dict(end="31/02/2024"), dict(end="2022-11-30")]:
         values = dict(name="X", tier="kho-khan", support="40000000", end="2024-03-15") | bad

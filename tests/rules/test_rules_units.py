@@ -21,6 +21,7 @@ from sotay.rules import (
     parse_tier,
 )
 from sotay.rules import days_off as cal
+from sotay.rules.engine import record_matters
 from sotay.rules.formatting import format_number, format_rate, format_vnd
 from sotay.rules.inputs import parse_bool, parse_damage, parse_in_kind
 from sotay.rules.params import RULES_DIR, select_regulation
@@ -395,3 +396,10 @@ def test_process_rows_rejects_missing_columns():
         process_rows([["tier", "địa bàn", "amount", "end"]])
     with pytest.raises(InputError, match="trống"):
         process_rows([])
+
+
+def test_the_record_matters_only_where_something_is_recovered() -> None:
+    end = dt.date(2024, 3, 15)
+    assert not record_matters("dbkk", end)  # rate 0: nothing to extend or waive
+    assert record_matters("kho-khan", end) and record_matters("con lai", end)
+    assert record_matters("dbkk", dt.date(2021, 6, 30))  # not covered by the rules: the calculation says so
