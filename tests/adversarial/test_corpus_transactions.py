@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import SOTAY_BIN
+from cli_runner import run_sotay
 from corpus_workspace import REWARD_QUESTION, fourth_decision, make_workspace, tree_digest
 
 from sotay.index.model.encoder import Encoder
@@ -56,8 +56,9 @@ def killed_add(new: Path, corpus: Path, data: Path, env: dict[str, str], step: s
     assert result.returncode == -signal.SIGKILL and result.stdout.decode().strip() == "KILLED", result.stderr.decode()
 
 
-def ask(env: dict[str, str], question: str) -> dict:
-    result = subprocess.run([str(SOTAY_BIN), "ask", "--json", question], capture_output=True, env=env, timeout=600)
+def ask(env: dict[str, str], question: str, real: bool = False) -> dict:
+    """``sotay ask --json`` in this process, or with ``real`` as a process of its own."""
+    result = run_sotay("ask", "--json", question, env=env, real=real)
     assert result.returncode == 0, result.stderr.decode()
     return json.loads(result.stdout)
 
@@ -82,8 +83,7 @@ def test_killed_before_the_commit_nothing_changed_and_ask_does_not_reindex(works
     assert paths.live_build() == live and builds(data) == {live.name}  # answered from it, nothing rebuilt
     assert NEW_ID not in json.dumps(asked, ensure_ascii=False)
 
-    result = subprocess.run([str(SOTAY_BIN), "corpus", "add", "--json", str(fourth_decision(tmp_path))],
-                            capture_output=True, env=env, timeout=600)  # the next writer cleans up
+    result = run_sotay("corpus", "add", "--json", str(fourth_decision(tmp_path)), env=env)  # the next writer cleans up
     assert result.returncode == 0, result.stderr.decode()
     assert not list(corpus.glob(".staging-*")) and builds(data) == {paths.live_build().name}
 
@@ -96,7 +96,7 @@ def test_killed_inside_the_commit_the_next_ask_completes_it_without_reindexing(w
 
     assert journal.pending(data) and paths.live_build() == live
     [staged] = builds(data) - {live.name}
-    asked = ask(env, REWARD_QUESTION)  # completes the journal: renames and the switch, no embedding
+    asked = ask(env, REWARD_QUESTION, real=True)  # completes the journal: renames and the switch, no embedding
     assert asked["answered"] and asked["sources"][0]["citation"] == "Quy định kèm theo, Điều 10"
     assert paths.live_build().name == staged and not journal.pending(data)
     assert (corpus / f"{NEW_ID}.txt").exists() and not list(corpus.glob(".staging-*"))

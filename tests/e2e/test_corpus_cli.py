@@ -1,4 +1,7 @@
-"""`sotay corpus add|list|remove`: JSON output, exit codes, rejections, and a kill -9 mid-indexing."""
+"""`sotay corpus add|list|remove`: JSON output, exit codes, rejections, and a kill -9 mid-indexing.
+
+The commands run in process (``cli_runner``); the help, the writer killed mid-build and the add after it
+are real processes."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_sotay
 from conftest import SOTAY_BIN
 from corpus_workspace import REWARD_QUESTION, fourth_decision, make_workspace, tree_digest
 
@@ -30,8 +34,9 @@ def workspace(tmp_path: Path, index, session_data_dir: Path) -> tuple[Path, Path
     return corpus, data, env
 
 
-def sotay(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(SOTAY_BIN), *args], capture_output=True, env=env, timeout=600)
+def sotay(env: dict[str, str], *args: str, real: bool = False) -> subprocess.CompletedProcess:
+    """``sotay *args`` in this process (the session's loaded model embeds), or with ``real`` as a process."""
+    return run_sotay(*args, env=env, real=real)
 
 
 def test_help_is_vietnamese() -> None:
@@ -129,7 +134,7 @@ def test_kill_9_while_indexing_leaves_the_previous_index_live(workspace, tmp_pat
     assert NEW_ID not in index.documents
     assert answer_question(index, "ty le thu hoi von dia ban kho khan").answered
 
-    again = sotay(env, "corpus", "add", "--json", str(new))  # the lock died with the writer
+    again = sotay(env, "corpus", "add", "--json", str(new), real=True)  # the lock died with the writer
     assert again.returncode == 0, again.stderr.decode()
     assert json.loads(again.stdout)["added"][0]["id"] == NEW_ID
     assert [b.name for b in paths.root.glob("build-*")] == [paths.live_build().name]  # half build removed

@@ -1,4 +1,5 @@
-"""End-to-end tests of `sotay projects` through the installed console script (subprocesses, real dates)."""
+"""End-to-end tests of `sotay projects` (real dates): its command line run in process (``cli_runner``), the
+human output and the import probe as real processes of the installed console script."""
 
 from __future__ import annotations
 
@@ -12,18 +13,16 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from cli_runner import run_sotay
 
-_SCRIPT = Path(sys.executable).with_name("sotay")
-SOTAY = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "sotay.cli"]
 HEAVY = ("torch", "sentence_transformers", "underthesea", "faiss", "bm25s", "numpy", "transformers")
 VIETNAMESE = re.compile(r"[ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]")
 CONTRACT = ("id", "name", "tier", "support", "amount", "status", "deadline", "paid", "overdue")
 
 
-def run(data: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run(data: Path, *args: str, cwd: Path | None = None, real: bool = False) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONIOENCODING="utf-8", SOTAY_DATA=str(data))
-    return subprocess.run([*SOTAY, *args], capture_output=True, text=True, encoding="utf-8", env=env, cwd=cwd,
-                          timeout=60)
+    return run_sotay(*args, env=env, cwd=cwd, text=True, real=real, timeout=60)
 
 
 def ok_json(data: Path, *args: str) -> dict:
@@ -77,10 +76,10 @@ def test_round_trip_add_list_due_paid_remove(data):
 
 def test_human_output_is_vietnamese(data):
     proc = run(data, "projects", "add", "--name", "Gà thôn 3", "--tier", "kho-khan", "--amount", "40.000.000",
-               "--end", "15/03/2024")
+               "--end", "15/03/2024", real=True)
     assert proc.returncode == 0, proc.stderr
     assert "Đã thêm dự án số 1" in proc.stdout and "4.000.000 đồng" in proc.stdout and "17/06/2024" in proc.stdout
-    proc = run(data, "projects", "due", "--as-of", "01/07/2024")
+    proc = run(data, "projects", "due", "--as-of", "01/07/2024", real=True)
     assert "QUÁ HẠN 14 ngày" in proc.stdout
     proc = run(data, "projects", "remove", "1")
     assert proc.returncode == 0 and "Đã xóa dự án số 1" in proc.stdout

@@ -1,4 +1,5 @@
-"""End-to-end tests of `sotay recover` through the installed console script (subprocesses)."""
+"""End-to-end tests of `sotay recover`: its command line run in process (``cli_runner``), the worked example
+and the import probes as real processes of the installed console script."""
 
 from __future__ import annotations
 
@@ -13,19 +14,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_sotay
 
-_SCRIPT = Path(sys.executable).with_name("sotay")
-SOTAY = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "sotay.cli"]
 HEAVY = ("torch", "sentence_transformers", "underthesea", "faiss", "bm25s", "numpy", "transformers")
 VIETNAMESE = re.compile(r"[ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ]")
 WORKED = ["--tier", "kho-khan", "--amount", "40000000", "--end", "15/03/2024"]
 
 
-def recover(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def recover(*args: str, cwd: Path | None = None, real: bool = False) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
-    return subprocess.run(
-        [*SOTAY, "recover", *args], capture_output=True, text=True, encoding="utf-8", env=env, cwd=cwd, timeout=60
-    )
+    return run_sotay("recover", *args, env=env, cwd=cwd, text=True, real=real, timeout=60)
 
 
 def assert_bad_input(proc: subprocess.CompletedProcess) -> None:
@@ -40,7 +38,7 @@ def assert_bad_input(proc: subprocess.CompletedProcess) -> None:
 
 
 def test_json_contract_worked_example():
-    proc = recover("--json", *WORKED)
+    proc = recover("--json", *WORKED, real=True)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     for key in ("tier", "rate", "support", "amount", "status", "deadline", "deadline_unadjusted", "basis", "steps"):

@@ -30,6 +30,7 @@ from bot_process import (
     say,
     texts,
 )
+from cli_runner import run_sotay
 from conftest import SOTAY_BIN
 from fake_telegram import TEXT_LIMIT, TOKEN, BadRequest, FakeTelegram, parse_html, utf16_length
 
@@ -256,9 +257,8 @@ def test_no_token_explains_botfather_and_chat() -> None:
     ([], {"SOTAY_ADMINS": "5550123, -100999"}, "SOTAY_ADMINS phải là các mã người dùng Telegram (số nguyên dương)"),
 ])
 def test_bad_settings_exit_2(args: list[str], env: dict, message: str) -> None:
-    result = subprocess.run([str(SOTAY_BIN), "bot", *args], capture_output=True, timeout=60,
-                            env={**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, **env})
-    assert result.returncode == 2 and message in result.stderr.decode()
+    result = run_sotay("bot", *args, env={**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, **env})  # in process: it stops
+    assert result.returncode == 2 and message in result.stderr.decode()  # before any network call
 
 
 # -- a restart in the middle of a dialogue -----------------------------------------------

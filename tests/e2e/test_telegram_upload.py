@@ -14,14 +14,14 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import docx
 import pytest
 from bot_process import FIRST_ANSWER_TIMEOUT, BotProcess, assert_nothing_refused, running_bot, say, texts
-from conftest import CORPUS, SOTAY_BIN
+from cli_runner import run_sotay
+from conftest import CORPUS
 from decision_files import load_decision, write_docx
 from fake_telegram import TOKEN, FakeTelegram
 from telegram import Document
@@ -183,8 +183,7 @@ def test_the_downloaded_file_keeps_only_a_safe_name(sent: str | None, kept: str)
 
 @pytest.mark.parametrize("value", ["123, abc", "-1001234", "5550101,,5550102"])
 def test_bad_admin_list_exits_2(value: str) -> None:
-    result = subprocess.run([str(SOTAY_BIN), "bot"], capture_output=True, timeout=60,
-                            env={**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "SOTAY_ADMINS": value})
+    result = run_sotay("bot", env={**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "SOTAY_ADMINS": value})  # in process
     message = result.stderr.decode()
     assert result.returncode == 2 and "SOTAY_ADMINS" in message and "Traceback" not in message
 

@@ -1,4 +1,5 @@
-"""End-to-end tests of `sotay who` through the installed console script (subprocesses)."""
+"""End-to-end tests of `sotay who`: its command line run in process (``cli_runner``); a new decision's duties
+and the import probe through real processes of the installed console script."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_sotay
 from conftest import CORPUS
 
 _SCRIPT = Path(sys.executable).with_name("sotay")
@@ -24,9 +26,7 @@ def who(*args: str | bytes, corpus: Path | None = None) -> subprocess.CompletedP
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
     if corpus is not None:
         env["SOTAY_CORPUS"] = str(corpus)
-    proc = subprocess.run([*SOTAY, "who", *args], capture_output=True, env=env, timeout=60)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode("utf-8"),
-                                       proc.stderr.decode("utf-8"))
+    return run_sotay("who", *args, env=env, text=True, timeout=60)
 
 
 def who_json(*args: str) -> dict:
