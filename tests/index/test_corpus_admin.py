@@ -14,7 +14,8 @@ from sotay.index.answer import answer_question
 from sotay.index.documents import CorpusError, stray_warning
 from sotay.index.model.encoder import Encoder
 from sotay.index.search.hybrid import HybridIndex, open_index
-from sotay.index.search.lexical import BM25_B, BM25_K1, Terms
+from sotay.index.search.lexical import Terms
+from sotay.index.search.ranking import BM25_B, BM25_K1
 from sotay.index.search.store import IndexPaths, passage_index_text, read_manifest
 from sotay.index.search.tokens import passage_tokens, segment_passage
 
@@ -69,7 +70,6 @@ def test_adding_the_same_file_again_replaces_it_and_embeds_nothing(workspace, tm
     corpus, data = workspace
     source = fourth_decision(tmp_path)
     corpus_admin.add_decisions([source], corpus, data)
-    before = tree_digest(corpus)
     counter = EncodeCounter(monkeypatch)
     renamed = source.rename(tmp_path / "gui-lai.txt")  # same bytes, another name: still the same decision
     [again] = corpus_admin.add_decisions([renamed], corpus, data)

@@ -18,6 +18,7 @@ from sotay.index.duties.gazetteer import (
     match_agency,
     suggest,
 )
+from sotay.index.duties.questions import DutyQuestion, answer_who_does, parse_duty_question, read_duty_question
 from sotay.index.duties.records import (
     ROLES,
     Duty,
@@ -27,7 +28,6 @@ from sotay.index.duties.records import (
     format_duties,
     format_who_does,
 )
-from sotay.index.duties.questions import DutyQuestion, answer_who_does, parse_duty_question, read_duty_question
 
 NT, SL, LS = "nt-2022-quayvong", "sl-2021-kttt", "ls-2020-ct135"
 NT_RULE = "Quy định kèm theo"
