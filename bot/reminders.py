@@ -24,8 +24,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sotay.rules.days_off import is_working_day, weekday_vi
-from sotay.rules.formatting import format_date, format_vnd
+from sotay.rules.days_off import is_working_day, weekday_and_date
+from sotay.rules.formatting import format_vnd
 from sotay.rules.register import Register, RegisteredProject
 from sotay.sqlite_file import open_durable
 
@@ -69,10 +69,6 @@ def reminder_day(now: _dt.datetime) -> _dt.date | None:
     return local.date() if is_working_day(local.date()) else None
 
 
-def _day(day: _dt.date) -> str:
-    return f"{weekday_vi(day)}, {format_date(day)}"
-
-
 def due_reminder(projects: Sequence[RegisteredProject], today: _dt.date) -> str | None:
     """The reminder for one chat's ``projects`` on ``today``, or None when none is due within a week."""
     due = sorted(((p.deadline, p) for p in projects if p.is_due and p.deadline is not None
@@ -84,7 +80,7 @@ def due_reminder(projects: Sequence[RegisteredProject], today: _dt.date) -> str 
         ("Đến hạn hôm nay", [dp for dp in due if dp[0] == today]),
         (f"Sắp đến hạn (trong {WINDOW_DAYS} ngày)", [dp for dp in due if dp[0] > today]),
     )
-    lines = [f"Nhắc hạn thu hồi vốn hỗ trợ — {weekday_vi(today)}, {format_date(today)}:"]
+    lines = [f"Nhắc hạn thu hồi vốn hỗ trợ — {weekday_and_date(today)}:"]
     for title, items in groups:
         if not items:
             continue
@@ -92,7 +88,7 @@ def due_reminder(projects: Sequence[RegisteredProject], today: _dt.date) -> str 
         for deadline, p in items:
             days = (deadline - today).days
             when = (f"quá hạn {-days} ngày" if days < 0 else "hôm nay" if days == 0 else f"còn {days} ngày")
-            lines.append(f"• [{p.id}] {p.name}: còn phải nộp {format_vnd(p.remaining)}, hạn {_day(deadline)} ({when})")
+            lines.append(f"• [{p.id}] {p.name}: còn phải nộp {format_vnd(p.remaining)}, hạn {weekday_and_date(deadline)} ({when})")
     lines.append("Xem và cập nhật sổ: /duan. Tắt nhắc hằng ngày: /nhac tat.")
     return "\n".join(lines)
 

@@ -33,6 +33,8 @@ from __future__ import annotations
 import datetime as _dt
 from functools import lru_cache
 
+from sotay.rules.formatting import format_date
+
 __all__ = [
     "add_months",
     "period_end",
@@ -40,6 +42,7 @@ __all__ = [
     "is_working_day",
     "next_working_day",
     "weekday_vi",
+    "weekday_and_date",
 ]
 
 _WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
@@ -49,6 +52,11 @@ _MAX_ROLL_DAYS = 60
 def weekday_vi(day: _dt.date) -> str:
     """Vietnamese weekday name: ``thứ Hai`` … ``Chủ nhật``."""
     return _WEEKDAYS_VI[day.weekday()]
+
+
+def weekday_and_date(day: _dt.date) -> str:
+    """The day as officers read a deadline: ``thứ Hai, 02/06/2025``."""
+    return f"{weekday_vi(day)}, {format_date(day)}"
 
 
 def add_months(day: _dt.date, months: int) -> _dt.date:

@@ -36,16 +36,15 @@ from pathlib import Path
 from typing import Any
 
 from sotay.config import data_dir
-from sotay.rules.days_off import weekday_vi
+from sotay.rules.days_off import weekday_and_date
 from sotay.rules.engine import RecoveryResult, compute
-from sotay.rules.formatting import format_date, format_vnd
+from sotay.rules.formatting import format_vnd
 from sotay.rules.inputs import InKind, InputError, parse_date
 from sotay.rules.vocabulary import Status
 from sotay.sqlite_file import open_durable
 
 __all__ = [
     "DEFAULT_CHAT",
-    "DUE_STATUSES",
     "NewProject",
     "Register",
     "RegisteredProject",
@@ -57,7 +56,6 @@ __all__ = [
 ]
 
 DEFAULT_CHAT = "cli"
-DUE_STATUSES: tuple[str, ...] = tuple(s for s in Status if s.due)
 FILE_NAME = "register.sqlite"
 MAX_NAME_LENGTH = 300
 
@@ -149,12 +147,12 @@ class RegisteredProject:
     @property
     def is_due(self) -> bool:
         """Must still be recovered: status recover/extended with something remaining."""
-        return self.status in DUE_STATUSES and self.remaining > 0
+        return self.status.due and self.remaining > 0
 
     @property
     def deadline_text(self) -> str:
         """The deadline with its weekday ("thứ Hai, 02/06/2025"), or "không có"."""
-        return f"{weekday_vi(self.deadline)}, {format_date(self.deadline)}" if self.deadline else "không có"
+        return weekday_and_date(self.deadline) if self.deadline else "không có"
 
     def obligation(self) -> str:
         """What the project owes, as one Vietnamese clause (no capital, no full stop)."""
@@ -269,7 +267,7 @@ def parse_project_id(value: str | int) -> int:
 
 def _check_payment(amount: int, already: int, status: str, paid: int) -> None:
     """Raise InputError unless ``paid`` more can be received on a project owing ``amount - already``."""
-    if status not in DUE_STATUSES or amount == 0:
+    if not Status(status).due or amount == 0:
         raise InputError("Dự án này không phải thu hồi vốn nên không ghi nhận khoản nộp.", "paid")
     remaining = amount - already
     if remaining <= 0:

@@ -34,7 +34,7 @@ from typing import Any
 
 from sotay.rules.formatting import format_quantity
 from sotay.rules.inputs import InputError, normalize_key
-from sotay.rules.register import DUE_STATUSES, NewProject, RegisteredProject, prepare
+from sotay.rules.register import NewProject, RegisteredProject, prepare
 from sotay.rules.vocabulary import Status, Tier
 
 __all__ = ["HEADERS", "STATUS_LABELS", "SheetRejected", "export_xlsx", "read_projects"]
@@ -77,7 +77,7 @@ class SheetRejected(InputError):
 
 
 def _status_label(p: RegisteredProject) -> str:
-    if p.status in DUE_STATUSES and p.remaining == 0:
+    if p.status.due and p.remaining == 0:
         return "Đã nộp đủ"
     return STATUS_LABELS.get(p.status, p.status)
 

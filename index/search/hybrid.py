@@ -228,8 +228,9 @@ class HybridIndex:
         covered = self._coverage(content)
         coverage = {i: covered(i) for i in top}
         final = {i: float(fused[i]) + ranking.COVERAGE_WEIGHT * coverage[i] for i in top}
-        restating = ranking.RESTATEMENT_KINDS | (set() if ranking.LEGAL_BASIS.search(fold(question))
-                                                 else ranking.RECITAL_KINDS)
+        restating = ranking.RESTATEMENT_KINDS
+        if not ranking.LEGAL_BASIS.search(fold(question)):  # recitals answer only questions about the legal basis
+            restating = restating | ranking.RECITAL_KINDS
         for i in top:
             if self.passages[i].kind in restating:
                 final[i] -= ranking.RESTATEMENT_PENALTY
