@@ -10,14 +10,15 @@ passage as the answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sotay.index.decision import Status, features, load_model
 from sotay.index.duties import records as duty_records
 from sotay.index.duties.questions import parse_duty_question, read_duty_question
 from sotay.index.search.docref import Reference
+from sotay.index.search import ranking
 from sotay.index.search.hybrid import Hit, HybridIndex, overlaps
-from sotay.text import clean_text
+from sotay.text import clean_text, fold
 
 MAX_QUESTION_CHARS = 1000
 SOURCES = 8  # passages searched for a question
@@ -188,6 +189,8 @@ def answer_question(index: HybridIndex, question: str) -> Answer:
                 "Tôi có thể trả lời về các văn bản sau:\n" + covered_topics(index))
         return Answer(question, Status.NOT_FOUND, text)
     verdict = load_model().decide(decision_features(found)) if found.hits else None
+    if verdict is not None and verdict.status is Status.ANSWERED and not quotable_as_answer(found):
+        verdict = replace(verdict, status=Status.UNCERTAIN)
     if verdict is None or verdict.status is Status.NOT_FOUND:
         where = ("các văn bản hiện có" if reference is None else
                  ", ".join(index.documents.get(d, {}).get("label", d) for d in sorted(reference.doc_ids)))
@@ -214,6 +217,13 @@ def answer_question(index: HybridIndex, question: str) -> Answer:
         parts.extend(f"- {s['doc']}, {s['citation']}: «{_excerpt(s['text'])}»" + (f" {SCANNED_NOTE}" if s.get("scanned") else "")
                      for s in sources[1:])
     return Answer(question, Status.ANSWERED, "\n".join(parts), sources)
+
+
+def quotable_as_answer(found: Retrieval) -> bool:
+    """Whether the best passage may be quoted as the answer: a recital ("Căn cứ Luật thuế thu nhập cá
+    nhân …") names laws, not what they say, so it answers only a question about the legal basis; for
+    any other it is at most a doubt."""
+    return found.hits[0].passage.kind not in ranking.RECITAL_KINDS or bool(ranking.LEGAL_BASIS.search(fold(found.question)))
 
 
 def distinct_units(hits: list[Hit]) -> list[Hit]:

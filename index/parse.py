@@ -139,6 +139,7 @@ def clean_lines(raw: str) -> list[str]:
     bold column names, in a block of its own or not, starts the table again under those names.
     """
     text = nfc(raw).replace("\r\n", "\n").replace("\u00a0", " ")
+    text = "\n".join(line for raw_line in text.split("\n") for line in _unglue_tables(raw_line))
     text = re.sub(r"\*{4,}", "\n", text)  # "**I. MỤC ĐÍCH****1. Mục đích**": two headings glued
     lines: list[str] = []
     header: list[str] | None = None  # the column names of the table being read
@@ -236,6 +237,37 @@ def clean_lines(raw: str) -> list[str]:
         add_text(line)
     release()
     return lines
+
+
+_PROCEDURE_NUMBER = re.compile(r"\bQuy trình số:?\s*\d{1,3}\b\s*", re.IGNORECASE)
+_HEADING_START = re.compile(r"(?:[IVXL]+|[A-ZĐ]|\d{1,2}(?:\.\d{1,2})*)\.\s+\S")
+_HEADING_SPLIT = re.compile(r"\s+(?=(?:[IVXL]+|[A-ZĐ]|\d{1,2}(?:\.\d{1,2})*)\.\s+[^\W\d_])")
+
+
+def _unglue_tables(raw_line: str) -> list[str]:
+    """``raw_line``, or the three things a conversion glued into it when two tables stood back to back.
+
+    "**Tổng thời gian thực hiện TTHC** | **17 ngày làm việc** | **Quy trình số: 05 5. Quy trình …: Cấp lại
+    giấy phép …** | **Thứ tự công việc** | **Nội dung công việc** | …" is the last row of one procedure's
+    table ("Tổng thời gian thực hiện TTHC: 17 ngày làm việc"), the next procedure's heading(s) and the
+    column names of its table. Split so that the heading opens its own unit and heads the rows below.
+    """
+    cells = raw_line.split(" | ")
+    for at in range(1, len(cells) - 2):
+        heading = _PROCEDURE_NUMBER.sub("", _strip_markdown(cells[at]))
+        names = [c.strip() for c in cells[at + 1:] if c.strip()]
+        if not (cells[at].lstrip().startswith("**") and _HEADING_START.match(heading) and len(names) >= 3
+                and all(c.startswith("**") for c in names) and _looks_like_header([_strip_markdown(c) for c in names])):
+            continue
+        before = [_strip_markdown(c) for c in cells[:at] if _strip_markdown(c)]
+        if len(before) == 2:  # "Tổng thời gian …" | "17 ngày làm việc": a label and its value
+            label, value = before
+            closing = [value if value.startswith(label) else f"{label} {value}" if label.endswith(":") else f"{label}: {value}"]
+        else:
+            closing = [" | ".join(cells[:at])] if before else []
+        headings = [f"**{part}**" for part in _HEADING_SPLIT.split(heading) if part]
+        return [*closing, *headings, " | ".join(cells[at + 1:])]
+    return [raw_line]
 
 
 TABLE_GAP = 3  # text lines a broken table may have between two of its blocks

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
+from sotay.index.vietnamese import expand_abbreviations
 from sotay.text import fold
 
 
@@ -92,3 +93,50 @@ def asks_effective_date(question: str) -> bool:
 def states_effective_date(passage: str) -> bool:
     """Whether ``passage`` states when its decision takes effect ("có hiệu lực (thi hành) kể từ ngày …")."""
     return bool(_STATES_EFFECT.search(fold(passage)))
+
+
+# "bao nhiêu điểm / mấy ngày làm việc / bao nhiêu %" name the unit of the number asked for: a clause
+# that states a number in that unit ("đạt từ 95 điểm", "05 ngày làm việc", "70%") answers it, a sibling
+# that only shares the question's words does not. After "mấy" only units count ("máy móc" folds to "may moc").
+_MONEY = r"\d[\d.,]*\s*(?:\([^)]{1,60}\)\s*)?(?:dong|d\b|trieu|ty|nghin|ngan)"
+_PERCENT = r"\d\s*%|phan tram"
+_AFTER_HOW_MANY = re.compile(r"\b(?:bao nhieu|may)\s+(%|phan tram|tien|[a-z]+(?: lam viec)?)")
+_UNITS_AFTER_MAY = frozenset({
+    "ngay", "ngay lam viec", "thang", "nam", "tuan", "gio", "phut", "lan", "nguoi", "ho", "xa", "diem", "buoc",
+    "ban", "loai", "muc", "dot", "ky", "cap", "thanh", "thu", "%", "phan tram", "tien", "trieu", "ty"})
+_NOT_UNITS = frozenset({"la", "thi", "vay", "a", "ha", "nhi", "the", "de", "cho", "duoc", "khi", "roi", "ma",
+                        "va", "o", "tai", "trong", "nua", "so", "con", "moi"})
+_DAY_OF_MONTH = re.compile(r"\bngay may\b")
+
+
+def asked_quantity(question: str) -> re.Pattern[str] | None:
+    """What a passage must state to give the number ``question`` asks for, or None when it asks none.
+
+    "bao nhiêu điểm" → a number followed by "điểm"; "mấy ngày làm việc" → "… ngày làm việc";
+    "bao nhiêu %" / "mấy phần trăm" → a percentage; "bao nhiêu tiền" → a sum of money; "trước ngày
+    mấy" → a day of the month. Compared folded, abbreviations expanded ("bao nhiêu TTHC" → "33 thủ tục").
+    """
+    folded = fold(expand_abbreviations(question))
+    if _DAY_OF_MONTH.search(folded):
+        return re.compile(r"\bngay\s+\d{1,2}\b")
+    for m in _AFTER_HOW_MANY.finditer(folded):
+        unit = m.group(1)
+        if unit in _NOT_UNITS or (m.group(0).startswith("may") and unit not in _UNITS_AFTER_MAY
+                                  and unit.split()[0] not in _UNITS_AFTER_MAY):
+            continue
+        return _stating(unit)
+    return None
+
+
+def _stating(unit: str) -> re.Pattern[str]:
+    """A number in ``unit`` (folded), as a passage states it."""
+    if unit in ("%", "phan tram"):
+        return re.compile(_PERCENT)
+    if unit in ("tien", "trieu", "ty"):
+        return re.compile(_MONEY)
+    return re.compile(r"\d[\d.,]*\s*(?:\([^)]{1,60}\)\s*)?" + re.escape(unit) + r"\b")
+
+
+def states_quantity(asked: re.Pattern[str], passage: str) -> bool:
+    """Whether ``passage`` states the number ``asked`` (from :func:`asked_quantity`) describes."""
+    return bool(asked.search(fold(expand_abbreviations(passage))))

@@ -29,7 +29,7 @@ from sotay.index.duties import records as duty_records
 from sotay.index.duties.gazetteer import find_agencies_in
 from sotay.index.model.encoder import Encoder
 from sotay.index.parse import Passage
-from sotay.index.question_kind import asks_effective_date, states_effective_date
+from sotay.index.question_kind import asked_quantity, asks_effective_date, states_effective_date, states_quantity
 from sotay.index.search import journal, ranking
 from sotay.index.search.docref import DocumentNames
 from sotay.index.search.paraphrase import expansion
@@ -238,6 +238,10 @@ class HybridIndex:
             for i in top:
                 if states_effective_date(self.passages[i].text):
                     final[i] += ranking.EFFECT_WEIGHT
+        if ranking.QUANTITY_WEIGHT and (asked := asked_quantity(question)) is not None:
+            for i in top:
+                if states_quantity(asked, self.passages[i].text):
+                    final[i] += ranking.QUANTITY_WEIGHT
         if bodies := self.named_bodies(question):
             for i in top:
                 if bodies & self._holders.get(i, frozenset()):

@@ -39,6 +39,10 @@ HOLDER_WEIGHT = 0.2
 # by the points listing what ceases "kể từ ngày Quyết định này có hiệu lực". Swept: +0.8 pt.
 EFFECT_WEIGHT = 0.2
 
+# A question asking for a number in a unit ("bao nhiêu điểm", "mấy ngày làm việc", "bao nhiêu %") is
+# answered by the clause that states a number in that unit, not by a sibling that shares its words.
+QUANTITY_WEIGHT = 0.1
+
 # A title or a closing paragraph ("Trên đây là Kế hoạch ...") restates what the whole document
 # is about, so it matches any question naming the document; it answers only when no clause does. By hand.
 RESTATEMENT_KINDS = frozenset({"title", "closing"})

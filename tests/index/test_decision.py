@@ -7,7 +7,8 @@ import json
 import pytest
 
 from sotay.index.decision import FEATURES, MODEL_FILE, Status, load_model
-from sotay.index.question_kind import QuestionKind, asks_effective_date, has_kind, question_kind, states_effective_date
+from sotay.index.question_kind import (QuestionKind, asked_quantity, asks_effective_date, has_kind, question_kind,
+                                      states_effective_date, states_quantity)
 from sotay.index.search.paraphrase import expansion
 
 
@@ -49,6 +50,32 @@ def test_the_clause_setting_the_date_of_effect_is_told_from_the_list_of_what_cea
     assert states_effective_date("Điều 2. Quyết định này có hiệu lực kể từ ngày ký.")
     assert not states_effective_date("2. Các Quyết định sau hết hiệu lực thi hành kể từ ngày Quyết định này có hiệu "
                                      "lực:\ne) Quyết định số 60/2023/QĐ-UBND ngày 09/11/2023 của Ủy ban nhân dân tỉnh")
+
+
+@pytest.mark.parametrize(("question", "answering", "sibling"), [
+    # Cần Thơ 2579: the score that makes "xuất sắc", not the article that merely says "xuất sắc"
+    ("dân vận bao nhiêu điểm thì xuất sắc", "Hoàn thành xuất sắc: … đạt từ 95 điểm trở lên",
+     "xếp loại xuất sắc và có nhiều thành tích"),
+    ("cap lai giay phep mat may ngay lam viec", "Tổng thời gian thực hiện TTHC: 5 ngày làm việc",
+     "Trả kết quả; Không tính thời gian; 12 ngày"),
+    ("vay quỹ tối đa bao nhiêu % tổng mức đầu tư", "không được vượt quá mức 70% tổng mức đầu tư",
+     "Vốn điều lệ tối thiểu của Quỹ là 30.000.000.000 đồng"),
+    ("Nghệ An có bao nhiêu TTHC cấp xã", "cấp xã: 38 thủ tục", "Tên TTHC: Cấp giấy phép"),
+    ("máy móc được mua giá cao hơn bao nhiêu phần trăm", "tối đa 30% so với mức giá", "máy móc, thiết bị"),
+    ("báo cáo trước ngày mấy hằng tháng", "trước ngày 15 hằng tháng", "báo cáo định kỳ hằng tháng"),
+    ("hỗ trợ bao nhiêu tiền một người", "mức chi 200.000 đồng/người/ngày", "hỗ trợ cho người tham gia"),
+])
+def test_a_number_asked_in_a_unit_is_found_only_where_a_number_in_that_unit_is_stated(
+        question: str, answering: str, sibling: str) -> None:
+    asked = asked_quantity(question)
+    assert asked is not None
+    assert states_quantity(asked, answering) and not states_quantity(asked, sibling)
+
+
+@pytest.mark.parametrize("question", ["mua máy móc cho chức danh nào", "bao nhiêu là đủ", "ai cấp giấy phép",
+                                      "máy tính bảng được trang bị không"])
+def test_no_number_is_asked_without_a_unit_after_how_many(question: str) -> None:
+    assert asked_quantity(question) is None
 
 
 def test_officers_words_are_expanded_to_the_decisions_words() -> None:

@@ -188,3 +188,19 @@ def test_an_appendix_goes_on_after_a_forms_signature() -> None:
     assert any(t.startswith("Bước 1: Tổ chức, cá nhân đề nghị cấp phép nhập khẩu") and "Sở Y tế nơi cửa khẩu" in t
                for t in texts)
     assert not any(t.startswith(("NGƯỜI ĐẠI DIỆN", "(Ký")) for t in texts)
+
+
+def test_two_procedure_tables_glued_into_one_row_are_split_into_total_heading_and_columns() -> None:
+    # Cao Bằng 1948, Phụ lục II: "**Tổng thời gian thực hiện TTHC** | **5 ngày làm việc** | **II. LĨNH VỰC PHÍ, LỆ
+    # PHÍ (02 Quy trình) Quy trình số: 01 1. Quy trình Kê khai …** | **Các bước** | **Nội dung công việc** | …":
+    # the last row of procedure 5's table, the next headings and the next table's column names in one line
+    found = passages("caobang-1948-2025-tthc-khi-tuong-thuy-van")
+    [renewal] = [p for p in found if p.citation == "Phụ lục II, Mục I.5" and p.kind == "body"]
+    assert renewal.text == ("5. Quy trình giải quyết thủ tục hành chính: Cấp lại giấy phép hoạt động dự báo, cảnh báo "
+                            "khí tượng thủy văn (1.000943)\nTổng thời gian thực hiện TTHC: 5 ngày làm việc")
+    steps = [p for p in found if p.kind == "row" and p.citation.startswith("Phụ lục II, Mục I.5, dòng ")]
+    assert steps[0].text.startswith("Thứ tự công việc: Bước 1; Nội dung công việc: Kiểm tra, xem xét")
+    assert steps[0].headings[-1].startswith("5. Quy trình giải quyết thủ tục hành chính: Cấp lại giấy phép")
+    assert not any("Quy trình số" in p.text for p in found if p.kind == "row")
+    fees = next(p for p in found if p.citation == "Phụ lục II, Mục II.1" and p.kind == "body")
+    assert fees.headings == ("II. LĨNH VỰC PHÍ, LỆ PHÍ (02 Quy trình)",)

@@ -21,7 +21,7 @@ import unicodedata
 import pytest
 from conftest import DATA, load_questions
 
-from sotay.index.answer import answer_question
+from sotay.index.answer import Retrieval, answer_question, quotable_as_answer
 from sotay.index.decision import Status
 from sotay.text import fold
 
@@ -102,3 +102,12 @@ def test_answer_quotes_and_cites_the_clause(index, question: str) -> None:
 def test_abbreviations_find_the_full_form(index) -> None:
     answer = answer_question(index, "UBND cấp xã phải làm gì với các hộ gia đình tham gia dự án?")
     assert answer.answered and "Đôn đốc, hướng dẫn các hộ gia đình" in answer.sources[0]["text"]
+
+
+def test_a_recital_is_quoted_as_the_answer_only_to_a_question_about_the_legal_basis(index) -> None:
+    # "Căn cứ Thông tư số 46/2022/TT-BTC … quy định quản lý, sử dụng và quyết toán kinh phí sự nghiệp …" names a
+    # circular; it does not say how the budget is settled, so it cannot be the answer to that
+    hits = index.search("Thông tư 46/2022/TT-BTC quy định quyết toán kinh phí sự nghiệp", k=8)
+    assert hits[0].passage.kind == "recital"
+    assert not quotable_as_answer(Retrieval("quyết toán kinh phí sự nghiệp như thế nào", hits, None))
+    assert quotable_as_answer(Retrieval("quyết định này căn cứ thông tư nào của Bộ Tài chính", hits, None))
