@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from sotay.index.decision import Status, features, load_model
 from sotay.index.duties import records as duty_records
 from sotay.index.duties.questions import parse_duty_question, read_duty_question
-from sotay.index.search.docref import Reference
 from sotay.index.search import ranking
+from sotay.index.search.docref import Reference
 from sotay.index.search.hybrid import Hit, HybridIndex, overlaps
 from sotay.text import clean_text, fold
 

@@ -7,8 +7,15 @@ import json
 import pytest
 
 from sotay.index.decision import FEATURES, MODEL_FILE, Status, load_model
-from sotay.index.question_kind import (QuestionKind, asked_quantity, asks_effective_date, has_kind, question_kind,
-                                      states_effective_date, states_quantity)
+from sotay.index.question_kind import (
+    QuestionKind,
+    asked_quantity,
+    asks_effective_date,
+    has_kind,
+    question_kind,
+    states_effective_date,
+    states_quantity,
+)
 from sotay.index.search.paraphrase import expansion
 
 
