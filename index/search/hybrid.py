@@ -196,7 +196,7 @@ class HybridIndex:
             if not within:
                 return []
             question = reference.ask
-        terms = query_terms(question, self.lexicon)
+        terms = query_terms(question, self.lexicon, accented=has_diacritics(typed))
         tokens = terms.tokens + query_terms(expansion(question), self.lexicon).tokens
         lexical = self.bm25.get_scores(tokens) if tokens else np.zeros(n, np.float32)
         top_lexical = float(lexical.max()) if lexical.size else 0.0

@@ -15,21 +15,20 @@ from dataclasses import dataclass
 
 from sotay.index import segmenter
 from sotay.index.vietnamese import expand_abbreviations, syllables
-from sotay.text import fold
+from sotay.text import fold, nfc
 
 MAX_COMPOUND = 4  # syllables in the longest compound looked up in questions
 
-# Question and filler words: they say what is asked, not what about.
-STOP_WORDS = frozenset(
-    fold(w)
-    for w in (
-        "gì", "nào", "sao", "ai", "đâu", "bao", "nhiêu", "mấy", "hả", "nhỉ", "vậy", "ạ", "à", "ơi",
-        "thế", "làm", "là", "có", "không", "được", "thì", "mà", "của", "và", "với", "cho", "các",
-        "những", "này", "đó", "khi", "nếu", "phải", "bị", "cần", "hay", "hoặc", "như", "ra", "ở",
-        "tại", "theo", "về", "để", "trong", "trên", "từ", "đến", "một", "lúc", "em", "anh", "chị",
-        "tôi", "mình", "xin", "hỏi", "cho biết", "giúp", "nhé",
-    )
-)
+# Question and filler words: they say what is asked, not what about. Typed with diacritics they are
+# told from the content words they fold into ("vậy" / "vay vốn", "về" / "bán vé", "tôi" / "tối đa").
+ACCENTED_STOP_WORDS = frozenset((
+    "gì", "nào", "sao", "ai", "đâu", "bao", "nhiêu", "mấy", "hả", "nhỉ", "vậy", "ạ", "à", "ơi",
+    "thế", "làm", "là", "có", "không", "được", "thì", "mà", "của", "và", "với", "cho", "các",
+    "những", "này", "đó", "khi", "nếu", "phải", "bị", "cần", "hay", "hoặc", "như", "ra", "ở",
+    "tại", "theo", "về", "để", "trong", "trên", "từ", "đến", "một", "lúc", "em", "anh", "chị",
+    "tôi", "mình", "xin", "hỏi", "giúp", "nhé",
+))
+STOP_WORDS = frozenset(fold(w) for w in ACCENTED_STOP_WORDS)
 
 
 def segment_passage(text: str) -> list[str]:
@@ -97,9 +96,21 @@ class QueryTerms:
         return [*self.content, *self.compounds, *self.pairs]
 
 
-def query_terms(text: str, lexicon: frozenset[str] | set[str]) -> QueryTerms:
-    """Content syllables, lexicon compounds (longest match) and syllable pairs of a question."""
+def _stop_flags(sylls: list[str], accented: bool, text: str) -> list[bool]:
+    """Which of a question's folded syllables are question or filler words. A question typed with
+    diacritics (``accented``) is judged by its own syllables; a folded one by their folded forms."""
+    if accented:
+        typed = [nfc(s).lower() for s in syllables(expand_abbreviations(text))]
+        if [fold(s) for s in typed] == sylls:
+            return [s in ACCENTED_STOP_WORDS for s in typed]
+    return [s in STOP_WORDS for s in sylls]
+
+
+def query_terms(text: str, lexicon: frozenset[str] | set[str], accented: bool = False) -> QueryTerms:
+    """Content syllables, lexicon compounds (longest match) and syllable pairs of a question
+    (``accented``: it was typed with diacritics, see ``_stop_flags``)."""
     sylls = query_syllables(text)
+    stop = _stop_flags(sylls, accented, text)
     in_compound = [False] * len(sylls)
     compounds: list[str] = []
     i = 0
@@ -108,16 +119,11 @@ def query_terms(text: str, lexicon: frozenset[str] | set[str]) -> QueryTerms:
             candidate = "_".join(sylls[i:i + n])
             if candidate in lexicon:
                 compounds.append(candidate)
-                if not all(s in STOP_WORDS for s in sylls[i:i + n]):
+                if not all(stop[i:i + n]):
                     in_compound[i:i + n] = [True] * n
                 i += n
                 break
         else:
             i += 1
-    content = tuple(s for s, kept in zip(sylls, in_compound) if kept or s not in STOP_WORDS)
+    content = tuple(s for s, kept, is_stop in zip(sylls, in_compound, stop) if kept or not is_stop)
     return QueryTerms(content, tuple(compounds), tuple(_bigrams(sylls)))
-
-
-def query_tokens(text: str, lexicon: frozenset[str] | set[str]) -> list[str]:
-    """BM25 tokens of a question (see ``QueryTerms``)."""
-    return query_terms(text, lexicon).tokens
