@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from sotay.index.decision import Status, features, load_model
 from sotay.index.duties import records as duty_records
 from sotay.index.duties.questions import parse_duty_question, read_duty_question
+from sotay.index.provinces import canonical_province, merger_note, named_provinces, successor
 from sotay.index.search import ranking
 from sotay.index.search.docref import Reference
 from sotay.index.search.hybrid import Hit, HybridIndex, overlaps
@@ -118,7 +119,8 @@ def next_unit(hits: list[Hit]) -> Hit | None:
     return next((h for h in hits[1:] if not overlaps(h.passage, hits[0].passage)), None)
 
 
-def _source(index: HybridIndex, hit: Hit) -> dict:
+def _source(index: HybridIndex, hit: Hit, asked: tuple[str, ...] = ()) -> dict:
+    """One quoted clause in the answer contract's shape; ``asked``: the provinces the question names."""
     doc = index.documents.get(hit.passage.doc_id, {})
     source = {
         "doc": doc.get("label", hit.passage.doc_id),
@@ -130,9 +132,23 @@ def _source(index: HybridIndex, hit: Hit) -> dict:
     status = index.validity.get(hit.passage.doc_id)
     if status is not None and not status.in_force:  # "đã bị bãi bỏ bởi QĐ 72/2025 Hà Nội"
         source["validity"] = status.describe(index.labels)
+    if note := _merger_note(str(doc.get("province", "")), asked):
+        source["merger"] = note
     if str(doc.get("extra", {}).get("source_format", "")).endswith("-ocr"):
         source["scanned"] = True  # read by OCR (a whole scan, or a mixed PDF's scanned pages): spelling may be off
     return source
+
+
+def _merger_note(province: str, asked: tuple[str, ...]) -> str | None:
+    """When the question names a province merged with the decision's in 2025 ("Khánh Hòa" answered from a
+    decision of Ninh Thuận, or the other way round), the note that says so; otherwise None."""
+    own = canonical_province(province)
+    for name in asked:
+        if name != own and successor(own) == name:
+            return merger_note(own)
+        if name != own and successor(name) == own:
+            return merger_note(name)
+    return None
 
 
 SCANNED_NOTE = "(văn bản quét, có thể sai chính tả)"
@@ -143,6 +159,8 @@ def _caution(source: dict) -> str:
     notes = [SCANNED_NOTE] if source.get("scanned") else []
     if source.get("validity"):
         notes.append(f"(Lưu ý: {source['doc']} {source['validity']}.)")
+    if source.get("merger"):
+        notes.append(f"({source['merger']})")  # "(Lưu ý: từ 01/07/2025 tỉnh Ninh Thuận đã hợp nhất vào …)"
     return "".join(f"\n{note}" for note in notes)
 
 
@@ -201,15 +219,16 @@ def answer_question(index: HybridIndex, question: str) -> Answer:
         return Answer(question, Status.NOT_FOUND, text)
     hits = found.hits
     units = distinct_units(hits)
+    asked = named_provinces(cleaned)
     if verdict.status is Status.UNCERTAIN:
         shown = units[:DOUBT_CLAUSES]
-        sources = [_source(index, h) for h in shown]
+        sources = [_source(index, h, asked) for h in shown]
         parts = ["Tôi chưa chắc chắn câu trả lời. Các đoạn có thể liên quan (đây không phải câu trả lời; "
                  "bạn vui lòng đối chiếu):"]
         parts.extend(f"{n}. {s['doc']}, {s['citation']}:\n«{s['text']}»{_caution(s)}" for n, s in enumerate(sources, 1))
         return Answer(question, Status.UNCERTAIN, "\n".join(parts), sources)
     related = [h for h in units[1:] if h.score >= RELATED_SHARE * hits[0].score][:2]
-    sources = [_source(index, h) for h in [hits[0], *related]]
+    sources = [_source(index, h, asked) for h in [hits[0], *related]]
     best = sources[0]
     parts = [f"Theo {best['doc']}, {best['citation']}:", f"«{best['text']}»{_caution(best)}"]
     if related:

@@ -2,7 +2,9 @@
 
 A province is recognised when written with capitals ("Cao Bằng") or after "tỉnh" /
 "thành phố" ("tinh cao bang"); the gazetteer lists the 63 provinces of 2008–2025 (which
-cover the 34 names of 2025) with their other spellings ("Huế").
+cover the 34 names of 2025) with their other spellings ("Huế"). ``provinces_2025.yaml``
+says which of them were merged into which on 1 July 2025 (Nghị quyết 202/2025/QH15): a
+question about Khánh Hòa is also about the decisions of Ninh Thuận, now part of it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from sotay.text import fold, nfc
 
 MAX_NAME_WORDS = 6  # syllables in the longest province name looked up ("thành phố Hồ Chí Minh": 5)
 _PROVINCES_FILE = Path(__file__).with_name("provinces.yaml")
+_MERGERS_FILE = Path(__file__).with_name("provinces_2025.yaml")
+MERGER_DATE = "2025-07-01"  # Nghị quyết 202/2025/QH15 takes effect
+MERGER_SOURCE = "Nghị quyết số 202/2025/QH15"
 T = TypeVar("T")
 
 
@@ -51,6 +56,54 @@ def province_gazetteer() -> dict[tuple[str, ...], str]:
         for spelling in (name, *others):
             table[tuple(t.word for t in word_tokens(spelling))] = name
     return table
+
+
+@lru_cache(maxsize=1)
+def _mergers() -> dict[str, tuple[str, ...]]:
+    """Each province formed on 1 July 2025 -> the provinces it was formed from (itself first)."""
+    return {name: tuple(parts) for name, parts in yaml.safe_load(_MERGERS_FILE.read_text(encoding="utf-8")).items()}
+
+
+def successor(province: str) -> str:
+    """The province of 1 July 2025 that ``province`` is part of (itself when it was not merged into another)."""
+    return next((new for new, parts in _mergers().items() if province in parts), province)
+
+
+def provinces_covered(province: str, date: str) -> tuple[str, ...]:
+    """The provinces, by any name of 2008–2025 or 2025, whose officers a decision of ``province`` issued on
+    ``date`` (ISO, "2022-12" or "2025-08-14") speaks to: its own, the one it is now part of, and, for a
+    decision of a merged province issued from 1 July 2025, the provinces it was formed from."""
+    province = canonical_province(province)
+    covered = [province, successor(province)]
+    if date[:7] >= MERGER_DATE[:7]:
+        covered.extend(_mergers().get(province, ()))
+    return tuple(dict.fromkeys(p for p in covered if p))
+
+
+def merger_note(province: str) -> str | None:
+    """Vietnamese note that ``province`` has been part of another province since 1 July 2025, or None."""
+    now = successor(canonical_province(province))
+    if now == canonical_province(province):
+        return None
+    return (f"Lưu ý: từ 01/07/2025 tỉnh {canonical_province(province)} đã hợp nhất vào {_kind_and_name(now)} "
+            f"theo {MERGER_SOURCE}.")
+
+
+_CITIES = frozenset({"Hà Nội", "Hải Phòng", "Đà Nẵng", "Cần Thơ"})  # centrally-run cities, beside "Thành phố Hồ Chí Minh"
+
+
+def _kind_and_name(province: str) -> str:
+    """"tỉnh Khánh Hòa", "thành phố Hải Phòng", "Thành phố Hồ Chí Minh"."""
+    if province.startswith("Thành phố"):
+        return province
+    return f"{'thành phố' if province in _CITIES else 'tỉnh'} {province}"
+
+
+def province_spellings(province: str) -> list[tuple[str, ...]]:
+    """Folded syllables of ``province`` as written and of every spelling ``provinces.yaml`` gives its name."""
+    written = tuple(t.word for t in word_tokens(province))
+    name = province_gazetteer().get(written, province)
+    return list(dict.fromkeys([written, *(key for key, n in province_gazetteer().items() if n == name)]))
 
 
 def named_provinces(question: str) -> tuple[str, ...]:

@@ -21,7 +21,8 @@ words often recur in the clause that answers ("... năm 2020 trên địa bàn t
 
 A question about a province the corpus has no decision of (and does not mention) —
 "tỷ lệ thu hồi vốn của tỉnh Cao Bằng?" — has a reference to no document: another
-province's rule must not be quoted as if it applied there. Provinces come from
+province's rule must not be quoted as if it applied there. The provinces merged on 1 July 2025
+count as one (``provinces_covered``): "ở Khánh Hòa" names a decision of Ninh Thuận, now part of it. Provinces come from
 ``provinces.yaml``; one is recognised when written with capitals ("Cao Bằng") or after
 "tỉnh" / "thành phố" ("tinh cao bang").
 """
@@ -42,6 +43,8 @@ from sotay.index.provinces import (
     folded_sequences,
     longest_key_at,
     province_mentions,
+    province_spellings,
+    provinces_covered,
     word_tokens,
 )
 from sotay.index.search.tokens import STOP_WORDS
@@ -73,9 +76,12 @@ class DocumentNames:
     """The names of a corpus's documents, as folded syllables, word pairs and provinces."""
 
     def __init__(self, names: Mapping[str, str], provinces: Mapping[str, str],
-                 mentioned: Callable[[tuple[str, ...]], bool] = lambda words: False) -> None:
+                 mentioned: Callable[[tuple[str, ...]], bool] = lambda words: False,
+                 dates: Mapping[str, str] | None = None) -> None:
         """``names``: doc id -> all the text that names it; ``provinces``: doc id -> its province;
-        ``mentioned``: whether the corpus's text has these folded words in a row."""
+        ``mentioned``: whether the corpus's text has these folded words in a row; ``dates``: doc id -> its
+        date of issue (ISO). A document is named by its province and by the provinces merged with it in
+        2025 (``provinces.provinces_covered``): "Khánh Hòa" names a decision of Ninh Thuận."""
         self.count = len(names)
         self.mentioned = mentioned
         self.pair_docs: dict[str, set[str]] = {}
@@ -91,9 +97,9 @@ class DocumentNames:
                     self.pair_docs.setdefault(f"{token.word} {tokens[i + 1].word}", set()).add(doc_id)
         self.province_docs: dict[tuple[str, ...], set[str]] = {}
         for doc_id, province in provinces.items():
-            key = tuple(t.word for t in word_tokens(province))
-            if key:
-                self.province_docs.setdefault(key, set()).add(doc_id)
+            for covered in provinces_covered(province, (dates or {}).get(doc_id, "")) if province else ():
+                for spelling in province_spellings(covered):
+                    self.province_docs.setdefault(spelling, set()).add(doc_id)
         # Search, the answer and the duty routing all ask about the same question: found once.
         self.reference = lru_cache(maxsize=256)(self._reference)
 
@@ -108,7 +114,8 @@ class DocumentNames:
         for p in passages:
             if p.kind in ("title", "closing") and p.doc_id in names:
                 names[p.doc_id] += " . " + re.split(r";|\.\s|\./", p.text, maxsplit=1)[0]
-        return cls(names, {doc_id: str(meta.get("province", "")) for doc_id, meta in documents.items()}, mentioned)
+        return cls(names, {doc_id: str(meta.get("province", "")) for doc_id, meta in documents.items()}, mentioned,
+                   {doc_id: str(meta.get("date", "")) for doc_id, meta in documents.items()})
 
     def _distinctive(self, docs: set[str] | None) -> TypeGuard[set[str]]:
         return docs is not None and 0 < len(docs) <= max(1, self.count // 2)

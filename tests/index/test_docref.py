@@ -118,6 +118,27 @@ def test_provinces_are_recognised_by_capitals_or_after_tinh() -> None:
     assert names.reference("Ninh Thuận và Cao Bằng thu hồi thế nào?").doc_ids == {"a"}
 
 
+def test_a_province_names_the_decisions_of_the_provinces_merged_with_it_in_2025() -> None:
+    # Nghị quyết 202/2025/QH15: Ninh Thuận is part of Khánh Hòa from 1 July 2025
+    others = {"ls": "Lạng Sơn", "sl": "Sơn La", "cb": "Cao Bằng"}  # a province narrows only among several
+    names = DocumentNames({"nt": "Quy định quay vòng vốn tỉnh Ninh Thuận", "kh": "Quy định giá đất tỉnh Khánh Hòa",
+                           "kh24": "Quy định phí tỉnh Khánh Hòa", **{d: f"Kế hoạch tỉnh {p}" for d, p in others.items()}},
+                          {"nt": "Ninh Thuận", "kh": "Khánh Hòa", "kh24": "Khánh Hòa", **others},
+                          dates={"nt": "2022-12", "kh": "2025-08-14", "kh24": "2024-03-01"})
+    assert names.reference("tỷ lệ thu hồi vốn ở Khánh Hòa").doc_ids == {"nt", "kh", "kh24"}
+    # a decision of Khánh Hòa issued after the merger speaks to former Ninh Thuận too; one of 2024 does not
+    assert names.reference("ty le thu hoi von o tinh ninh thuan").doc_ids == {"nt", "kh"}
+    assert names.reference("thu hồi vốn ở Điện Biên").elsewhere == ("Điện Biên",)
+
+
+def test_an_answer_from_a_merged_province_says_so(index) -> None:
+    answer = answer_question(index, "ty le thu hoi von dia ban kho khan o khanh hoa")
+    assert answer.answered and answer.sources[0]["doc"] == "QĐ …/2022 Ninh Thuận"
+    assert "(Lưu ý: từ 01/07/2025 tỉnh Ninh Thuận đã hợp nhất vào tỉnh Khánh Hòa theo Nghị quyết số 202/2025/QH15.)" \
+        in answer.answer
+    assert "merger" not in answer_question(index, "Tỷ lệ thu hồi vốn ở địa bàn khó khăn là bao nhiêu?").sources[0]
+
+
 def test_every_corpus_province_is_in_the_gazetteer(index) -> None:
     known = set(province_gazetteer().values())
     assert len(set(province_gazetteer().values())) == 63
