@@ -140,3 +140,23 @@ def _stating(unit: str) -> re.Pattern[str]:
 def states_quantity(asked: re.Pattern[str], passage: str) -> bool:
     """Whether ``passage`` states the number ``asked`` (from :func:`asked_quantity`) describes."""
     return bool(asked.search(fold(expand_abbreviations(passage))))
+
+
+# "phí công chứng bao nhiêu", "phụ cấp … là bao nhiêu", "mức chi … mấy tiền": a sum of money is asked for. A clause
+# that states none (a training plan's "212 lớp, 70 học viên/lớp", a date of effect) does not answer it, however
+# close its words; one that says none is due ("miễn phí", "không thu") or sets it by a rate does.
+_ASKS_MONEY = re.compile(
+    r"\b(le phi|muc phi|(?<!hop )phi (?!hop)\w+|muc thu|muc chi|kinh phi|chi phi|muc luong|tien luong|phu cap"
+    r"|gia (ban|thue|dat|thoc|dich vu))\b.*\b(bao nhieu|may)\b"
+    r"(?!\s+(lan|ngay|thang|nam|tuan|gio|nguoi|ho|xa|diem|buoc|lop|loai|muc|%|phan tram))|\b(bao nhieu|may) tien\b")
+_STATES_MONEY = re.compile(_MONEY + r"|\bmien\b|khong thu|khong mat|he so|luong co so|\d\s*%")
+
+
+def asks_money(question: str) -> bool:
+    """Whether ``question`` asks for a sum of money (a fee, an allowance, a rate of spending)."""
+    return bool(_ASKS_MONEY.search(fold(question)))
+
+
+def states_money(passage: str) -> bool:
+    """Whether ``passage`` states a sum, a rate or coefficient it is reckoned by, or that nothing is due."""
+    return bool(_STATES_MONEY.search(fold(passage)))

@@ -10,10 +10,12 @@ from sotay.index.decision import FEATURES, MODEL_FILE, Status, load_model
 from sotay.index.question_kind import (
     QuestionKind,
     asked_quantity,
+    asks_money,
     asks_effective_date,
     has_kind,
     question_kind,
     states_effective_date,
+    states_money,
     states_quantity,
 )
 from sotay.index.search.paraphrase import expansion
@@ -83,6 +85,26 @@ def test_a_number_asked_in_a_unit_is_found_only_where_a_number_in_that_unit_is_s
                                       "máy tính bảng được trang bị không"])
 def test_no_number_is_asked_without_a_unit_after_how_many(question: str) -> None:
     assert asked_quantity(question) is None
+
+
+@pytest.mark.parametrize(("question", "asks"), [
+    ("phi cong chung hop dong mua ban nha o Hai Phong bao nhieu", True),
+    ("Phụ cấp của người hoạt động không chuyên trách cấp xã hiện nay là bao nhiêu?", True),
+    ("hỗ trợ bao nhiêu tiền một người", True),
+    ("mức chi tập huấn cán bộ xã bao nhiêu", True),
+    ("phí bảo vệ môi trường nộp mấy lần một năm", False),  # how often, not how much
+    ("kh 308 ha noi uu tien hoan thien bao nhieu csdl", False),  # "ưu tiên", not "tiền"
+    ("luc luong canh phong phai truc may tieng", False),  # "lực lượng", not "lương"
+])
+def test_questions_asking_for_a_sum_of_money(question: str, asks: bool) -> None:
+    assert asks_money(question) is asks
+
+
+def test_a_sum_is_stated_by_an_amount_a_rate_or_an_exemption() -> None:
+    assert states_money("Mức chi 200.000 đồng/người/ngày")
+    assert states_money("Miễn lệ phí đối với hộ nghèo")
+    assert states_money("bằng hệ số 0,3 mức lương cơ sở")
+    assert not states_money("Số lượng: 212 lớp, dự kiến 01 - 02 lớp/xã, khoảng 70 học viên/lớp.")
 
 
 def test_officers_words_are_expanded_to_the_decisions_words() -> None:
