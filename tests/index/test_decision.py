@@ -10,8 +10,8 @@ from sotay.index.decision import FEATURES, MODEL_FILE, Status, load_model
 from sotay.index.question_kind import (
     QuestionKind,
     asked_quantity,
-    asks_money,
     asks_effective_date,
+    asks_money,
     has_kind,
     question_kind,
     states_effective_date,
