@@ -205,6 +205,8 @@ def clean_lines(raw: str) -> list[str]:
                         add_text(cells[0])  # "B. THỦ TỤC … | STT | Tên TTHC": the title glued in front is a heading
                     fresh = True
                 continue  # right under the column names: their second line ("Năm 2026 | Năm 2027")
+            if held and not broken and _is_row_label(next((c for c in cells if c), "")):
+                run_on([])  # "1 | 1.009642" / its name / its place, as paragraphs / "2 | …" with no blank line before
             if broken:
                 if not _is_row_label(next((c for c in cells if c), "")):
                     run_on(cells)

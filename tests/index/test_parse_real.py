@@ -204,3 +204,12 @@ def test_two_procedure_tables_glued_into_one_row_are_split_into_total_heading_an
     assert not any("Quy trình số" in p.text for p in found if p.kind == "row")
     fees = next(p for p in found if p.citation == "Phụ lục II, Mục II.1" and p.kind == "body")
     assert fees.headings == ("II. LĨNH VỰC PHÍ, LỆ PHÍ (02 Quy trình)",)
+
+
+def test_a_row_whose_cells_run_on_as_paragraphs_keeps_them_when_the_next_row_follows_without_a_blank() -> None:
+    # Nghệ An 3851, Danh mục: "1 | 1.009642" / "Thủ tục chấp thuận nhà đầu tư …" / "- Nộp hồ sơ …" / "2 | 1.009644"
+    found = passages("nghean-3851-2025-tthc-phi-dia-gioi-tai-chinh")
+    first = next(p for p in found if p.kind == "row" and "1.009642" in p.text)
+    assert first.text.startswith("Mã số TTHC: 1.009642; Tên thủ tục hành chính: Thủ tục chấp thuận nhà đầu tư thuộc "
+                                 "thẩm quyền của UBND cấp tỉnh.; Cách thức, địa điểm thực hiện: - Nộp hồ sơ trực tiếp")
+    assert not any(p.kind != "row" and p.text.startswith("Thủ tục chấp thuận") for p in found)
