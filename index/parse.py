@@ -285,6 +285,17 @@ def _column_names(cells: list[str]) -> list[str]:
     return cells
 
 
+def _is_label(line: str) -> bool:
+    """A numbered heading that only names what follows ("2. Trình tự thực hiện", "b) Thành phần hồ sơ:"): short,
+    no figure, no sentence."""
+    m = _NUMBERED.match(line) or _POINT.match(line)
+    text = (m.group(2) if m else line).strip().rstrip(":")
+    return 0 < len(text) <= LABEL_MAX_CHARS and not any(c.isdigit() for c in text) and not _ENDS_SENTENCE.search(text)
+
+
+LABEL_MAX_CHARS = 60
+
+
 def _is_row_label(cell: str) -> bool:
     """Whether a table's first cell numbers its row ("2.1", "II", "A", "Bước 3")."""
     return bool(_ROW_LABEL.fullmatch(cell))
@@ -612,8 +623,9 @@ class _Parser:
             self.state = "body"  # a table ends an attachment's title; after a form's signature it goes on with it
         self.rows += 1
         unit = self.current
-        if unit.kind in ("division", "letter", "caption"):
-            unit.has_children = True  # a part's heading over table rows is context, not a passage of its own
+        if unit.kind in ("division", "letter", "caption") or unit.kind in ("numbered", "point") and not unit.body \
+                and _is_label(unit.line):
+            unit.has_children = True  # a heading over table rows ("2. Trình tự thực hiện") is context, not a passage
         base = _citation(unit) if unit.kind != "part" else self.part_prefix
         citation = f"{base}, dòng {number or self.rows}" if base else f"Bảng, dòng {number or self.rows}"
         headings = tuple(_short(n.line) for n in unit.ancestors() if n.line and n.kind != "part") or (

@@ -213,3 +213,13 @@ def test_a_row_whose_cells_run_on_as_paragraphs_keeps_them_when_the_next_row_fol
     assert first.text.startswith("Mã số TTHC: 1.009642; Tên thủ tục hành chính: Thủ tục chấp thuận nhà đầu tư thuộc "
                                  "thẩm quyền của UBND cấp tỉnh.; Cách thức, địa điểm thực hiện: - Nộp hồ sơ trực tiếp")
     assert not any(p.kind != "row" and p.text.startswith("Thủ tục chấp thuận") for p in found)
+
+
+def test_a_numbered_label_over_a_table_heads_its_rows_and_is_no_passage_of_its_own() -> None:
+    # Bắc Ninh 1486, Danh mục: "2. Danh mục thủ tục hành chính bị bãi bỏ" then the table of the repealed procedures
+    found = passages("bacninh-1486-2025-tthc-dau-thau")
+    assert not any(p.text.startswith(("1. Danh mục thủ tục", "2. Danh mục thủ tục")) for p in found)
+    repealed = [p for p in found if p.kind == "row" and p.citation.startswith("Danh mục kèm theo, Mục 2, dòng ")]
+    assert len(repealed) == 3
+    assert all(p.headings[-1] == "2. Danh mục thủ tục hành chính bị bãi bỏ" for p in repealed)
+    assert repealed[0].text.startswith("Mã TTHC: 1.012508.H05; Tên TTHC bị bãi bỏ: Cấp lại chứng chỉ nghiệp vụ")
