@@ -74,7 +74,7 @@ def features(question: str, hits: list[Hit], runner_up: Hit | None, named: bool)
         "kind_match": 1.0 if has_kind(kind, best.passage.text) else 0.0,
         "kind_asked": 0.0 if kind is QuestionKind.OTHER else 1.0,
         "folded": 0.0 if has_diacritics(question) else 1.0,
-        "row": 1.0 if best.passage.kind == "row" else 0.0,
+        "row": 1.0 if best.passage.kind in ("row", "column") else 0.0,
         "restates": 1.0 if best.passage.kind in ("title", "recital", "closing") else 0.0,
     }
 

@@ -91,7 +91,8 @@ class Passage:
     citation: str
     text: str
     headings: tuple[str, ...] = ()
-    kind: str = "body"  # body | whole (a short unit with its clauses) | row (of a table) | preamble | title | recital | closing
+    kind: str = "body"  # body | whole (a short unit with its clauses) | row (of a table) | column (one column of a
+    # long row, after the cells that name the row) | preamble | title | recital | closing
     lead_lines: int = 0  # leading lines of ``text`` that are the parent's lead sentence, not the clause itself
 
     @property
@@ -631,6 +632,8 @@ class _Parser:
         headings = tuple(_short(n.line) for n in unit.ancestors() if n.line and n.kind != "part") or (
             (_short(self.part.line),) if self.part.line else ())
         self.extra.append(Passage(self.doc.meta.id, citation, text, headings, "row"))
+        self.extra.extend(Passage(self.doc.meta.id, f"{citation}, {name}", part, headings, "column")
+                          for name, part in _row_columns(text))
 
     def _resumes(self, line: str) -> bool:
         """After a signature inside an attachment (a form's "Nơi nhận" | "NGƯỜI ĐẠI DIỆN …"), whether ``line``
@@ -662,8 +665,27 @@ class _Parser:
         for part in self.parts:  # an attachment's paragraphs before (or without) any numbered heading
             text = [line for line in part.body if not _ATTACHMENT_NOTE.match(line)]
             out.extend(Passage(self.doc.meta.id, part.prefix, line, (_short(part.line),)) for line in text)
-        out.extend(p for p in self.extra if p.kind in ("row", "closing"))
+        out.extend(p for p in self.extra if p.kind in ("row", "column", "closing"))
         return out
+
+
+_COLUMN = re.compile(r"; (?=([A-ZĐ][^;:]{1,60}): )")
+NAMING_CHARS = 40  # the first cells of a row up to this many characters name it ("Mã TTHC: 1.000603; Tên TTHC: …")
+
+
+def _row_columns(text: str) -> list[tuple[str, str]]:
+    """A long row's columns, each as (column name, the row's naming cells then that column), or [] for a row
+    short enough to be one passage. A procedures table's row runs to pages ("Tên thủ tục: …; Thời hạn giải
+    quyết: …; Phí, lệ phí: …; Căn cứ pháp lý: …"): each column is also searchable, and quotable, on its own."""
+    if len(text) <= MAX_PASSAGE_CHARS:
+        return []
+    starts = [0, *(m.start() + 2 for m in _COLUMN.finditer(text))]
+    parts = [text[a:b].removesuffix("; ") for a, b in zip(starts, [*starts[1:], len(text) + 2])]
+    naming = 1
+    while naming < len(parts) and len("; ".join(parts[:naming])) < NAMING_CHARS:
+        naming += 1
+    prefix = "; ".join(parts[:naming])
+    return [(part.split(": ", 1)[0], f"{prefix}; {part}") for part in parts[naming:]] if len(parts) > naming else []
 
 
 def _citation(unit: _Unit) -> str:

@@ -223,3 +223,20 @@ def test_a_numbered_label_over_a_table_heads_its_rows_and_is_no_passage_of_its_o
     assert len(repealed) == 3
     assert all(p.headings[-1] == "2. Danh mục thủ tục hành chính bị bãi bỏ" for p in repealed)
     assert repealed[0].text.startswith("Mã TTHC: 1.012508.H05; Tên TTHC bị bãi bỏ: Cấp lại chứng chỉ nghiệp vụ")
+
+
+def test_a_long_row_is_also_searchable_column_by_column_after_the_cells_that_name_it() -> None:
+    # Đắk Lắk 02144: one procedure's row runs to 2,000 characters (time, channels, fee, legal basis)
+    found = passages("daklak-02144-2025-tthc-xuat-nhap-khau")
+    columns = {p.citation: p.text for p in found if p.kind == "column"}
+    assert columns["Phụ lục, dòng 1, Phí, lệ phí (nếu có)"] == (
+        "Mã TTHC: 1.000603; Tên thủ tục hành chính: Cấp Giấy chứng nhận xuất xứ hàng hoá (C/O) ưu đãi Mẫu AK; "
+        "Phí, lệ phí (nếu có): Theo quy định của Bộ Tài chính")
+    assert columns["Phụ lục, dòng 1, Thời gian giải quyết"].endswith(
+        next(p.text for p in found if p.kind == "row").split("Thời gian giải quyết: ", 1)[1].split("; Cách thức", 1)[0])
+    # a row short enough to be quoted whole is not split
+    found = passages("bacninh-1486-2025-tthc-dau-thau")
+    rows = [p for p in found if p.kind == "row"]
+    assert any(len(p.text) <= 1200 for p in rows)
+    assert all(any(len(r.text) > 1200 and c.citation.startswith(r.citation + ", ") for r in rows)
+               for c in found if c.kind == "column")
