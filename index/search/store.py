@@ -109,13 +109,18 @@ class IndexPaths:
         self.docs = self.root / "docs"
         self.current = self.root / "CURRENT"
 
-    def live_build(self) -> Path | None:
+    def named_build(self) -> Path | None:
+        """The build ``CURRENT`` names (complete or not), or None without ``CURRENT``."""
         try:
             name = self.current.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             return None
-        build = self.root / name
-        return build if (build / "manifest.json").exists() else None
+        return self.root / name
+
+    def live_build(self) -> Path | None:
+        """The build ``CURRENT`` names if it is complete (has its manifest), else None."""
+        build = self.named_build()
+        return build if build is not None and (build / "manifest.json").exists() else None
 
 
 def read_manifest(build: Path) -> dict:
@@ -163,21 +168,25 @@ def hold_live(data_dir: Path) -> HeldBuild | None:
     """The live build, held with a shared lock (``None`` when there is no live build).
 
     Never fails because a writer switches or removes builds meanwhile: a build that vanishes
-    between reading ``CURRENT`` and locking it is simply read again from ``CURRENT``.
+    between reading ``CURRENT`` and locking it (or checking it) is simply read again from ``CURRENT``;
+    only a ``CURRENT`` that still names a build that is not there means there is no live build.
     """
     paths = IndexPaths(data_dir)
     for _ in range(_HOLD_ATTEMPTS):
-        build = paths.live_build()
+        build = paths.named_build()
         if build is None:
             return None
         try:
             fd = os.open(build / READER_LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
         except FileNotFoundError:  # removed since CURRENT was read
-            continue
-        fcntl.flock(fd, fcntl.LOCK_SH)
-        if (build / "manifest.json").exists():  # still there, and now it stays as long as we hold it
-            return HeldBuild(build, fd)
-        os.close(fd)
+            fd = -1
+        if fd >= 0:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            if (build / "manifest.json").exists():  # still there, and now it stays as long as we hold it
+                return HeldBuild(build, fd)
+            os.close(fd)
+        if paths.named_build() == build:  # not switched meanwhile: CURRENT names a build that is not there
+            return None
     raise RuntimeError(f"không giữ được bản chỉ mục đang dùng trong {paths.root}")
 
 
