@@ -41,7 +41,7 @@ from typing import Any, Unpack
 
 from sotay.rules import days_off as cal
 from sotay.rules.formatting import format_date, format_number, format_quantity, format_rate, format_vnd
-from sotay.rules.inputs import TIER_LABELS, InKind, InputError, Project, ProjectDetails, make_project, parse_tier
+from sotay.rules.inputs import TIER_LABELS, InputError, Project, ProjectDetails, make_project, parse_tier
 from sotay.rules.params import Regulation, TimeRules, load_time_rules, select_regulation
 from sotay.rules.vocabulary import Status
 
