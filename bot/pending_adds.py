@@ -7,12 +7,10 @@ start, when the outcome is read from the corpus transaction (``journal.outcome``
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-from sotay.sqlite_file import open_durable
+from sotay.sqlite_file import DurableTable
 
 
 @dataclass(frozen=True)
@@ -25,15 +23,11 @@ class PendingAdd:
     started: float
 
 
-class PendingAdds:
+class PendingAdds(DurableTable):
     """The ``pending_adds`` table of the bot's state file."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = str(path)
-        self._lock = threading.Lock()
-        self._db = open_durable(self.path)
-        self._db.execute("CREATE TABLE IF NOT EXISTS pending_adds (txn TEXT PRIMARY KEY, chat_id INTEGER NOT NULL, "
-                         "file_name TEXT NOT NULL, started REAL NOT NULL)")
+    SCHEMA = ("CREATE TABLE IF NOT EXISTS pending_adds (txn TEXT PRIMARY KEY, chat_id INTEGER NOT NULL, "
+              "file_name TEXT NOT NULL, started REAL NOT NULL)")
 
     def start(self, txn: str, chat_id: int, file_name: str) -> None:
         """Record that ``chat_id``'s file ``file_name`` is being added as transaction ``txn`` (committed)."""
@@ -52,7 +46,3 @@ class PendingAdds:
             rows = self._db.execute("SELECT txn, chat_id, file_name, started FROM pending_adds "
                                     "ORDER BY started").fetchall()
         return [PendingAdd(*row) for row in rows]
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()

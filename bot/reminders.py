@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sotay.rules.days_off import is_working_day, weekday_and_date
 from sotay.rules.formatting import format_vnd
 from sotay.rules.register import Register, RegisteredProject
-from sotay.sqlite_file import open_durable
+from sotay.sqlite_file import DurableTable
 
 __all__ = ["SEND_AT", "TIMEZONE", "WINDOW_DAYS", "ReminderStore", "clock_from_env", "due_messages",
            "due_reminder", "reminder_day", "vietnam_now"]
@@ -93,15 +92,11 @@ def due_reminder(projects: Sequence[RegisteredProject], today: _dt.date) -> str 
     return "\n".join(lines)
 
 
-class ReminderStore:
+class ReminderStore(DurableTable):
     """Per-chat reminder settings (on/off) and the last day sent, durable in SQLite."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = str(path)
-        self._lock = threading.Lock()
-        self._db = open_durable(self.path)
-        self._db.execute("CREATE TABLE IF NOT EXISTS reminders (chat TEXT PRIMARY KEY, "
-                         "enabled INTEGER NOT NULL DEFAULT 1, last_sent TEXT)")
+    SCHEMA = ("CREATE TABLE IF NOT EXISTS reminders (chat TEXT PRIMARY KEY, "
+              "enabled INTEGER NOT NULL DEFAULT 1, last_sent TEXT)")
 
     def subscribe(self, chat: str) -> None:
         """Remember ``chat`` for reminders (on), unless it already has a setting (kept as it is)."""
@@ -137,10 +132,6 @@ class ReminderStore:
         with self._lock:
             row = self._db.execute("SELECT last_sent FROM reminders WHERE chat = ?", (chat,)).fetchone()
         return _dt.date.fromisoformat(row[0]) if row and row[0] else None
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
 
 
 def due_messages(store: ReminderStore, register_path: Path | str, day: _dt.date,

@@ -96,7 +96,7 @@ from sotay.bot.journal import UpdateJournal
 from sotay.bot.pending_adds import PendingAdds
 from sotay.bot.register_flow import RegisterFlow
 from sotay.bot.reminders import SEND_AT, ReminderStore, due_messages, reminder_day, vietnam_now
-from sotay.bot.retrying_request import RetryingRequest
+from sotay.bot.retrying_request import DEFAULT_BUDGET, RetryingRequest
 from sotay.bot.services import Services
 from sotay.bot.state import StateStore
 from sotay.index.add_worker import WorkerError, stop_running
@@ -174,6 +174,7 @@ class BotSettings:
     listen: tuple[str, int]  # where the webhook server listens
     now: Callable[[], _dt.datetime] = vietnam_now  # the reminder job's clock (fixed by SOTAY_NOW in tests)
     register_path: Path | None = None  # the projects register (None: <data dir>/register.sqlite)
+    retry_seconds: float = DEFAULT_BUDGET  # how long one Bot API call is retried (SOTAY_TELEGRAM_RETRY_SECONDS)
 
 
 class _HideStartupTraceback(logging.Filter):
@@ -586,7 +587,7 @@ def build_application(settings: BotSettings, front_end: TelegramFrontEnd) -> App
         Application.builder()
         .application_class(JournaledApplication, kwargs={"journal": front_end.journal})
         .update_queue(JournalingQueue(front_end.journal))
-        .request(RetryingRequest(connection_pool_size=CONNECTION_POOL))
+        .request(RetryingRequest(connection_pool_size=CONNECTION_POOL, budget=settings.retry_seconds))
         .token(settings.token)
         .base_url(settings.base_url)
         .base_file_url(file_url(settings.base_url))

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sotay.config import positive_setting
 from sotay.index.corpus_admin import (
     TIMEOUT_MESSAGE,
     AddedDecision,
@@ -70,26 +71,9 @@ class Limits:
 
     @classmethod
     def from_env(cls) -> "Limits":
-        """``SOTAY_ADD_SECONDS`` / ``SOTAY_ADD_MEMORY_MB``, else the defaults; ``SettingError`` if unreadable."""
-        return cls(_positive("SOTAY_ADD_SECONDS", DEFAULT_SECONDS, float),
-                   int(_positive("SOTAY_ADD_MEMORY_MB", DEFAULT_MEMORY_MB, int)))
-
-
-def _positive(name: str, default: float, kind: type) -> float:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        number = kind(value)
-    except ValueError:
-        number = 0
-    if number <= 0:
-        raise SettingError(f"{name} phải là một số dương, không phải {value!r}.")
-    return number
-
-
-class SettingError(ValueError):
-    """A ``SOTAY_ADD_*`` setting that is not a positive number (Vietnamese message)."""
+        """``SOTAY_ADD_SECONDS`` / ``SOTAY_ADD_MEMORY_MB``, else the defaults; ``config.SettingError`` if unreadable."""
+        return cls(positive_setting("SOTAY_ADD_SECONDS", DEFAULT_SECONDS, float),
+                   int(positive_setting("SOTAY_ADD_MEMORY_MB", DEFAULT_MEMORY_MB, int)))
 
 
 class WorkerError(RuntimeError):

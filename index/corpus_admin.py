@@ -31,7 +31,8 @@ answering, and both are committed together (a journal, renames, one atomic switc
 file (``IngestError``), two files of one call resolving to the same decision, a failure while
 indexing or a process killed before the commit change nothing; a process killed during the
 commit is completed by the next ``open_index``, writer or bot start (renames only, no indexing).
-``deadline`` (``Deadline``) refuses a change not ready to commit in time.
+``deadline`` (``Deadline``) refuses a change not ready to commit in time (checked between the files,
+between batches of passages embedded, and before the commit).
 
 Writers are serialised by the store's lock file (``store.index_lock``), so a CLI add and the
 bot's upload never interleave; readers never wait for them. Files an officer sends are read in
@@ -44,6 +45,7 @@ import hashlib
 import re
 import time
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Sequence
 
@@ -244,7 +246,8 @@ def add_decisions(files: Sequence[Path], corpus: Path, data_dir: Path, *, progre
                         change.delete(f"{ORIGINALS}/{old.name}")
                 change.write(f"{ORIGINALS}/{item.id}{suffix}", item.source.read_bytes())
             view = change.view()
-            build = store.stage_build(view, data_dir, Encoder(), progress, corpus_dir=corpus)
+            build = store.stage_build(view, data_dir, Encoder(), progress, corpus_dir=corpus,
+                                      before_batch=None if deadline is None else partial(_check_deadline, deadline))
             counts = store.passage_counts(build)
             added: list[AddedDecision] = []
             for item in staged:

@@ -16,11 +16,14 @@ sentence_transformers, underthesea, faiss, bm25s, sotay.index).
 
 from __future__ import annotations
 
-from sotay.rules.engine import BasisItem, InKindShare, Project, RecoveryResult, Step, compute, evaluate, make_project
+from sotay.rules.engine import BasisItem, InKindShare, RecoveryResult, Step, compute, evaluate
 from sotay.rules.formatting import format_date, format_vnd
 from sotay.rules.inputs import (
     InKind,
     InputError,
+    Project,
+    ProjectDetails,
+    make_project,
     parse_amount,
     parse_bool,
     parse_damage,
@@ -38,6 +41,7 @@ __all__ = [
     "InputError",
     "ParameterNotCovered",
     "Project",
+    "ProjectDetails",
     "RecoveryResult",
     "RulesFileError",
     "Step",

@@ -37,31 +37,19 @@ import datetime as _dt
 import os
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Unpack
 
 from sotay.rules import days_off as cal
 from sotay.rules.formatting import format_date, format_number, format_quantity, format_rate, format_vnd
-from sotay.rules.inputs import (
-    TIER_LABELS,
-    InKind,
-    InputError,
-    parse_amount,
-    parse_bool,
-    parse_damage,
-    parse_date,
-    parse_in_kind,
-    parse_tier,
-)
+from sotay.rules.inputs import TIER_LABELS, InputError, Project, ProjectDetails, make_project, parse_tier
 from sotay.rules.params import Regulation, TimeRules, load_time_rules, select_regulation
 from sotay.rules.vocabulary import Status
 
 __all__ = [
-    "Project",
     "BasisItem",
     "Step",
     "InKindShare",
     "RecoveryResult",
-    "make_project",
     "Terms",
     "decide",
     "record_matters",
@@ -81,19 +69,6 @@ def round_half_up(value: Decimal) -> int:
 def _number(value: Decimal) -> int | float:
     """JSON number: an int when integral, else a float."""
     return int(value) if value == value.to_integral_value() else float(value)
-
-
-@dataclass(frozen=True)
-class Project:
-    """Validated input for one project."""
-
-    tier: str
-    support: int
-    end: _dt.date
-    damage: Decimal | None = None
-    force_majeure: bool = False
-    verified: bool = False
-    in_kind: InKind | None = None
 
 
 @dataclass(frozen=True)
@@ -191,29 +166,6 @@ class RecoveryResult:
             "in_kind": self.in_kind.to_json() if self.in_kind else None,
             "warnings": list(self.warnings),
         }
-
-
-def make_project(
-    tier: str,
-    support: str | int,
-    end: str | _dt.date,
-    damage: str | int | float | Decimal | None = None,
-    force_majeure: bool | str = False,
-    verified: bool | str = False,
-    in_kind: str | InKind | None = None,
-    *,
-    today: _dt.date | None = None,
-) -> Project:
-    """Parse and validate raw values into a :class:`Project` (raises ``InputError``)."""
-    return Project(
-        tier=parse_tier(tier),
-        support=parse_amount(support),
-        end=parse_date(end, today=today),
-        damage=parse_damage(damage),
-        force_majeure=parse_bool(force_majeure, "force_majeure", "Giá trị “bất khả kháng”"),
-        verified=parse_bool(verified, "verified", "Giá trị “có biên bản xác nhận”"),
-        in_kind=parse_in_kind(in_kind),
-    )
 
 
 @dataclass(frozen=True)
@@ -499,24 +451,22 @@ def compute(
     tier: str,
     support: str | int,
     end: str | _dt.date,
-    damage: str | int | float | Decimal | None = None,
-    force_majeure: bool | str = False,
-    verified: bool | str = False,
-    in_kind: str | InKind | None = None,
-    province: str | None = None,
     *,
+    province: str | None = None,
     rules_dir: str | os.PathLike[str] | None = None,
     today: _dt.date | None = None,
+    **details: Unpack[ProjectDetails],
 ) -> RecoveryResult:
     """Parse the inputs, pick the province's regulation and compute the recovery.
 
     Accepts raw strings as typed by a user (``"khó khăn"``, ``"40.000.000"``,
     ``"15/03/2024"``, ``"29,5"``, ``"có"``, ``"10 con bò"``) or already typed
-    values. Raises ``InputError`` with a Vietnamese message for bad input or an
-    end date the regulation does not cover, ``RulesFileError`` for a broken
-    rules file. ``rules_dir`` overrides the folder of YAML files (tests, new
+    values; the optional facts (``damage``, ``force_majeure``, ``verified``,
+    ``in_kind``) are keywords (``ProjectDetails``). Raises ``InputError`` with a
+    Vietnamese message for bad input or an end date the regulation does not
+    cover, ``RulesFileError`` for a broken rules file. ``rules_dir`` overrides the folder of YAML files (tests, new
     provinces); ``today`` fixes the date-plausibility bound.
     """
-    project = make_project(tier, support, end, damage, force_majeure, verified, in_kind, today=today)
+    project = make_project(tier, support, end, today=today, **details)
     regulation = select_regulation(province, rules_dir)
     return evaluate(project, regulation, load_time_rules(rules_dir))

@@ -1,4 +1,5 @@
-"""Parsing and validation of user input (amounts, dates, tiers, flags, in-kind items).
+"""Parsing and validation of user input (amounts, dates, tiers, flags, in-kind items), and a
+validated :class:`Project` made from them (:func:`make_project`).
 
 Every parser takes what a person typed (or a value from Python code) and either
 returns a clean value or raises :class:`InputError` carrying a Vietnamese
@@ -32,12 +33,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import TypedDict, Unpack
 
 from sotay.rules.vocabulary import Tier
 
 __all__ = [
     "InputError",
     "InKind",
+    "Project",
+    "ProjectDetails",
+    "make_project",
     "MAX_AMOUNT",
     "MIN_AMOUNT",
     "MIN_END_DATE",
@@ -355,3 +360,45 @@ def parse_in_kind(value: str | InKind | None) -> InKind | None:
     else:
         quantity = quantity.normalize()
     return InKind(quantity=quantity, unit=unit)
+
+
+@dataclass(frozen=True)
+class Project:
+    """Validated input for one project."""
+
+    tier: str
+    support: int
+    end: _dt.date
+    damage: Decimal | None = None
+    force_majeure: bool = False
+    verified: bool = False
+    in_kind: InKind | None = None
+
+
+class ProjectDetails(TypedDict, total=False):
+    """A project's optional facts as typed by a user (or already typed), each parsed as :class:`Project`'s field
+    of the same name: the keyword arguments ``make_project``, ``engine.compute`` and ``register.prepare`` take.
+    Absent: no damage, no force majeure, no record (``verified``), support in money only."""
+
+    damage: str | int | float | Decimal | None
+    force_majeure: bool | str
+    verified: bool | str
+    in_kind: str | InKind | None
+
+
+def make_project(tier: str, support: str | int, end: str | _dt.date, *, today: _dt.date | None = None,
+                 **details: Unpack[ProjectDetails]) -> Project:
+    """Parse and validate raw values into a :class:`Project` (raises ``InputError``; ``TypeError`` for a
+    keyword that is not a :class:`ProjectDetails` key)."""
+    unknown = sorted(details.keys() - ProjectDetails.__optional_keys__)
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s): {', '.join(unknown)}")
+    return Project(
+        tier=parse_tier(tier),
+        support=parse_amount(support),
+        end=parse_date(end, today=today),
+        damage=parse_damage(details.get("damage")),
+        force_majeure=parse_bool(details.get("force_majeure", False), "force_majeure", "Giá trị “bất khả kháng”"),
+        verified=parse_bool(details.get("verified", False), "verified", "Giá trị “có biên bản xác nhận”"),
+        in_kind=parse_in_kind(details.get("in_kind")),
+    )

@@ -65,14 +65,6 @@ class ParameterNotCovered(InputError):
 
 
 @dataclass(frozen=True)
-class Reference:
-    """A clause: its citation inside the document and the quoted text."""
-
-    citation: str
-    text: str
-
-
-@dataclass(frozen=True)
 class Parameter:
     """A dated parameter (OpenFisca style): ``values`` sorted by start date; ``None`` = ended."""
 
@@ -157,6 +149,14 @@ class TimeRules:
 
     def cite(self, clause: str) -> str:
         return f"{self.citation}, {clause}"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A clause: its citation inside the document and the quoted text."""
+
+    citation: str
+    text: str
 
 
 # --- low-level readers -------------------------------------------------------

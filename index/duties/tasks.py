@@ -58,14 +58,6 @@ _SUB_ITEM = re.compile(r"^\s*(?:[a-zđ]\)|[-+•–])")
 
 
 @dataclass(frozen=True)
-class Field:
-    """One field line of a task: the role it gives and the text naming the bodies."""
-
-    role: str
-    value: str
-
-
-@dataclass(frozen=True)
 class Task:
     """A task of a plan: the text and citation its duty records carry, the passages it covers, its fields."""
 
@@ -73,6 +65,14 @@ class Task:
     text: str
     members: tuple[int, ...]
     fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field line of a task: the role it gives and the text naming the bodies."""
+
+    role: str
+    value: str
 
 
 def field_role(key: str) -> str | None:

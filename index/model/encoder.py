@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from typing import TypeAlias
@@ -78,8 +79,9 @@ class Encoder:
         )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
-    def encode_passages(self, texts: list[str]) -> np.ndarray:
-        """(n, dim) vectors of passages, in the order of ``texts``.
+    def encode_passages(self, texts: list[str], before_batch: Callable[[], None] | None = None) -> np.ndarray:
+        """(n, dim) vectors of passages, in the order of ``texts``; ``before_batch`` (if given) is called
+        before each batch, and what it raises stops the encoding (an add past its time limit).
 
         The texts are sorted by length and cut into batches of ``BATCH_SIZE`` (little padding); the
         batches are shared among one worker thread per core, each running torch with one intra-op
@@ -94,6 +96,8 @@ class Encoder:
         vectors = np.empty((len(texts), self.dim), np.float32)
 
         def encode(batch: list[int]) -> None:
+            if before_batch is not None:
+                before_batch()
             vectors[batch] = self._encode([texts[i] for i in batch], "passage")
 
         import torch

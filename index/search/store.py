@@ -45,6 +45,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -109,13 +110,18 @@ class IndexPaths:
         self.docs = self.root / "docs"
         self.current = self.root / "CURRENT"
 
-    def live_build(self) -> Path | None:
+    def named_build(self) -> Path | None:
+        """The build ``CURRENT`` names (complete or not), or None without ``CURRENT``."""
         try:
             name = self.current.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             return None
-        build = self.root / name
-        return build if (build / "manifest.json").exists() else None
+        return self.root / name
+
+    def live_build(self) -> Path | None:
+        """The build ``CURRENT`` names if it is complete (has its manifest), else None."""
+        build = self.named_build()
+        return build if build is not None and (build / "manifest.json").exists() else None
 
 
 def read_manifest(build: Path) -> dict:
@@ -163,21 +169,25 @@ def hold_live(data_dir: Path) -> HeldBuild | None:
     """The live build, held with a shared lock (``None`` when there is no live build).
 
     Never fails because a writer switches or removes builds meanwhile: a build that vanishes
-    between reading ``CURRENT`` and locking it is simply read again from ``CURRENT``.
+    between reading ``CURRENT`` and locking it (or checking it) is simply read again from ``CURRENT``;
+    only a ``CURRENT`` that still names a build that is not there means there is no live build.
     """
     paths = IndexPaths(data_dir)
     for _ in range(_HOLD_ATTEMPTS):
-        build = paths.live_build()
+        build = paths.named_build()
         if build is None:
             return None
         try:
             fd = os.open(build / READER_LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
         except FileNotFoundError:  # removed since CURRENT was read
-            continue
-        fcntl.flock(fd, fcntl.LOCK_SH)
-        if (build / "manifest.json").exists():  # still there, and now it stays as long as we hold it
-            return HeldBuild(build, fd)
-        os.close(fd)
+            fd = -1
+        if fd >= 0:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            if (build / "manifest.json").exists():  # still there, and now it stays as long as we hold it
+                return HeldBuild(build, fd)
+            os.close(fd)
+        if paths.named_build() == build:  # not switched meanwhile: CURRENT names a build that is not there
+            return None
     raise RuntimeError(f"không giữ được bản chỉ mục đang dùng trong {paths.root}")
 
 
@@ -339,7 +349,8 @@ def _finish(paths: IndexPaths, parsed: _Parsed, vectors: np.ndarray, encoder) ->
     return data
 
 
-def _docs_data(paths: IndexPaths, docs: list[Document], encoder, bar) -> list[DocData]:
+def _docs_data(paths: IndexPaths, docs: list[Document], encoder, bar,
+               before_batch: Callable[[], None] | None = None) -> list[DocData]:
     """Each document's index data, from the cache or computed and cached.
 
     The documents not in the cache are parsed and segmented one by one, then embedded in one
@@ -357,7 +368,12 @@ def _docs_data(paths: IndexPaths, docs: list[Document], encoder, bar) -> list[Do
             pending.append((n, _parse_for_index(doc)))
         bar.update(1)
     texts = [t for _, parsed in pending for t in parsed.texts]
-    vectors = encoder.encode_passages(texts) if texts else np.zeros((0, 0), np.float32)
+    if not texts:
+        vectors = np.zeros((0, 0), np.float32)
+    elif before_batch is None:
+        vectors = encoder.encode_passages(texts)
+    else:
+        vectors = encoder.encode_passages(texts, before_batch=before_batch)
     start = 0
     for n, parsed in pending:
         found[n] = _finish(paths, parsed, vectors[start:start + len(parsed.texts)], encoder)
@@ -470,13 +486,14 @@ def build_index(corpus: Path, data_dir: Path, encoder, progress: bool = True) ->
 
 
 def stage_build(corpus: Path, data_dir: Path, encoder, progress: bool = False,
-                corpus_dir: Path | None = None) -> Path:
+                corpus_dir: Path | None = None, before_batch: Callable[[], None] | None = None) -> Path:
     """A complete build of ``corpus``, spliced from the live one, *not* made live; the caller holds
     ``index_lock`` and makes it live with ``switch`` (or a ``journal`` commit). Returns the live
     build itself when that already matches ``corpus``.
 
     ``corpus_dir`` is the folder the manifest names as the corpus (default ``corpus``): a staged
-    view of a corpus change is built as if it were the corpus it will become.
+    view of a corpus change is built as if it were the corpus it will become. ``before_batch`` is
+    called before each batch of passages is embedded; what it raises stops the build (an add's time limit).
     """
     from tqdm import tqdm
 
@@ -505,7 +522,7 @@ def stage_build(corpus: Path, data_dir: Path, encoder, progress: bool = False,
                file=sys.stderr)
     docs = [entry.doc or load_document(corpus / entry.file) for entry in new]
     with bar:
-        datas = _docs_data(paths, docs, encoder, bar)
+        datas = _docs_data(paths, docs, encoder, bar, before_batch)
     state.append([(entry.key, doc, data) for entry, doc, data in zip(new, docs, datas)])
     for entry in entries:  # metadata can change without the text (then the passages are kept)
         if entry.doc is not None:

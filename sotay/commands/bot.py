@@ -10,6 +10,9 @@ Settings come from the environment:
   blank means every chat;
 - ``SOTAY_ADMINS``: comma-separated Telegram user ids allowed to add decisions
   by sending a .docx/.pdf file; unset or blank means nobody;
+- ``SOTAY_TELEGRAM_RETRY_SECONDS``: how long one Bot API call is retried on
+  network errors and 5xx answers (default 20); at start-up, how long an
+  unreachable Telegram is waited for before giving up;
 - ``SOTAY_NOW`` (for testing only): ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM``, the
   Vietnam date-time the reminder job believes it is (nothing else reads it).
 
@@ -36,6 +39,7 @@ from urllib.parse import urlsplit
 
 from sotay import config
 from sotay.bot.reminders import clock_from_env
+from sotay.bot.retrying_request import DEFAULT_BUDGET
 from sotay.bot.telegram_app import DEFAULT_BASE_URL, BotSettings, run_bot
 
 NO_TOKEN = """\
@@ -132,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
         chats = _id_setting("SOTAY_ALLOWED_CHATS", allowed_chats, "các mã cuộc trò chuyện (số nguyên)")
         admin_ids = _id_setting("SOTAY_ADMINS", admins, "các mã người dùng Telegram (số nguyên dương)")
         clock = clock_from_env()
+        retry_seconds = config.positive_setting("SOTAY_TELEGRAM_RETRY_SECONDS", DEFAULT_BUDGET)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -147,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
         webhook_url=args.webhook,
         listen=args.listen or DEFAULT_LISTEN,
         now=clock,
+        retry_seconds=retry_seconds,
     )
     try:
         run_bot(settings)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sotay import config
+from sotay.commands import add_json_option, examples
 from sotay.index import add_worker, corpus_admin
 from sotay.index.documents import CorpusError, DocumentMeta, stray_warning
 from sotay.text import strip_controls
@@ -35,28 +36,29 @@ __all__ = ["add_arguments", "run"]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare ``sotay corpus add|list|remove``."""
-    parser.epilog = (
-        "Ví dụ: sotay corpus add qd-15-2024.docx qd-16-2024.pdf\n"
-        "       sotay corpus list\n"
-        "       sotay corpus remove binh-thuan-15-2024-qd-ubnd\n\n"
+    parser.epilog = examples("""
+        sotay corpus add qd-15-2024.docx qd-16-2024.pdf
+        sotay corpus list
+        sotay corpus remove binh-thuan-15-2024-qd-ubnd
+    """, note=(
         "Thư mục văn bản: biến SOTAY_CORPUS (mặc định: corpus/ đi kèm); chỉ mục: SOTAY_DATA.\n"
         "Tệp được đọc và lập chỉ mục trong một tiến trình riêng, có giới hạn thời gian (SOTAY_ADD_SECONDS, "
         "mặc định 1200 giây) và bộ nhớ (SOTAY_ADD_MEMORY_MB, mặc định 4096); trong lúc đó câu hỏi vẫn được "
         "trả lời từ chỉ mục hiện có. Mỗi lần thêm/gỡ là một giao dịch: nếu bị ngắt giữa chừng, kho văn bản "
         "và chỉ mục giữ nguyên như trước, hoặc được hoàn tất ở lần chạy sau."
-    )
+    ))
     sub = parser.add_subparsers(dest="action", metavar="VIỆC", parser_class=type(parser))
     add = sub.add_parser("add", help="thêm quyết định (.docx, .pdf, .txt, .md) vào kho và lập chỉ mục",
                          description="Kiểm tra từng tệp rồi thêm tất cả vào kho; nếu một tệp bị từ chối thì "
                                      "không thêm tệp nào. Có thể đặt cạnh tệp một tệp .yaml cùng tên để sửa "
                                      "siêu dữ liệu (id, number, date, title, province …).")
     add.add_argument("files", nargs="+", metavar="TỆP", help="tệp quyết định")
-    add.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    add_json_option(add)
     listing = sub.add_parser("list", help="liệt kê các quyết định trong kho", description="Liệt kê các quyết định.")
-    listing.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    add_json_option(listing)
     remove = sub.add_parser("remove", help="gỡ một quyết định khỏi kho", description="Gỡ một quyết định theo mã.")
     remove.add_argument("doc_id", metavar="MÃ", help="mã văn bản (xem bằng 'sotay corpus list')")
-    remove.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    add_json_option(remove)
     parser.set_defaults(_corpus_parser=parser)
 
 
@@ -89,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
                 _print_json({"removed": _meta_json(removed)})
             else:
                 print(f"Đã gỡ {removed.label} (mã {removed.id}) khỏi kho và cập nhật chỉ mục.")
-    except (corpus_admin.IngestError, CorpusError, add_worker.SettingError) as exc:
+    except (corpus_admin.IngestError, CorpusError, config.SettingError) as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         print("Kho văn bản và chỉ mục không thay đổi.", file=sys.stderr)
         return 2

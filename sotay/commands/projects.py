@@ -34,6 +34,7 @@ import sqlite3
 import sys
 from typing import Any
 
+from sotay.commands import add_json_option, examples
 from sotay.rules.formatting import format_date, format_vnd
 from sotay.rules.inputs import TIER_LABELS, InputError, parse_date
 from sotay.rules.params import RulesFileError
@@ -50,18 +51,15 @@ from sotay.rules.vocabulary import Status
 
 __all__ = ["add_arguments", "run"]
 
-MAX_WITHIN_DAYS = 3660
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare ``sotay projects add|due|paid|list|remove|export|import``."""
-    parser.epilog = (
-        "Ví dụ: sotay projects add --name \"Nuôi bò thôn 2\" --tier kho-khan --amount 40000000 --end 30/11/2023\n"
-        "       sotay projects due --within 30\n"
-        "       sotay projects paid 3 --amount 2000000 --date 15/01/2024\n"
-        "       sotay projects export soduan.xlsx\n\n"
-        "Sổ dự án lưu trong SOTAY_DATA/register.sqlite."
-    )
+    parser.epilog = examples("""
+        sotay projects add --name "Nuôi bò thôn 2" --tier kho-khan --amount 40000000 --end 30/11/2023
+        sotay projects due --within 30
+        sotay projects paid 3 --amount 2000000 --date 15/01/2024
+        sotay projects export soduan.xlsx
+    """, note="Sổ dự án lưu trong SOTAY_DATA/register.sqlite.")
     kind = type(parser)
     sub = parser.add_subparsers(dest="action", metavar="VIỆC", parser_class=kind)
 
@@ -77,28 +75,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--in-kind", metavar="SỐ_LƯỢNG", help="hỗ trợ bằng hiện vật: số lượng, ví dụ 10 hoặc 2,5")
     add.add_argument("--unit", metavar="ĐƠN_VỊ", help="đơn vị của hiện vật, ví dụ \"con bò\", \"tấn\"")
     add.add_argument("--note", metavar="GHI_CHÚ", help="ghi chú")
-    add.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    add_json_option(add)
 
     due = sub.add_parser("due", help="các dự án sắp đến hạn hoặc quá hạn thu hồi",
                          description="Dự án còn phải thu hồi có hạn trong số ngày tới (kể cả đã quá hạn).")
     due.add_argument("--as-of", metavar="NGÀY", help="tính đến ngày (mặc định: hôm nay)")
     due.add_argument("--within", metavar="SỐ_NGÀY", default="30", help="trong bao nhiêu ngày tới (mặc định 30)")
-    due.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    add_json_option(due)
 
     paid = sub.add_parser("paid", help="ghi nhận dự án đã nộp (toàn bộ hoặc một phần)",
                           description="Ghi nhận khoản nộp; không ghi --amount là nộp đủ số còn lại.")
     paid.add_argument("project_id", metavar="SỐ", help="số hiệu dự án (xem bằng 'sotay projects list')")
     paid.add_argument("--date", metavar="NGÀY", help="ngày nộp (mặc định: hôm nay)")
     paid.add_argument("--amount", metavar="ĐỒNG", help="số tiền nộp lần này (mặc định: toàn bộ số còn lại)")
-    paid.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    add_json_option(paid)
 
     listing = sub.add_parser("list", help="liệt kê các dự án trong sổ", description="Liệt kê các dự án trong sổ.")
     listing.add_argument("--as-of", metavar="NGÀY", help="tính quá hạn đến ngày (mặc định: hôm nay)")
-    listing.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    add_json_option(listing)
 
     remove = sub.add_parser("remove", help="xóa một dự án khỏi sổ", description="Xóa một dự án khỏi sổ.")
     remove.add_argument("project_id", metavar="SỐ", help="số hiệu dự án")
-    remove.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    add_json_option(remove)
 
     export = sub.add_parser("export", help="xuất sổ ra tệp Excel (.xlsx)",
                             description="Xuất sổ ra tệp Excel: mỗi dự án một dòng, có dòng tổng cộng.")
@@ -108,7 +106,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     imp = sub.add_parser("import", help="nhập dự án từ tệp Excel (.xlsx) hoặc CSV UTF-8",
                          description="Nhập dự án từ tệp cùng mẫu với tệp xuất; một dòng lỗi thì không nhập gì.")
     imp.add_argument("file", metavar="TỆP", help="tệp .xlsx hoặc .csv")
-    imp.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    add_json_option(imp)
     parser.set_defaults(_projects_parser=parser)
 
 
@@ -123,6 +121,9 @@ def _print_json(obj: dict[str, Any]) -> None:
 
 def _day(value: str | None, field: str, today: _dt.date) -> _dt.date:
     return today if value is None else parse_date(value, today=today, field=field)
+
+
+MAX_WITHIN_DAYS = 3660  # ten years: the largest --within
 
 
 def _within(value: str) -> int:
@@ -226,10 +227,15 @@ def _paid(args: argparse.Namespace, today: _dt.date) -> int:
     return 0
 
 
-def _list(args: argparse.Namespace, today: _dt.date) -> int:
+def _all_projects(args: argparse.Namespace, today: _dt.date) -> tuple[_dt.date, list[RegisteredProject]]:
+    """The ``--as-of`` day (default ``today``) and every project of the register."""
     as_of = _day(args.as_of, "as_of", today)
     with Register() as reg:
-        projects = reg.all()
+        return as_of, reg.all()
+
+
+def _list(args: argparse.Namespace, today: _dt.date) -> int:
+    as_of, projects = _all_projects(args, today)
     if args.json:
         _print_json({"projects": [p.to_json(as_of) for p in projects]})
     elif not projects:
@@ -253,9 +259,7 @@ def _remove(args: argparse.Namespace, today: _dt.date) -> int:
 
 
 def _export(args: argparse.Namespace, today: _dt.date) -> int:
-    as_of = _day(args.as_of, "as_of", today)
-    with Register() as reg:
-        projects = reg.all()
+    as_of, projects = _all_projects(args, today)
     path = export_xlsx(projects, args.file, as_of)
     print(f"Đã xuất {len(projects)} dự án ra tệp “{path}”.")
     return 0

@@ -22,6 +22,7 @@ import argparse
 import json
 import sys
 
+from sotay.commands import examples
 from sotay.rules.batch import run_batch
 from sotay.rules.engine import compute
 from sotay.rules.inputs import InputError
@@ -36,11 +37,11 @@ _SINGLE_FLAGS = ("force_majeure", "verified")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of ``sotay recover``."""
-    parser.epilog = (
-        "Ví dụ: sotay recover --tier kho-khan --amount 40.000.000 --end 15/03/2024\n"
-        "       sotay recover --json --tier con-lai --amount 20000000 --end 2024-05-31 --in-kind \"10 con bò\"\n"
-        "       sotay recover --csv duan.csv --output ketqua.csv"
-    )
+    parser.epilog = examples("""
+        sotay recover --tier kho-khan --amount 40.000.000 --end 15/03/2024
+        sotay recover --json --tier con-lai --amount 20000000 --end 2024-05-31 --in-kind "10 con bò"
+        sotay recover --csv duan.csv --output ketqua.csv
+    """)
     one = parser.add_argument_group("Một dự án")
     one.add_argument(
         "--tier",

@@ -27,6 +27,7 @@ import sys
 import unicodedata
 from typing import Any
 
+from sotay.commands import examples
 from sotay.index.documents import CorpusError
 from sotay.index.duties.gazetteer import GazetteerError, suggest
 from sotay.index.duties.records import (
@@ -47,12 +48,12 @@ MAX_NAME_CHARS = 200
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the arguments of ``sotay who``."""
-    parser.epilog = (
-        "Ví dụ: sotay who \"Sở Tài chính\"\n"
-        "       sotay who \"ubnd cap xa\"\n"
-        "       sotay who --list\n"
-        "       sotay who --json \"Sở LĐTBXH\""
-    )
+    parser.epilog = examples("""
+        sotay who "Sở Tài chính"
+        sotay who "ubnd cap xa"
+        sotay who --list
+        sotay who --json "Sở LĐTBXH"
+    """)
     parser.add_argument("agency", nargs="?", metavar="CƠ_QUAN",
                         help="tên cơ quan, có dấu hoặc không dấu, viết tắt được (UBND, Sở LĐTBXH, MTTQ …)")
     parser.add_argument("--list", action="store_true", help="liệt kê mọi cơ quan có nhiệm vụ và số nhiệm vụ")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from cli_runner import run_sotay
-from corpus_workspace import REWARD_QUESTION, fourth_decision, make_workspace, tree_digest
+from corpus_workspace import REWARD_QUESTION, fourth_decision, make_workspace, seed_cache, tree_digest
 
 from sotay.index.model.encoder import Encoder
 from sotay.index.search import journal
@@ -44,9 +44,12 @@ corpus_admin.add_decisions([Path(sys.argv[1])], Path(sys.argv[2]), Path(sys.argv
 
 
 @pytest.fixture()
-def workspace(tmp_path: Path, index, session_data_dir: Path) -> tuple[Path, Path, dict[str, str]]:
+def workspace(tmp_path: Path, session_data_dir: Path, fourth_decision_cache: Path) -> tuple[Path, Path, dict[str, str]]:
+    """A corpus copy and its data dir (index built), whose per-document cache holds the fourth decision
+    too: a writer adding it embeds nothing (the transaction is the subject here, not the embedding)."""
     corpus, data = make_workspace(tmp_path, session_data_dir)
     open_index(corpus, data, progress=False).close()
+    seed_cache(data, fourth_decision_cache)
     return corpus, data, {**os.environ, "SOTAY_CORPUS": str(corpus), "SOTAY_DATA": str(data)}
 
 
@@ -104,11 +107,13 @@ def test_killed_inside_the_commit_the_next_ask_completes_it_without_reindexing(w
     assert journal.outcome(data, record.stem)["committed"]  # what a restarted bot reports to the admin
 
 
-def test_readers_never_fail_while_builds_are_switched_and_removed(workspace, tmp_path: Path) -> None:
+def test_readers_never_fail_while_builds_are_switched_and_removed(workspace, tmp_path: Path,
+                                                                   session_data_dir: Path) -> None:
     """One writer switches between two corpus states (spliced from the per-document cache, nothing
     embedded) while readers open the live build over and over: no open fails, and every build a
     reader held stays whole until released."""
     corpus, data, _ = workspace
+    seeds = IndexPaths(session_data_dir).docs  # a switch drops the cache of a removed decision: put back
     smaller = tmp_path / "smaller"
     smaller.mkdir()
     for path in corpus.iterdir():
@@ -136,6 +141,7 @@ def test_readers_never_fail_while_builds_are_switched_and_removed(workspace, tmp
     try:
         for _ in range(3):
             for state in (smaller, corpus):
+                seed_cache(data, seeds)
                 build_index(state, data, encoder, progress=False)
     finally:
         done.set()

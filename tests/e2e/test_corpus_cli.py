@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from cli_runner import run_sotay
 from conftest import SOTAY_BIN
-from corpus_workspace import REWARD_QUESTION, fourth_decision, make_workspace, tree_digest
+from corpus_workspace import REWARD_QUESTION, fourth_decision, make_workspace, seed_cache, tree_digest
 
 from sotay.index.answer import answer_question
 from sotay.index.model.encoder import Encoder
@@ -32,6 +32,14 @@ def workspace(tmp_path: Path, index, session_data_dir: Path) -> tuple[Path, Path
     open_index(corpus, data, progress=False)
     env = {**os.environ, "SOTAY_CORPUS": str(corpus), "SOTAY_DATA": str(data)}
     return corpus, data, env
+
+
+@pytest.fixture()
+def cached_workspace(workspace, fourth_decision_cache: Path) -> tuple[Path, Path, dict[str, str]]:
+    """``workspace`` whose per-document cache also holds the fourth decision: adding it embeds nothing,
+    so no add's process loads the model (for the tests about the output and the transaction)."""
+    seed_cache(workspace[1], fourth_decision_cache)
+    return workspace
 
 
 def sotay(env: dict[str, str], *args: str, real: bool = False) -> subprocess.CompletedProcess:
@@ -70,8 +78,8 @@ def test_add_ask_list_remove(workspace, tmp_path: Path) -> None:
     assert all(s["doc"] != record["label"] for s in asked["sources"])
 
 
-def test_human_summary_of_an_added_decision(workspace, tmp_path: Path) -> None:
-    _, _, env = workspace
+def test_human_summary_of_an_added_decision(cached_workspace, tmp_path: Path) -> None:
+    _, _, env = cached_workspace
     result = sotay(env, "corpus", "add", str(fourth_decision(tmp_path)))
     out = result.stdout.decode("utf-8")
     assert result.returncode == 0
@@ -114,8 +122,8 @@ corpus_admin.add_decisions([Path(sys.argv[1])], Path(sys.argv[2]), Path(sys.argv
 """
 
 
-def test_kill_9_while_indexing_leaves_the_previous_index_live(workspace, tmp_path: Path) -> None:
-    corpus, data, env = workspace
+def test_kill_9_while_indexing_leaves_the_previous_index_live(cached_workspace, tmp_path: Path) -> None:
+    corpus, data, env = cached_workspace
     paths = IndexPaths(data)
     previous = paths.live_build()
     new = fourth_decision(tmp_path)

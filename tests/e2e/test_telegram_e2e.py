@@ -235,7 +235,8 @@ def test_invalid_token_is_explained(tmp_path: Path) -> None:
 def test_unreachable_telegram_is_explained(tmp_path: Path) -> None:
     result = subprocess.run([str(SOTAY_BIN), "bot", "--state", str(tmp_path / "s.sqlite")], capture_output=True,
                             timeout=120, env={**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN,
-                                              "SOTAY_TELEGRAM_BASE_URL": f"http://127.0.0.1:{free_port()}/bot"})
+                                              "SOTAY_TELEGRAM_BASE_URL": f"http://127.0.0.1:{free_port()}/bot",
+                                              "SOTAY_TELEGRAM_RETRY_SECONDS": "2"})  # retried 2 s, not 20
     assert result.returncode == 1
     assert "không kết nối được" in result.stderr.decode() and "Traceback" not in result.stderr.decode()
 
@@ -255,6 +256,7 @@ def test_no_token_explains_botfather_and_chat() -> None:
     (["--webhook", "https://x.example/tg", "--listen", "nowhere"], {}, "HOST:PORT"),
     ([], {"SOTAY_ALLOWED_CHATS": "123, abc"}, "SOTAY_ALLOWED_CHATS"),
     ([], {"SOTAY_ADMINS": "5550123, -100999"}, "SOTAY_ADMINS phải là các mã người dùng Telegram (số nguyên dương)"),
+    ([], {"SOTAY_TELEGRAM_RETRY_SECONDS": "0"}, "SOTAY_TELEGRAM_RETRY_SECONDS phải là một số dương"),
 ])
 def test_bad_settings_exit_2(args: list[str], env: dict, message: str) -> None:
     result = run_sotay("bot", *args, env={**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, **env})  # in process: it stops

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from corpus_workspace import REWARD_QUESTION, fourth_decision, make_workspace, tree_digest
+from corpus_workspace import REWARD_QUESTION, fourth_decision, make_workspace, seed_cache, tree_digest
 
 from sotay.index import corpus_admin
 from sotay.index.answer import answer_question
@@ -41,6 +41,14 @@ def workspace(tmp_path: Path, index, session_data_dir: Path) -> tuple[Path, Path
     return corpus, data
 
 
+@pytest.fixture()
+def cached_workspace(workspace, fourth_decision_cache: Path) -> tuple[Path, Path]:
+    """``workspace`` whose per-document cache also holds the fourth decision (for the tests in which adding
+    it is the setting, not the subject: what a second add or a removal embeds)."""
+    seed_cache(workspace[1], fourth_decision_cache)
+    return workspace
+
+
 def live_index(data: Path) -> HybridIndex:
     return HybridIndex(IndexPaths(data).live_build(), Encoder())
 
@@ -66,8 +74,8 @@ def test_added_decision_is_indexed_alone_and_answers(workspace, tmp_path, monkey
     assert "binh-thuan-21-2023-qd-ubnd" in [d.meta.id for d in corpus_admin.list_decisions(corpus)]
 
 
-def test_adding_the_same_file_again_replaces_it_and_embeds_nothing(workspace, tmp_path, monkeypatch) -> None:
-    corpus, data = workspace
+def test_adding_the_same_file_again_replaces_it_and_embeds_nothing(cached_workspace, tmp_path, monkeypatch) -> None:
+    corpus, data = cached_workspace
     source = fourth_decision(tmp_path)
     corpus_admin.add_decisions([source], corpus, data)
     counter = EncodeCounter(monkeypatch)
@@ -78,8 +86,8 @@ def test_adding_the_same_file_again_replaces_it_and_embeds_nothing(workspace, tm
     assert len(corpus_admin.list_decisions(corpus)) == 4
 
 
-def test_removed_decision_is_no_longer_found_and_nothing_is_embedded(workspace, tmp_path, monkeypatch) -> None:
-    corpus, data = workspace
+def test_removed_decision_is_no_longer_found_and_nothing_is_embedded(cached_workspace, tmp_path, monkeypatch) -> None:
+    corpus, data = cached_workspace
     [added] = corpus_admin.add_decisions([fourth_decision(tmp_path)], corpus, data)
     counter = EncodeCounter(monkeypatch)
     removed = corpus_admin.remove_decision(added.id, corpus, data)

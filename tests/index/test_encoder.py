@@ -7,9 +7,10 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from conftest import DATA, load_questions
 
-from sotay.index.model.encoder import Encoder
+from sotay.index.model.encoder import BATCH_SIZE, Encoder
 
 HEAVY = ("torch", "transformers", "sentence_transformers", "underthesea", "sklearn")
 
@@ -79,3 +80,27 @@ def test_a_question_asked_again_is_embedded_once(index) -> None:
     other = encoder.encode_query("Tỷ lệ thu hồi vốn ở địa bàn khó khăn?")
     assert calls == ["Sở Tài chính có trách nhiệm gì?", "Tỷ lệ thu hồi vốn ở địa bàn khó khăn?"]
     assert np.isclose(np.linalg.norm(again), 1.0, atol=1e-4) and float(again @ other) < 0.99
+
+
+def test_passage_encoding_stops_at_the_batch_after_before_batch_raises(index, monkeypatch) -> None:
+    """An add past its time limit stops embedding: once ``before_batch`` raises, no further batch is encoded."""
+    encoder = Encoder()
+    encoded: list[int] = []
+    encode = encoder._encode
+
+    def counted(texts: list[str], prompt: str):
+        encoded.append(len(texts))
+        return encode(texts, prompt)
+
+    monkeypatch.setattr(encoder, "_encode", counted)
+    checks: list[int] = []
+
+    def before_batch() -> None:
+        checks.append(len(checks))
+        if len(checks) > 2:
+            raise TimeoutError("quá giờ")
+
+    texts = [f"Điều {n}. Thôn số {n} được hỗ trợ {n} triệu đồng để nuôi bò." for n in range(8 * BATCH_SIZE)]
+    with pytest.raises(TimeoutError):
+        encoder.encode_passages(texts, before_batch=before_batch)
+    assert encoded == [BATCH_SIZE, BATCH_SIZE] and len(checks) == 8  # two batches encoded, every other stopped

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from corpus_workspace import make_workspace
 from sotay.index.answer import answer_question
 from sotay.index.model import convert as embed_model
 from sotay.index.search.hybrid import open_index
-from sotay.index.search.store import IndexPaths, read_manifest, tidy
+from sotay.index.search import store
+from sotay.index.search.store import IndexPaths, hold_live, read_manifest, tidy
 
 NEW_ARTICLE = """
 Điều 10. Khen thưởng
@@ -111,3 +113,27 @@ def test_interrupted_build_leaves_previous_index_live(workspace) -> None:
     again = open_index(corpus, data, progress=False)
     assert again.build == good.build
     assert json.loads((good.build / "manifest.json").read_text(encoding="utf-8"))["passages"] == len(again.passages)
+
+
+def test_a_reader_that_read_current_just_before_a_switch_holds_the_new_build(workspace, monkeypatch) -> None:
+    """The writer switches to a new build and removes the old one between the reader's reading of CURRENT
+    and its locking of the build: the reader reads CURRENT again, it never concludes there is no index."""
+    corpus, data = workspace
+    open_index(corpus, data, progress=False).close()
+    old = IndexPaths(data).live_build()
+    new = shutil.copytree(old, old.with_name(f"{old.name}-next"))
+    read_current = IndexPaths.named_build
+    switched: list[Path] = []
+
+    def racing(self: IndexPaths) -> Path | None:
+        named = read_current(self)
+        if not switched:  # right after this reader read CURRENT, the writer switches and removes the old build
+            store.switch(data, new)
+            switched.append(new)
+        return named
+
+    monkeypatch.setattr(IndexPaths, "named_build", racing)
+    held = hold_live(data)
+    assert switched and not old.exists()
+    assert held is not None and held.build == new
+    held.release()

@@ -41,7 +41,8 @@ def _official_day_off(day: dt.date) -> bool:
 
 
 def _run(p: dict):
-    return compute(p["tier"], p["support"], p["end"], p["damage"], p["force_majeure"], p["verified"])
+    return compute(p["tier"], p["support"], p["end"], damage=p["damage"], force_majeure=p["force_majeure"],
+                   verified=p["verified"])
 
 
 @settings(NO_DB, max_examples=300)
