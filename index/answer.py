@@ -5,7 +5,10 @@ the answer quotes the best passage verbatim with its document and citation and l
 runners-up ("Xem thêm"); when it is not, but the best clauses may hold the answer, it says
 so plainly and quotes the two or three candidates for the officer to judge; otherwise it
 says nothing was found and lists what the corpus covers. It never presents an unrelated
-passage as the answer.
+passage as the answer: a confident verdict is still only a doubt when the best passage is a
+recital and the legal basis was not asked, or when a sum of money was asked and the passage
+states none (``quotable_as_answer``). A decision of a province merged into the one the question
+names (2025) is quoted with a note saying so.
 """
 
 from __future__ import annotations
