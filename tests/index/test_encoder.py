@@ -79,3 +79,17 @@ def test_a_question_asked_again_is_embedded_once(index) -> None:
     other = encoder.encode_query("Tỷ lệ thu hồi vốn ở địa bàn khó khăn?")
     assert calls == ["Sở Tài chính có trách nhiệm gì?", "Tỷ lệ thu hồi vốn ở địa bàn khó khăn?"]
     assert np.isclose(np.linalg.norm(again), 1.0, atol=1e-4) and float(again @ other) < 0.99
+
+
+def test_a_question_gets_the_same_vector_with_one_or_two_threads(index) -> None:
+    """The thread count chosen per question (spare_cores) never changes its vector, bit for bit."""
+    encoder = Encoder()
+    engine = encoder._query_engine
+    assert engine is not None
+    questions = [q["q"] for q in load_questions(DATA / "officer_questions_calibration.jsonl")][:20]
+    vectors = {}
+    for threads in (1, 2):
+        engine._lib.omp_set_num_threads(threads)
+        vectors[threads] = np.stack([engine.query(q) for q in questions])
+    engine._lib.omp_set_num_threads(1)
+    assert np.array_equal(vectors[1], vectors[2])
