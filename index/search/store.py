@@ -42,9 +42,11 @@ import logging
 import os
 import shutil
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 from importlib import metadata
@@ -280,10 +282,7 @@ def corpus_documents(corpus: Path, data_dir: Path) -> list[KnownDocument]:
     """
     live = IndexPaths(data_dir).live_build()
     manifest = read_manifest(live) if live else None
-    if live is None or manifest is None or manifest.get("corpus_dir") != str(corpus.resolve()):
-        manifest, metas = None, {}
-    else:
-        metas = json.loads((live / "documents.json").read_text(encoding="utf-8"))
+    metas = json.loads((live / "documents.json").read_text(encoding="utf-8")) if live else {}
     known = {f.name for f in fields(DocumentMeta)}
     out = []
     for entry in scan_corpus(corpus, manifest):
@@ -364,30 +363,37 @@ def _parse_for_index(doc: Document) -> _Parsed:
     return _Parsed(content_key(doc), passages, texts, [segment_passage(t) for t in texts])
 
 
-def _finish(paths: IndexPaths, parsed: _Parsed, vectors: np.ndarray, encoder) -> DocData:
-    """A parsed document's index data with its vectors, written to the per-document cache."""
+def _finish(parsed: _Parsed) -> DocData:
+    """A parsed document's index data, without its vectors yet (``_cache`` stores it once they are in)."""
     passages, words = parsed.passages, parsed.words
     unigrams, bigrams = count_syllables(p.text for p in passages)
-    data = DocData(passages, [passage_tokens(w) for w in words], sorted(set().union(*map(compounds_of, words))),
-                   unigrams, bigrams, vectors)
-    stem = _cache_stem(paths, parsed.key, encoder)
+    return DocData(passages, [passage_tokens(w) for w in words], sorted(set().union(*map(compounds_of, words))),
+                   unigrams, bigrams, np.zeros((0, 0), np.float32))
+
+
+def _cache(paths: IndexPaths, key: str, data: DocData, encoder) -> None:
+    """Write a document's index data, vectors included, to the per-document cache."""
+    stem = _cache_stem(paths, key, encoder)
     paths.docs.mkdir(parents=True, exist_ok=True)
     _atomic_write(stem.with_suffix(".json"), json.dumps({
-        "passages": [asdict(p) for p in passages], "tokens": data.tokens, "compounds": data.compounds,
-        "unigrams": dict(unigrams), "bigrams": [[a, b, n] for (a, b), n in bigrams.items()]}, ensure_ascii=False))
+        "passages": [asdict(p) for p in data.passages], "tokens": data.tokens, "compounds": data.compounds,
+        "unigrams": dict(data.unigrams), "bigrams": [[a, b, n] for (a, b), n in data.bigrams.items()]},
+        ensure_ascii=False))
     tmp = stem.with_suffix(f".{uuid.uuid4().hex}.tmp.npy")
-    np.save(tmp, vectors)
+    np.save(tmp, data.vectors)
     os.replace(tmp, stem.with_suffix(".npy"))
-    return data
 
 
-def _docs_data(paths: IndexPaths, docs: list[Document], encoder, bar) -> list[DocData]:
-    """Each document's index data, from the cache or computed and cached.
+def _docs_data(paths: IndexPaths, docs: list[Document], encoder, bar) -> tuple[list[DocData], Callable[[], None]]:
+    """Each document's index data, from the cache or parsed, and ``embedded``: a function that waits for the
+    vectors of the parsed ones, puts them in their ``DocData`` and caches those (before it returns, the
+    parsed documents' ``vectors`` are empty).
 
-    The documents not in the cache are parsed and segmented one by one, then embedded in one
-    call: the encoder sorts all their passages by length into batches, so short passages of
-    one decision are not padded to the long ones of another (per-decision calls carried 1.8x
-    the real tokens in padding).
+    The documents not in the cache are parsed and segmented one by one, then embedded in one call, in a
+    thread, so that the caller assembles the rest of the build meanwhile (at x1000 an add's assembly took
+    5 s after the embedding). The encoder sorts all their passages by length into batches, so short
+    passages of one decision are not padded to the long ones of another (per-decision calls carried
+    1.8x the real tokens in padding).
     """
     found: dict[int, DocData] = {}
     pending: list[tuple[int, _Parsed]] = []
@@ -396,15 +402,45 @@ def _docs_data(paths: IndexPaths, docs: list[Document], encoder, bar) -> list[Do
         if cached is not None:
             found[n] = cached
         else:
-            pending.append((n, _parse_for_index(doc)))
+            parsed = _parse_for_index(doc)
+            pending.append((n, parsed))
+            found[n] = _finish(parsed)
         bar.update(1)
+    datas = [found[n] for n in range(len(docs))]
+    if not pending:
+        return datas, lambda: None
     texts = [t for _, parsed in pending for t in parsed.texts]
-    vectors = encoder.encode_passages(texts) if texts else np.zeros((0, 0), np.float32)
-    start = 0
-    for n, parsed in pending:
-        found[n] = _finish(paths, parsed, vectors[start:start + len(parsed.texts)], encoder)
-        start += len(parsed.texts)
-    return [found[n] for n in range(len(docs))]
+    outcome: list = []
+
+    def embed() -> None:
+        try:
+            outcome.append(encoder.encode_passages(texts))
+        except BaseException as exc:  # noqa: BLE001 - raised again by embedded()
+            outcome.append(exc)
+
+    worker = threading.Thread(target=embed, name="sotay-embed", daemon=True)
+    worker.start()
+
+    def embedded() -> None:
+        worker.join()
+        vectors = outcome[0]
+        if isinstance(vectors, BaseException):
+            raise vectors
+        start = 0
+        for n, parsed in pending:
+            found[n].vectors = vectors[start:start + len(parsed.texts)]
+            _cache(paths, parsed.key, found[n], encoder)
+            start += len(parsed.texts)
+
+    return datas, embedded
+
+
+def _embeds(paths: IndexPaths, entries: list[Entry], manifest: dict | None, encoder) -> bool:
+    """Whether building ``entries`` on top of ``manifest``'s build will embed passages (a decision that is
+    neither in that build nor in the per-document cache)."""
+    known = {doc_id: e["key"] for doc_id, e in (manifest or {}).get("documents", {}).items()}
+    return any(known.get(e.id) != e.key and not _cache_stem(paths, e.key, encoder).with_suffix(".npy").exists()
+               for e in entries)
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -466,7 +502,8 @@ class _State:
         self.lexicon, self.unigrams, self.bigrams = +self.lexicon, +self.unigrams, +self.bigrams
 
     def append(self, added: list[tuple[str, Document, DocData]]) -> None:
-        """Append these documents (content key, document, data), all arrays extended once."""
+        """Append these documents (content key, document, data) but their vectors (``append_vectors``),
+        all arrays extended once."""
         if not added:
             return
         for key, doc, data in added:
@@ -476,13 +513,21 @@ class _State:
             self.lexicon.update(data.compounds)
             self.unigrams.update(data.unigrams)
             self.bigrams.update(data.bigrams)
-        vectors = [self.vectors] if len(self.vectors) else []
-        self.vectors = np.concatenate(vectors + [data.vectors.astype(np.float32) for _, _, data in added])
         self.terms = self.terms.extend(tokens for _, _, data in added for tokens in data.tokens)
 
-    def write(self, build: Path) -> None:
-        (build / "passages.jsonl").write_bytes(b"".join(line + b"\n" for line in self.lines))
+    def append_vectors(self, added: list[np.ndarray]) -> None:
+        """Append the vectors of the documents ``append`` appended, in the same order."""
+        if not added:
+            return
+        vectors = [self.vectors] if len(self.vectors) else []
+        self.vectors = np.concatenate(vectors + [v.astype(np.float32) for v in added])
+
+    def write_vectors(self, build: Path) -> None:
         np.save(build / "vectors.npy", self.vectors)
+
+    def write(self, build: Path) -> None:
+        """Everything but the vectors (``write_vectors``)."""
+        (build / "passages.jsonl").write_bytes(b"".join(line + b"\n" for line in self.lines))
         self.terms.save(build)
         self.terms.to_bm25().save(str(build / "bm25"), show_progress=False)
         _atomic_write(build / "lexicon.json", json.dumps(dict(self.lexicon), ensure_ascii=False))
@@ -534,6 +579,8 @@ def stage_build(corpus: Path, data_dir: Path, encoder, progress: bool = False,
     if warning := stray_warning(corpus):
         log.warning(warning)
     usable = manifest is not None and _same_setup(manifest, encoder.model_id)
+    if _embeds(paths, entries, manifest if usable else None, encoder) and hasattr(encoder, "load_in_background"):
+        encoder.load_in_background()  # the model loads while the live build is read and the new decisions parsed
     state = _State.load(live, manifest) if live and manifest is not None and usable else _State.empty()
     wanted = {e.id: e for e in entries}
     gone_ids = [i for i, s in state.spans.items() if i not in wanted or wanted[i].key != s["key"]]
@@ -550,7 +597,7 @@ def stage_build(corpus: Path, data_dir: Path, encoder, progress: bool = False,
         if entry.text_sha256 is None:
             entry.text_sha256 = text_sha256(entry.doc or load_document(corpus / entry.file))
     with bar:
-        datas = _docs_data(paths, docs, encoder, bar)
+        datas, embedded = _docs_data(paths, docs, encoder, bar)
     state.append([(entry.key, doc, data) for entry, doc, data in zip(new, docs, datas)])
     for entry in entries:  # metadata can change without the text (then the passages are kept)
         if entry.doc is not None:
@@ -560,7 +607,14 @@ def stage_build(corpus: Path, data_dir: Path, encoder, progress: bool = False,
     build = paths.root / f"build-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
     build.mkdir(parents=True)
     (build / READER_LOCK).touch()
-    state.write(build)
+    try:
+        state.write(build)  # while the new passages are embedded
+        embedded()
+        state.append_vectors([data.vectors for data in datas])
+        state.write_vectors(build)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
     documents = {doc_id: {**span, "file": wanted[doc_id].file, "digest": wanted[doc_id].digest,
                           "stat": wanted[doc_id].stat, "text_sha256": wanted[doc_id].text_sha256}
                  for doc_id, span in state.spans.items()}
