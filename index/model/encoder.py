@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from typing import TypeAlias
@@ -55,35 +54,16 @@ class Encoder:
         """Short key of the model for per-document vector caches."""
         return hashlib.sha1(self.model_id.encode()).hexdigest()[:10]
 
-    _loaded = None  # the sentence-transformers model, once loaded
-    _model_lock = threading.Lock()  # one load, whichever thread asks first (see load_in_background)
-
-    @property
+    @cached_property
     def _model(self):
-        with self._model_lock:
-            if self._loaded is None:
-                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-                from transformers.utils import logging as transformers_logging
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        from transformers.utils import logging as transformers_logging
 
-                transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
-                model = embed_model.load_model()
-                prompts = getattr(model, "prompts", {}) or {}
-                self._has_prompts = "query" in prompts and "passage" in prompts
-                self._loaded = model
-            return self._loaded
-
-    def load_in_background(self) -> None:
-        """Start loading the passage model (torch, sentence-transformers: seconds) in a thread, for a caller
-        with other work to do before its first ``encode_passages``, which then waits for the load to end.
-        A load that fails there is tried again, and raises, in that first call."""
-
-        def load() -> None:
-            try:
-                self._model
-            except Exception:  # noqa: BLE001 - raised again by the encode that needs the model
-                pass
-
-        threading.Thread(target=load, name="sotay-model-load", daemon=True).start()
+        transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
+        model = embed_model.load_model()
+        prompts = getattr(model, "prompts", {}) or {}
+        self._has_prompts = "query" in prompts and "passage" in prompts
+        return model
 
     @property
     def dim(self) -> int:

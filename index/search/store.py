@@ -435,14 +435,6 @@ def _docs_data(paths: IndexPaths, docs: list[Document], encoder, bar) -> tuple[l
     return datas, embedded
 
 
-def _embeds(paths: IndexPaths, entries: list[Entry], manifest: dict | None, encoder) -> bool:
-    """Whether building ``entries`` on top of ``manifest``'s build will embed passages (a decision that is
-    neither in that build nor in the per-document cache)."""
-    known = {doc_id: e["key"] for doc_id, e in (manifest or {}).get("documents", {}).items()}
-    return any(known.get(e.id) != e.key and not _cache_stem(paths, e.key, encoder).with_suffix(".npy").exists()
-               for e in entries)
-
-
 def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -579,8 +571,6 @@ def stage_build(corpus: Path, data_dir: Path, encoder, progress: bool = False,
     if warning := stray_warning(corpus):
         log.warning(warning)
     usable = manifest is not None and _same_setup(manifest, encoder.model_id)
-    if _embeds(paths, entries, manifest if usable else None, encoder) and hasattr(encoder, "load_in_background"):
-        encoder.load_in_background()  # the model loads while the live build is read and the new decisions parsed
     state = _State.load(live, manifest) if live and manifest is not None and usable else _State.empty()
     wanted = {e.id: e for e in entries}
     gone_ids = [i for i, s in state.spans.items() if i not in wanted or wanted[i].key != s["key"]]
