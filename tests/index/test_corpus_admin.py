@@ -14,8 +14,8 @@ from sotay.index import corpus_admin
 from sotay.index.answer import answer_question
 from sotay.index.documents import CorpusError, stray_warning
 from sotay.index.model.encoder import Encoder
-from sotay.index.search.hybrid import HybridIndex, open_index
 from sotay.index.search import store
+from sotay.index.search.hybrid import HybridIndex, open_index
 from sotay.index.search.lexical import Terms
 from sotay.index.search.ranking import BM25_B, BM25_K1
 from sotay.index.search.store import IndexPaths, passage_index_text, read_manifest
