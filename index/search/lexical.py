@@ -102,17 +102,18 @@ class Terms:
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
         retriever = bm25s.BM25(k1=ranking.BM25_K1, b=ranking.BM25_B)
         n, v = self.passages, len(self.vocab)
-        row_of = np.repeat(np.arange(n, dtype=np.int32), np.diff(self.rows))
         doc_freq = np.bincount(self.term, minlength=v)
         idf_of = _select_idf_scorer(retriever.idf_method)  # scalar (math.log): once per distinct df
         distinct, inverse = np.unique(doc_freq, return_inverse=True)
         idf = np.asarray([idf_of(int(df), N=n) if df else 0.0 for df in distinct], np.float32)[inverse]
         avg_len = float(self.lengths.mean()) if n else 0.0
         tfc = _select_tfc_scorer(retriever.method)(
-            tf_array=self.tf.astype(np.float32), l_d=self.lengths[row_of].astype(np.float32), l_avg=avg_len,
-            k1=retriever.k1, b=retriever.b, delta=retriever.delta)
-        scores = (idf[self.term] * tfc).astype(retriever.dtype)
-        matrix = sparse.csc_matrix((scores, (row_of, self.term)), shape=(n, v), dtype=retriever.dtype)
+            tf_array=self.tf.astype(np.float32), l_d=np.repeat(self.lengths.astype(np.float32), np.diff(self.rows)),
+            l_avg=avg_len, k1=retriever.k1, b=retriever.b, delta=retriever.delta)
+        scores = (idf[self.term] * tfc).astype(retriever.dtype, copy=False)
+        # the rows are already CSR (passage by passage): transposed to CSC in one pass, without the COO copy
+        # (0.92 -> 0.75 CPU-s at x1000); the same arrays (rows ascending within each column)
+        matrix = sparse.csr_matrix((scores, self.term, self.rows), shape=(n, v)).tocsc()
         retriever.scores = {"data": matrix.data, "indices": matrix.indices.astype(retriever.int_dtype),
                             "indptr": matrix.indptr, "num_docs": n}
         vocab = {t: i for i, t in enumerate(self.vocab)}

@@ -42,18 +42,19 @@ import logging
 import os
 import shutil
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-from sotay.index.documents import CorpusError, Document, corpus_files, load_document, stray_warning
+from sotay.index.documents import CorpusError, Document, DocumentMeta, corpus_files, load_document, stray_warning
 from sotay.index.parse import Passage, parse_document
 from sotay.index.search.lexical import Terms
 from sotay.index.search.restore import QUESTION_PHRASES_FILE, DiacriticRestorer, count_syllables
@@ -95,6 +96,11 @@ def content_key(doc: Document) -> str:
     """SHA-256 of what the passages are made of (the id and the text): a per-document cache key
     that a metadata-only edit (title, date …) does not change, so such an edit embeds nothing."""
     return hashlib.sha256(f"{doc.meta.id}\n{doc.text}".encode("utf-8")).hexdigest()
+
+
+def text_sha256(doc: Document) -> str:
+    """SHA-256 of the text alone: the same decision sent again under another name has the same."""
+    return hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
 
 
 def passage_index_text(passage: Passage) -> str:
@@ -226,6 +232,7 @@ class Entry:
     key: str
     stat: list[int]
     doc: Document | None = None
+    text_sha256: str | None = None  # of the text alone (finds a decision sent twice); None if an older index lacks it
 
 
 def _stat(text_path: Path) -> list[int]:
@@ -253,16 +260,49 @@ def scan_corpus(corpus: Path, manifest: dict | None = None) -> list[Entry]:
         stat = _stat(path)
         doc_id, previous = known.get(path.name, (None, None))
         if previous and previous["stat"] == stat and max(stat[1], stat[3]) < trusted_before:
-            entries.append(Entry(doc_id, path.name, previous["digest"], previous["key"], stat))
+            entries.append(Entry(doc_id, path.name, previous["digest"], previous["key"], stat,
+                                 text_sha256=previous.get("text_sha256")))
         else:
             doc = load_document(path)
-            entries.append(Entry(doc.meta.id, path.name, doc.digest, content_key(doc), stat, doc))
+            entries.append(Entry(doc.meta.id, path.name, doc.digest, content_key(doc), stat, doc, text_sha256(doc)))
     seen: dict[str, str] = {}
     for entry in entries:
         if entry.id in seen:
             raise CorpusError(f"Hai văn bản trùng mã '{entry.id}': {seen[entry.id]}, {entry.file}")
         seen[entry.id] = entry.file
     return entries
+
+
+@dataclass(frozen=True)
+class KnownDocument:
+    """A decision of the corpus as ``corpus_documents`` gives it."""
+
+    meta: DocumentMeta
+    path: Path
+    text_sha256: str
+
+
+def corpus_documents(corpus: Path, data_dir: Path) -> list[KnownDocument]:
+    """Every decision of ``corpus`` with its metadata and text hash (``CorpusError`` as ``scan_corpus``).
+
+    Only files the live index cannot vouch for are read: those changed since it was built (size and
+    modification time, as ``scan_corpus`` decides whether the index is current) and, from an index
+    built before it kept text hashes, all. At ×1000 reading every decision took 5-19 s of an add.
+    """
+    live = IndexPaths(data_dir).live_build()
+    manifest = read_manifest(live) if live else None
+    metas = json.loads((live / "documents.json").read_text(encoding="utf-8")) if live else {}
+    known = {f.name for f in fields(DocumentMeta)}
+    out = []
+    for entry in scan_corpus(corpus, manifest):
+        stored = metas.get(entry.id)
+        if entry.doc is None and stored is not None and entry.text_sha256 is not None:
+            meta = DocumentMeta(**{k: v for k, v in stored.items() if k in known})
+            out.append(KnownDocument(meta, corpus / entry.file, entry.text_sha256))
+        else:
+            doc = entry.doc or load_document(corpus / entry.file)
+            out.append(KnownDocument(doc.meta, doc.path, text_sha256(doc)))
+    return out
 
 
 def corpus_hash(entries: list[Entry]) -> str:
@@ -332,31 +372,39 @@ def _parse_for_index(doc: Document) -> _Parsed:
     return _Parsed(content_key(doc), passages, texts, [segment_passage(t) for t in texts])
 
 
-def _finish(paths: IndexPaths, parsed: _Parsed, vectors: np.ndarray, encoder) -> DocData:
-    """A parsed document's index data with its vectors, written to the per-document cache."""
+def _finish(parsed: _Parsed) -> DocData:
+    """A parsed document's index data, without its vectors yet (``_cache`` stores it once they are in)."""
     passages, words = parsed.passages, parsed.words
     unigrams, bigrams = count_syllables(p.text for p in passages)
-    data = DocData(passages, [passage_tokens(w) for w in words], sorted(set().union(*map(compounds_of, words))),
-                   unigrams, bigrams, vectors)
-    stem = _cache_stem(paths, parsed.key, encoder)
+    return DocData(passages, [passage_tokens(w) for w in words], sorted(set().union(*map(compounds_of, words))),
+                   unigrams, bigrams, np.zeros((0, 0), np.float32))
+
+
+def _cache(paths: IndexPaths, key: str, data: DocData, encoder) -> None:
+    """Write a document's index data, vectors included, to the per-document cache."""
+    stem = _cache_stem(paths, key, encoder)
     paths.docs.mkdir(parents=True, exist_ok=True)
     _atomic_write(stem.with_suffix(".json"), json.dumps({
-        "passages": [asdict(p) for p in passages], "tokens": data.tokens, "compounds": data.compounds,
-        "unigrams": dict(unigrams), "bigrams": [[a, b, n] for (a, b), n in bigrams.items()]}, ensure_ascii=False))
+        "passages": [asdict(p) for p in data.passages], "tokens": data.tokens, "compounds": data.compounds,
+        "unigrams": dict(data.unigrams), "bigrams": [[a, b, n] for (a, b), n in data.bigrams.items()]},
+        ensure_ascii=False))
     tmp = stem.with_suffix(f".{uuid.uuid4().hex}.tmp.npy")
-    np.save(tmp, vectors)
+    np.save(tmp, data.vectors)
     os.replace(tmp, stem.with_suffix(".npy"))
-    return data
 
 
 def _docs_data(paths: IndexPaths, docs: list[Document], encoder, bar,
-               before_batch: Callable[[], None] | None = None) -> list[DocData]:
-    """Each document's index data, from the cache or computed and cached.
+               before_batch: Callable[[], None] | None = None) -> tuple[list[DocData], Callable[[], None]]:
+    """Each document's index data, from the cache or parsed, and ``embedded``: a function that waits for the
+    vectors of the parsed ones, puts them in their ``DocData`` and caches those (before it returns, the
+    parsed documents' ``vectors`` are empty). ``before_batch`` is called before each batch is embedded;
+    what it raises stops the embedding and is raised again by ``embedded``.
 
-    The documents not in the cache are parsed and segmented one by one, then embedded in one
-    call: the encoder sorts all their passages by length into batches, so short passages of
-    one decision are not padded to the long ones of another (per-decision calls carried 1.8x
-    the real tokens in padding).
+    The documents not in the cache are parsed and segmented one by one, then embedded in one call, in a
+    thread, so that the caller assembles the rest of the build meanwhile (at x1000 an add's assembly took
+    5 s after the embedding). The encoder sorts all their passages by length into batches, so short
+    passages of one decision are not padded to the long ones of another (per-decision calls carried
+    1.8x the real tokens in padding).
     """
     found: dict[int, DocData] = {}
     pending: list[tuple[int, _Parsed]] = []
@@ -365,20 +413,42 @@ def _docs_data(paths: IndexPaths, docs: list[Document], encoder, bar,
         if cached is not None:
             found[n] = cached
         else:
-            pending.append((n, _parse_for_index(doc)))
+            parsed = _parse_for_index(doc)
+            pending.append((n, parsed))
+            found[n] = _finish(parsed)
         bar.update(1)
+    datas = [found[n] for n in range(len(docs))]
+    if not pending:
+        return datas, lambda: None
     texts = [t for _, parsed in pending for t in parsed.texts]
-    if not texts:
-        vectors = np.zeros((0, 0), np.float32)
-    elif before_batch is None:
-        vectors = encoder.encode_passages(texts)
-    else:
-        vectors = encoder.encode_passages(texts, before_batch=before_batch)
-    start = 0
-    for n, parsed in pending:
-        found[n] = _finish(paths, parsed, vectors[start:start + len(parsed.texts)], encoder)
-        start += len(parsed.texts)
-    return [found[n] for n in range(len(docs))]
+    outcome: list = []
+
+    def embed() -> None:
+        try:
+            if not texts:
+                outcome.append(np.zeros((0, 0), np.float32))
+            elif before_batch is None:
+                outcome.append(encoder.encode_passages(texts))
+            else:
+                outcome.append(encoder.encode_passages(texts, before_batch=before_batch))
+        except BaseException as exc:  # noqa: BLE001 - raised again by embedded()
+            outcome.append(exc)
+
+    worker = threading.Thread(target=embed, name="sotay-embed", daemon=True)
+    worker.start()
+
+    def embedded() -> None:
+        worker.join()
+        vectors = outcome[0]
+        if isinstance(vectors, BaseException):
+            raise vectors
+        start = 0
+        for n, parsed in pending:
+            found[n].vectors = vectors[start:start + len(parsed.texts)]
+            _cache(paths, parsed.key, found[n], encoder)
+            start += len(parsed.texts)
+
+    return datas, embedded
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -440,7 +510,8 @@ class _State:
         self.lexicon, self.unigrams, self.bigrams = +self.lexicon, +self.unigrams, +self.bigrams
 
     def append(self, added: list[tuple[str, Document, DocData]]) -> None:
-        """Append these documents (content key, document, data), all arrays extended once."""
+        """Append these documents (content key, document, data) but their vectors (``append_vectors``),
+        all arrays extended once."""
         if not added:
             return
         for key, doc, data in added:
@@ -450,13 +521,21 @@ class _State:
             self.lexicon.update(data.compounds)
             self.unigrams.update(data.unigrams)
             self.bigrams.update(data.bigrams)
-        vectors = [self.vectors] if len(self.vectors) else []
-        self.vectors = np.concatenate(vectors + [data.vectors.astype(np.float32) for _, _, data in added])
         self.terms = self.terms.extend(tokens for _, _, data in added for tokens in data.tokens)
 
-    def write(self, build: Path) -> None:
-        (build / "passages.jsonl").write_bytes(b"".join(line + b"\n" for line in self.lines))
+    def append_vectors(self, added: list[np.ndarray]) -> None:
+        """Append the vectors of the documents ``append`` appended, in the same order."""
+        if not added:
+            return
+        vectors = [self.vectors] if len(self.vectors) else []
+        self.vectors = np.concatenate(vectors + [v.astype(np.float32) for v in added])
+
+    def write_vectors(self, build: Path) -> None:
         np.save(build / "vectors.npy", self.vectors)
+
+    def write(self, build: Path) -> None:
+        """Everything but the vectors (``write_vectors``)."""
+        (build / "passages.jsonl").write_bytes(b"".join(line + b"\n" for line in self.lines))
         self.terms.save(build)
         self.terms.to_bm25().save(str(build / "bm25"), show_progress=False)
         _atomic_write(build / "lexicon.json", json.dumps(dict(self.lexicon), ensure_ascii=False))
@@ -521,8 +600,11 @@ def stage_build(corpus: Path, data_dir: Path, encoder, progress: bool = False,
     bar = tqdm(total=len(new), desc="Lập chỉ mục văn bản", unit="văn bản", disable=not progress or not new,
                file=sys.stderr)
     docs = [entry.doc or load_document(corpus / entry.file) for entry in new]
+    for entry in entries:  # an index built before text hashes were kept: read once, kept from now on
+        if entry.text_sha256 is None:
+            entry.text_sha256 = text_sha256(entry.doc or load_document(corpus / entry.file))
     with bar:
-        datas = _docs_data(paths, docs, encoder, bar, before_batch)
+        datas, embedded = _docs_data(paths, docs, encoder, bar, before_batch)
     state.append([(entry.key, doc, data) for entry, doc, data in zip(new, docs, datas)])
     for entry in entries:  # metadata can change without the text (then the passages are kept)
         if entry.doc is not None:
@@ -532,9 +614,17 @@ def stage_build(corpus: Path, data_dir: Path, encoder, progress: bool = False,
     build = paths.root / f"build-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
     build.mkdir(parents=True)
     (build / READER_LOCK).touch()
-    state.write(build)
+    try:
+        state.write(build)  # while the new passages are embedded
+        embedded()
+        state.append_vectors([data.vectors for data in datas])
+        state.write_vectors(build)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
     documents = {doc_id: {**span, "file": wanted[doc_id].file, "digest": wanted[doc_id].digest,
-                          "stat": wanted[doc_id].stat} for doc_id, span in state.spans.items()}
+                          "stat": wanted[doc_id].stat, "text_sha256": wanted[doc_id].text_sha256}
+                 for doc_id, span in state.spans.items()}
     new_manifest = {
         "format": FORMAT_VERSION,
         "corpus_hash": corpus_hash(entries),

@@ -132,7 +132,7 @@ def test_kill_9_while_indexing_leaves_the_previous_index_live(cached_workspace, 
     try:
         assert writer.stdout.readline().decode().strip() == "MID-BUILD"
         half = [b for b in paths.root.glob("build-*") if b != previous]
-        assert len(half) == 1 and (half[0] / "vectors.npy").exists() and not (half[0] / "manifest.json").exists()
+        assert len(half) == 1 and (half[0] / "passages.jsonl").exists() and not (half[0] / "manifest.json").exists()
     finally:
         writer.send_signal(signal.SIGKILL)
         writer.wait()

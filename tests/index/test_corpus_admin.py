@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from sotay.index import corpus_admin
 from sotay.index.answer import answer_question
 from sotay.index.documents import CorpusError, stray_warning
 from sotay.index.model.encoder import Encoder
+from sotay.index.search import store
 from sotay.index.search.hybrid import HybridIndex, open_index
 from sotay.index.search.lexical import Terms
 from sotay.index.search.ranking import BM25_B, BM25_K1
@@ -178,3 +180,36 @@ def test_array_bm25_scores_equal_bm25s_own_index(index) -> None:
     reference.index(tokens[:3] + tokens[4:], show_progress=False)
     for query in (["thu", "hoi", "von"], ["cong_dong", "ho", "tro"], ["uy_ban", "xa", "khong"]):
         assert np.allclose(ours.get_scores(query), reference.get_scores(query), rtol=1e-5, atol=1e-6)
+
+
+def test_an_add_reads_only_the_new_decision_and_still_knows_the_others(workspace, tmp_path, monkeypatch) -> None:
+    """The decisions the live index vouches for (unchanged size and time) are not read again: their
+    metadata and text hashes come from the index; a decision sent again is still recognised by its text."""
+    corpus, data = workspace
+    read: list[str] = []
+    load = store.load_document
+
+    def counted(path: Path):
+        read.append(path.name)
+        return load(path)
+
+    monkeypatch.setattr(store, "load_document", counted)
+    [added] = corpus_admin.add_decisions([fourth_decision(tmp_path)], corpus, data)
+    assert read == [f"{added.id}.txt"]  # the new decision, in the staged view; none of the three others
+    copy = tmp_path / "same-text-other-name.txt"
+    copy.write_bytes((corpus / f"{added.id}.txt").read_bytes())
+    [again] = corpus_admin.add_decisions([copy], corpus, data)
+    assert again.id == added.id and again.replaced  # known from what the index kept of it, not re-read
+
+
+def test_an_index_without_text_hashes_is_read_once_then_keeps_them(workspace, tmp_path) -> None:
+    """An index built before text hashes were kept: the next add reads the corpus (as before) and stores them."""
+    corpus, data = workspace
+    live = IndexPaths(data).live_build()
+    manifest = read_manifest(live)
+    for entry in manifest["documents"].values():
+        del entry["text_sha256"]
+    (live / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    [added] = corpus_admin.add_decisions([fourth_decision(tmp_path)], corpus, data)
+    documents = read_manifest(IndexPaths(data).live_build())["documents"]
+    assert len(documents) == 4 and all(len(e["text_sha256"]) == 64 for e in documents.values())

@@ -104,3 +104,17 @@ def test_passage_encoding_stops_at_the_batch_after_before_batch_raises(index, mo
     with pytest.raises(TimeoutError):
         encoder.encode_passages(texts, before_batch=before_batch)
     assert encoded == [BATCH_SIZE, BATCH_SIZE] and len(checks) == 8  # two batches encoded, every other stopped
+
+
+def test_a_question_gets_the_same_vector_with_one_or_two_threads(index) -> None:
+    """The thread count chosen per question (spare_cores) never changes its vector, bit for bit."""
+    encoder = Encoder()
+    engine = encoder._query_engine
+    assert engine is not None
+    questions = [q["q"] for q in load_questions(DATA / "officer_questions_calibration.jsonl")][:20]
+    vectors = {}
+    for threads in (1, 2):
+        engine._lib.omp_set_num_threads(threads)
+        vectors[threads] = np.stack([engine.query(q) for q in questions])
+    engine._lib.omp_set_num_threads(1)
+    assert np.array_equal(vectors[1], vectors[2])
