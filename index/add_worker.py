@@ -180,11 +180,11 @@ def _work(sender, files: list[str], corpus: str, data_dir: str, txn: str, deadli
 
 def _out_of_memory(exc: BaseException) -> bool:
     """A failed allocation reported otherwise than MemoryError: torch's RuntimeError, a shared library
-    that cannot be mapped (ImportError), ENOMEM."""
+    that cannot be mapped (ImportError, or OSError from ctypes when torch loads its OpenMP library), ENOMEM."""
     if isinstance(exc, OSError) and exc.errno == errno.ENOMEM:
         return True
     text = str(exc).lower()
-    return isinstance(exc, (RuntimeError, ImportError)) and any(
+    return isinstance(exc, (RuntimeError, ImportError, OSError)) and any(
         sign in text for sign in ("can't allocate memory", "cannot allocate memory", "out of memory", "bad_alloc",
                                   "failed to map segment"))
 

@@ -145,3 +145,11 @@ def test_an_add_stopped_with_the_program_ends_interrupted_and_changes_nothing(tm
     [refused] = outcome
     assert isinstance(refused, IngestError) and str(refused) == add_worker.INTERRUPTED_MESSAGE
     assert tree_digest(corpus, IndexPaths(data).root) == before
+
+
+def test_a_library_that_cannot_be_mapped_under_the_limit_is_read_as_out_of_memory() -> None:
+    # seen in CI: under the worker's address-space limit, torch loading its OpenMP library through ctypes fails
+    # with this OSError (errno unset) rather than MemoryError or ImportError
+    assert add_worker._out_of_memory(OSError("libgomp.so.1: failed to map segment from shared object"))
+    assert add_worker._out_of_memory(ImportError("libtorch_cpu.so: failed to map segment from shared object"))
+    assert not add_worker._out_of_memory(OSError("libgomp.so.1: cannot open shared object file: No such file"))
