@@ -38,6 +38,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from sotay import config
+from sotay.commands import examples
 from sotay.bot.reminders import clock_from_env
 from sotay.bot.retrying_request import DEFAULT_BUDGET
 from sotay.bot.telegram_app import DEFAULT_BASE_URL, BotSettings, run_bot
@@ -52,7 +53,21 @@ Muốn dùng thử ngay mà không cần Telegram: gõ 'sotay chat'."""
 DEFAULT_LISTEN = ("127.0.0.1", 8443)
 
 
+SETTINGS_NOTE = """\
+Biến môi trường:
+  TELEGRAM_BOT_TOKEN            mã bot do @BotFather cấp (bắt buộc)
+  SOTAY_TELEGRAM_BASE_URL       địa chỉ Bot API (mặc định https://api.telegram.org/bot)
+  SOTAY_ALLOWED_CHATS           các chat id được phục vụ, cách nhau bởi dấu phẩy (để trống: mọi chat)
+  SOTAY_ADMINS                  các user id được gửi tệp .docx/.pdf để thêm văn bản (để trống: không ai)
+  SOTAY_TELEGRAM_RETRY_SECONDS  số giây thử lại một lệnh gọi Bot API khi lỗi mạng (mặc định 20)"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the options of ``sotay bot``; its help ends with the settings it reads from the environment."""
+    parser.epilog = examples("""
+        TELEGRAM_BOT_TOKEN=123456789:ABCdef... sotay bot
+        TELEGRAM_BOT_TOKEN=... sotay bot --webhook https://ten-mien/sotay --listen 127.0.0.1:8443
+    """, SETTINGS_NOTE)
     parser.add_argument("--state", metavar="TỆP", type=Path,
                         help="tệp SQLite lưu trạng thái hội thoại và nhật ký tin nhắn (mặc định: telegram_state.sqlite "
                              "trong thư mục dữ liệu SOTAY_DATA)")

@@ -250,6 +250,15 @@ def test_no_token_explains_botfather_and_chat() -> None:
     assert "Traceback" not in message
 
 
+def test_help_names_every_setting_the_bot_reads() -> None:
+    result = run_sotay("bot", "--help", env=dict(os.environ))
+    out = result.stdout.decode("utf-8")
+    assert result.returncode == 0 and "Cách dùng: sotay bot" in out
+    for setting in ("TELEGRAM_BOT_TOKEN", "SOTAY_TELEGRAM_BASE_URL", "SOTAY_ALLOWED_CHATS", "SOTAY_ADMINS",
+                    "SOTAY_TELEGRAM_RETRY_SECONDS"):
+        assert setting in out.split("Biến môi trường:", 1)[1], setting
+
+
 @pytest.mark.parametrize("args, env, message", [
     (["--listen", "0.0.0.0:8443"], {}, "--listen chỉ dùng cùng với --webhook"),
     (["--webhook", "ftp://x"], {}, "địa chỉ webhook"),
