@@ -8,7 +8,9 @@ Run from the repository root::
 The files are generated as the tests generate them (``tests/adversarial/test_document_limits.py``):
 a .docx holding a decision's heading, one numbered article and N empty paragraphs (a few tens of KB
 zipped), and a one-page PDF of 70 flate streams of 1 MiB each. Each is read by
-``formats.extract_decision`` (wall and CPU seconds); the .docx is also added with ``sotay corpus add``
+``formats.extract_decision`` (wall and CPU seconds). A .txt decision whose table is one line of
+``--cells`` bold cells (what a glued-tables repair must not read in quadratic time) is parsed into
+passages; the .docx is also added with ``sotay corpus add``
 (the worker process, embedding included) into a scratch copy of the bundled corpus and a scratch data
 directory (the converted model of ``SOTAY_DATA`` linked), unless ``--no-add``.
 """
@@ -43,10 +45,13 @@ def _timed(call) -> dict:
 def main() -> None:
     from test_document_limits import empty_paragraphs_docx, flate_bomb_pdf
 
+    from sotay.index.documents import load_document
     from sotay.index.ingest.formats import extract_decision
+    from sotay.index.parse import parse_document
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paragraphs", type=int, default=100_000)
+    parser.add_argument("--cells", type=int, default=100_000)
     parser.add_argument("--no-add", action="store_true", help="only read the files, do not run sotay corpus add")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
@@ -56,6 +61,12 @@ def main() -> None:
         docx_path = empty_paragraphs_docx(work / "qd-rong.docx", args.paragraphs)
         results["docx"] = {"paragraphs": args.paragraphs, "bytes": docx_path.stat().st_size,
                            **_timed(lambda: extract_decision(docx_path))}
+        wide = work / "qd-bang-rong.txt"
+        wide.write_text("QUYẾT ĐỊNH\nVề việc công bố thủ tục hành chính\nĐiều 1. Công bố danh mục kèm theo.\n\n"
+                        + " | ".join(["**Tổng thời gian**", "**5 ngày**", "**2. Quy trình**"] + ["**Cột**"] * args.cells)
+                        + "\n", encoding="utf-8")
+        results["txt_wide_table"] = {"cells": args.cells, "bytes": wide.stat().st_size,
+                                     **_timed(lambda: parse_document(load_document(wide)))}
         bomb = flate_bomb_pdf(work / "qd-bom.pdf", streams=70, inflated=1024 * 1024)
         results["pdf_flate_bomb"] = {"bytes": bomb.stat().st_size, **_timed(lambda: extract_decision(bomb))}
         if not args.no_add:

@@ -242,6 +242,7 @@ def clean_lines(raw: str) -> list[str]:
     return lines
 
 
+GLUED_CLOSING_CELLS = 3  # cells of the last row before the glued heading ("12 ngày"; "Tổng thời gian …" | "17 ngày")
 _PROCEDURE_NUMBER = re.compile(r"\bQuy trình số:?\s*\d{1,3}\b\s*", re.IGNORECASE)
 _HEADING_START = re.compile(r"(?:[IVXL]+|[A-ZĐ]|\d{1,2}(?:\.\d{1,2})*)\.\s+\S")
 _HEADING_SPLIT = re.compile(r"\s+(?=(?:[IVXL]+|[A-ZĐ]|\d{1,2}(?:\.\d{1,2})*)\.\s+[^\W\d_])")
@@ -256,7 +257,7 @@ def _unglue_tables(raw_line: str) -> list[str]:
     column names of its table. Split so that the heading opens its own unit and heads the rows below.
     """
     cells = raw_line.split(" | ")
-    for at in range(1, len(cells) - 2):
+    for at in range(1, min(len(cells) - 2, GLUED_CLOSING_CELLS + 1)):
         heading = _PROCEDURE_NUMBER.sub("", _strip_markdown(cells[at]))
         names = [c.strip() for c in cells[at + 1:] if c.strip()]
         if not (cells[at].lstrip().startswith("**") and _HEADING_START.match(heading) and len(names) >= 3
