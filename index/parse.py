@@ -671,6 +671,7 @@ class _Parser:
 
 
 _COLUMN = re.compile(r"; (?=([A-ZĐ][^;:]{1,60}): )")
+MAX_ROW_COLUMNS = 30  # real procedure tables have at most a dozen columns
 NAMING_CHARS = 40  # the first cells of a row up to this many characters name it ("Mã TTHC: 1.000603; Tên TTHC: …")
 
 
@@ -681,6 +682,8 @@ def _row_columns(text: str) -> list[tuple[str, str]]:
     if len(text) <= MAX_PASSAGE_CHARS:
         return []
     starts = [0, *(m.start() + 2 for m in _COLUMN.finditer(text))]
+    if len(starts) > MAX_ROW_COLUMNS:
+        return []  # not a table's columns: a cell's own "; Bước 1: …" list, or a hostile file
     parts = [text[a:b].removesuffix("; ") for a, b in zip(starts, [*starts[1:], len(text) + 2])]
     naming = 1
     while naming < len(parts) and len("; ".join(parts[:naming])) < NAMING_CHARS:
