@@ -64,10 +64,13 @@ class HybridIndex:
     """A loaded index build: passages, BM25, faiss vectors and the lexicon.
 
     ``held`` (from ``open_index``) is the reader lock on ``build``: kept as long as this object
-    lives (or until ``close``), so no writer removes the build from under it.
+    lives (or until ``close``), so no writer removes the build from under it. ``corpus``: the folder
+    the index serves (``open_index`` checked that the build matches it), read for the duty records;
+    by default the folder the build was made from. Both hold the same decisions, but a data
+    directory outlives the folder it was built from (another checkout with the same corpus).
     """
 
-    def __init__(self, build: Path, encoder: Encoder, held: HeldBuild | None = None) -> None:
+    def __init__(self, build: Path, encoder: Encoder, held: HeldBuild | None = None, corpus: Path | None = None) -> None:
         import bm25s
         import faiss
 
@@ -77,6 +80,7 @@ class HybridIndex:
             weakref.finalize(self, held.release)
         self.encoder = encoder
         self.manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+        self.corpus = corpus or Path(self.manifest["corpus_dir"])
         lines = (build / "passages.jsonl").read_text(encoding="utf-8").strip()  # JSON lines: one parse
         raw = json.loads(f"[{lines.replace(chr(10), ',')}]") if lines else []
         self.passages = [Passage(**{**p, "headings": tuple(p["headings"])}) for p in raw]
@@ -115,7 +119,7 @@ class HybridIndex:
     @cached_property
     def duties(self) -> list:
         """The corpus's duty records (``duties.all_duties``), extracted once per loaded index."""
-        return duty_records.all_duties(Path(self.manifest["corpus_dir"]))
+        return duty_records.all_duties(self.corpus)
 
     @cached_property
     def _holders(self) -> dict[int, frozenset[str]]:
@@ -322,14 +326,14 @@ def open_index(corpus: Path | None = None, data_dir: Path | None = None, progres
     encoder = Encoder()
     held = hold_live(data_dir)
     if held is not None and is_current(held.build, corpus, encoder.model_id):
-        return HybridIndex(held.build, encoder, held)
+        return HybridIndex(held.build, encoder, held, corpus)
     lock = index_lock(data_dir)
     try:
         lock.acquire(timeout=0 if held is not None else -1)
     except Timeout:
         assert held is not None  # the lock is tried without waiting only when a live index answers meanwhile
         log.warning("kho văn bản đang được cập nhật: trả lời từ chỉ mục hiện có")
-        return HybridIndex(held.build, encoder, held)
+        return HybridIndex(held.build, encoder, held, corpus)
     try:
         if held is not None:
             held.release()
@@ -338,4 +342,4 @@ def open_index(corpus: Path | None = None, data_dir: Path | None = None, progres
     finally:
         lock.release()
     assert held is not None  # build_index has just made a live build
-    return HybridIndex(held.build, encoder, held)
+    return HybridIndex(held.build, encoder, held, corpus)

@@ -63,6 +63,19 @@ def test_built_once_then_reloaded(workspace) -> None:
     assert {"sotay", "bm25s", "faiss-cpu", "sentence-transformers"} <= set(manifest["versions"])
 
 
+def test_a_data_dir_built_from_a_folder_since_removed_answers_duty_questions_for_a_copy(workspace, tmp_path) -> None:
+    # The default data dir is shared by checkouts: built from one clone's corpus, it is current for another
+    # clone's identical corpus after the first clone is deleted; duties are read from the corpus asked for
+    corpus, data = workspace
+    open_index(corpus, data, progress=False).close()
+    other = Path(shutil.copytree(corpus, tmp_path / "other-clone" / "corpus"))
+    shutil.rmtree(corpus)
+    index = open_index(other, data, progress=False)
+    assert read_manifest(index.build)["corpus_dir"] == str(corpus.resolve())  # not rebuilt: the same decisions
+    answer = answer_question(index, "Liên minh hợp tác xã tỉnh có vai trò gì?")
+    assert answer.sources and any("Liên minh Hợp tác xã" in s["text"] for s in answer.sources)
+
+
 def test_changed_corpus_rebuilds_and_reuses_unchanged_documents(workspace) -> None:
     corpus, data = workspace
     first = open_index(corpus, data, progress=False)
