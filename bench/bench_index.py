@@ -345,7 +345,7 @@ def phase_build(ns: argparse.Namespace) -> dict:
         state["embedded"] += count
 
     class BenchEncoder(Encoder):
-        def encode_passages(self, texts):
+        def encode_passages(self, texts, before_batch=None):  # the bench sets no time limit
             if "_model" not in self.__dict__:
                 s = _now()
                 _ = self._model

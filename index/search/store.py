@@ -427,8 +427,6 @@ def _docs_data(paths: IndexPaths, docs: list[Document], encoder, bar,
         try:
             if not texts:
                 outcome.append(np.zeros((0, 0), np.float32))
-            elif before_batch is None:
-                outcome.append(encoder.encode_passages(texts))
             else:
                 outcome.append(encoder.encode_passages(texts, before_batch=before_batch))
         except BaseException as exc:  # noqa: BLE001 - raised again by embedded()

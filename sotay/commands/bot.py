@@ -38,10 +38,10 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 
 from sotay import config
-from sotay.commands import examples
 from sotay.bot.reminders import clock_from_env
 from sotay.bot.retrying_request import DEFAULT_BUDGET
 from sotay.bot.telegram_app import DEFAULT_BASE_URL, BotSettings, run_bot
+from sotay.commands import examples
 
 NO_TOKEN = """\
 Chưa có mã bot Telegram (biến môi trường TELEGRAM_BOT_TOKEN).

@@ -29,9 +29,9 @@ class EncodeCounter:
         self.texts = 0
         original = Encoder.encode_passages
 
-        def counting(encoder: Encoder, texts: list[str]):
+        def counting(encoder: Encoder, texts: list[str], before_batch=None):
             self.texts += len(texts)
-            return original(encoder, texts)
+            return original(encoder, texts, before_batch)
 
         monkeypatch.setattr(Encoder, "encode_passages", counting)
 
@@ -145,7 +145,7 @@ def test_failed_indexing_restores_the_corpus(workspace, tmp_path, monkeypatch) -
     corpus, data = workspace
     before = tree_digest(corpus, IndexPaths(data).root)
 
-    def broken(encoder, texts):
+    def broken(encoder, texts, before_batch=None):
         raise RuntimeError("encoder crashed")
 
     monkeypatch.setattr(Encoder, "encode_passages", broken)
