@@ -64,11 +64,6 @@ def compounds_of(words: Iterable[str]) -> set[str]:
     return found
 
 
-def query_syllables(text: str) -> list[str]:
-    """Folded syllables of a question, abbreviations expanded."""
-    return [fold(s) for s in syllables(expand_abbreviations(text))]
-
-
 @dataclass(frozen=True)
 class QueryTerms:
     """What a question is searched by.
@@ -96,21 +91,13 @@ class QueryTerms:
         return [*self.content, *self.compounds, *self.pairs]
 
 
-def _stop_flags(sylls: list[str], accented: bool, text: str) -> list[bool]:
-    """Which of a question's folded syllables are question or filler words. A question typed with
-    diacritics (``accented``) is judged by its own syllables; a folded one by their folded forms."""
-    if accented:
-        typed = [nfc(s).lower() for s in syllables(expand_abbreviations(text))]
-        if [fold(s) for s in typed] == sylls:
-            return [s in ACCENTED_STOP_WORDS for s in typed]
-    return [s in STOP_WORDS for s in sylls]
-
-
 def query_terms(text: str, lexicon: frozenset[str] | set[str], accented: bool = False) -> QueryTerms:
-    """Content syllables, lexicon compounds (longest match) and syllable pairs of a question
-    (``accented``: it was typed with diacritics, see ``_stop_flags``)."""
-    sylls = query_syllables(text)
-    stop = _stop_flags(sylls, accented, text)
+    """Content syllables, lexicon compounds (longest match) and syllable pairs of a question, abbreviations
+    expanded, all folded. Which syllables are question or filler words is judged on the syllables as typed
+    when the question was typed with diacritics (``accented``), else on their folded forms."""
+    typed = [nfc(s).lower() for s in syllables(expand_abbreviations(text))]
+    sylls = [fold(s) for s in typed]
+    stop = [s in ACCENTED_STOP_WORDS for s in typed] if accented else [s in STOP_WORDS for s in sylls]
     in_compound = [False] * len(sylls)
     compounds: list[str] = []
     i = 0
