@@ -48,14 +48,24 @@ class WordToken:
 
 
 @lru_cache(maxsize=1)
+def _spellings() -> dict[str, tuple[str, ...]]:
+    """Each province's name in ``provinces.yaml`` -> its spellings, the name first."""
+    entries = yaml.safe_load(_PROVINCES_FILE.read_text(encoding="utf-8"))
+    pairs = (next(iter(e.items())) if isinstance(e, dict) else (e, []) for e in entries)
+    return {name: (name, *others) for name, others in pairs}
+
+
+@lru_cache(maxsize=1)
 def province_gazetteer() -> dict[tuple[str, ...], str]:
     """Folded syllables of every spelling in ``provinces.yaml`` -> the province's name."""
-    table: dict[tuple[str, ...], str] = {}
-    for entry in yaml.safe_load(_PROVINCES_FILE.read_text(encoding="utf-8")):
-        name, others = next(iter(entry.items())) if isinstance(entry, dict) else (entry, [])
-        for spelling in (name, *others):
-            table[tuple(t.word for t in word_tokens(spelling))] = name
-    return table
+    return {tuple(t.word for t in word_tokens(spelling)): name
+            for name, spellings in _spellings().items() for spelling in spellings}
+
+
+def written_spellings(province: str) -> tuple[str, ...]:
+    """Every spelling of ``province`` in ``provinces.yaml``, with its diacritics ("Thừa Thiên Huế", "Huế")."""
+    province = canonical_province(province)
+    return _spellings().get(province, (province,))
 
 
 @lru_cache(maxsize=1)

@@ -46,6 +46,7 @@ from sotay.index.provinces import (
     province_spellings,
     provinces_covered,
     word_tokens,
+    written_spellings,
 )
 from sotay.index.search.tokens import STOP_WORDS
 from sotay.index.vietnamese import expand_abbreviations
@@ -76,10 +77,10 @@ class DocumentNames:
     """The names of a corpus's documents, as folded syllables, word pairs and provinces."""
 
     def __init__(self, names: Mapping[str, str], provinces: Mapping[str, str],
-                 mentioned: Callable[[tuple[str, ...]], bool] = lambda words: False,
+                 mentioned: Callable[[str], bool] = lambda name: False,
                  dates: Mapping[str, str] | None = None) -> None:
         """``names``: doc id -> all the text that names it; ``provinces``: doc id -> its province;
-        ``mentioned``: whether the corpus's text has these folded words in a row; ``dates``: doc id -> its
+        ``mentioned``: whether the corpus's text names this province (its name as written, with diacritics); ``dates``: doc id -> its
         date of issue (ISO). A document is named by its province and by the provinces merged with it in
         2025 (``provinces.provinces_covered``): "Khánh Hòa" names a decision of Ninh Thuận."""
         self.count = len(names)
@@ -105,7 +106,7 @@ class DocumentNames:
 
     @classmethod
     def of_index(cls, documents: Mapping[str, dict], passages: Iterable[Passage],
-                 mentioned: Callable[[tuple[str, ...]], bool] = lambda words: False) -> DocumentNames:
+                 mentioned: Callable[[str], bool] = lambda name: False) -> DocumentNames:
         """Names from the documents' metadata and their title and closing passages."""
         names = {doc_id: " . ".join([*(str(meta.get(f, "")) for f in ("title", "province", "issuer", "number",
                                                                       "date_text", "short_name")),
@@ -166,7 +167,7 @@ class DocumentNames:
         """The provinces ``text`` names, if none has a decision in the corpus nor is mentioned in it."""
         ours = {canonical_province(" ".join(key)) for key in self.province_docs}
         named = province_mentions(text, tokens)
-        if any(name in ours or self.mentioned(key) for key, name in named):
+        if any(name in ours or any(map(self.mentioned, written_spellings(name))) for _, name in named):
             return ()
         return tuple(dict.fromkeys(name for _, name in named))
 

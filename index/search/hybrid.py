@@ -160,12 +160,7 @@ class HybridIndex:
     @cached_property
     def names(self) -> DocumentNames:
         """The documents' names, to find the documents a question names (see ``docref``)."""
-        vocab = self.bm25.vocab_dict  # folded syllables and "a+b" syllable pairs of the corpus
-
-        def mentioned(words: tuple[str, ...]) -> bool:
-            return all(token in vocab for token in ([f"{a}+{b}" for a, b in zip(words, words[1:])] or words))
-
-        return DocumentNames.of_index(self.documents, self.passages, mentioned)
+        return DocumentNames.of_index(self.documents, self.passages, self.restorer.uses)
 
     @cached_property
     def _doc_positions(self) -> dict[str, list[int]]:

@@ -75,6 +75,13 @@ class DiacriticRestorer:
         """The accented lower-case forms the corpus uses for the folded syllable ``folded`` ([] if none)."""
         return self._forms.get(folded, [])
 
+    def uses(self, phrase: str) -> bool:
+        """Whether the corpus has ``phrase``'s syllables, with their diacritics, each next to the following one
+        ("Điện Biên" is not found in "diễn biến")."""
+        sylls = syllables(phrase)
+        pairs = list(zip(sylls, sylls[1:]))
+        return all(self.bigrams.get(pair) for pair in pairs) if pairs else bool(sylls and self.unigrams.get(sylls[0]))
+
     def _candidates(self, syllable: str) -> list[str]:
         if has_diacritics(syllable):
             return [syllable]
