@@ -19,11 +19,11 @@ from sotay.index.decision import Status, features, load_model
 from sotay.index.duties import records as duty_records
 from sotay.index.duties.questions import parse_duty_question, read_duty_question
 from sotay.index.provinces import canonical_province, merger_note, named_provinces, successor
-from sotay.index.question_kind import asks_money, states_money
+from sotay.index.question_kind import asks_money, recitals_answer, states_money
 from sotay.index.search import ranking
 from sotay.index.search.docref import Reference
 from sotay.index.search.hybrid import Hit, HybridIndex, overlaps
-from sotay.text import clean_text, fold
+from sotay.text import clean_text
 
 MAX_QUESTION_CHARS = 1000
 SOURCES = 8  # passages searched for a question
@@ -246,11 +246,11 @@ def quotable_as_answer(found: Retrieval) -> bool:
     """Whether the best passage may be quoted as the answer; when not, it is at most a doubt.
 
     A recital ("Căn cứ Luật thuế thu nhập cá nhân …") names laws, not what they say: it answers only a
-    question about the legal basis. A question asking for a sum of money ("phí công chứng bao nhiêu?")
+    question about the legal basis or about who proposed the decision. A question asking for a sum of money ("phí công chứng bao nhiêu?")
     is answered only by a clause that states one, a rate it is reckoned by, or that nothing is due.
     """
     best = found.hits[0].passage
-    if best.kind in ranking.RECITAL_KINDS and not ranking.LEGAL_BASIS.search(fold(found.question)):
+    if best.kind in ranking.RECITAL_KINDS and not recitals_answer(found.question):
         return False
     return not asks_money(found.question) or states_money(best.text)
 

@@ -29,7 +29,15 @@ from sotay.index.duties import records as duty_records
 from sotay.index.duties.gazetteer import find_agencies_in
 from sotay.index.model.encoder import Encoder
 from sotay.index.parse import Passage
-from sotay.index.question_kind import asked_quantity, asks_effective_date, states_effective_date, states_quantity
+from sotay.index.question_kind import (
+    asked_quantity,
+    asks_effective_date,
+    asks_proposer,
+    recitals_answer,
+    states_effective_date,
+    states_proposer,
+    states_quantity,
+)
 from sotay.index.search import journal, ranking
 from sotay.index.search.docref import DocumentNames
 from sotay.index.search.paraphrase import expansion
@@ -38,7 +46,7 @@ from sotay.index.search.store import HeldBuild, build_index, hold_live, index_lo
 from sotay.index.search.tokens import query_terms
 from sotay.index.validity import Status, statuses
 from sotay.index.vietnamese import expand_abbreviations
-from sotay.text import fold, has_diacritics, nfc
+from sotay.text import has_diacritics, nfc
 
 log = logging.getLogger(__name__)
 
@@ -228,8 +236,12 @@ class HybridIndex:
         coverage = {i: covered(i) for i in top}
         final = {i: float(fused[i]) + ranking.COVERAGE_WEIGHT * coverage[i] for i in top}
         restating = ranking.RESTATEMENT_KINDS
-        if not ranking.LEGAL_BASIS.search(fold(question)):  # recitals answer only questions about the legal basis
+        if not recitals_answer(question):
             restating = restating | ranking.RECITAL_KINDS
+        elif asks_proposer(question):
+            for i in top:
+                if states_proposer(self.passages[i].text):
+                    final[i] += ranking.PROPOSER_WEIGHT
         for i in top:
             if self.passages[i].kind in restating:
                 final[i] -= ranking.RESTATEMENT_PENALTY

@@ -9,8 +9,6 @@ been swept; "depth" values bound work, not order.
 
 from __future__ import annotations
 
-import re
-
 # BM25 over folded syllables, compounds and pairs (``lexical.py``): by hand.
 BM25_K1 = 0.9  # saturation; passages range from one line to a page
 BM25_B = 0.4  # a lower b keeps long clauses from being buried under short ones
@@ -38,6 +36,9 @@ HOLDER_WEIGHT = 0.2
 # A question asking when its decision takes effect is answered by the clause that sets the date, not
 # by the points listing what ceases "kể từ ngày Quyết định này có hiệu lực". Swept: +0.8 pt.
 EFFECT_WEIGHT = 0.2
+# A question asking who proposed the decision lifts its recital "Theo đề nghị của Sở …", the one clause
+# that can say it, over the articles sharing its words: by hand.
+PROPOSER_WEIGHT = 0.4
 
 # A question asking for a number in a unit ("bao nhiêu điểm", "mấy ngày làm việc", "bao nhiêu %") is
 # answered by the clause that states a number in that unit, not by a sibling that shares its words.
@@ -49,7 +50,6 @@ RESTATEMENT_KINDS = frozenset({"title", "closing"})
 RESTATEMENT_PENALTY = 0.2
 
 # Recitals ("Căn cứ Luật …") name laws, bodies and dates that match many questions; they answer
-# only a question about the legal basis, and rank like restatements for any other.
+# only a question about the legal basis or who proposed the decision (``question_kind.recitals_answer``),
+# and rank like restatements for any other.
 RECITAL_KINDS = frozenset({"recital"})
-LEGAL_BASIS = re.compile(r"\b(can cu|co so phap ly|dua (vao|tren)|theo (luat|nghi dinh|thong tu|quy dinh|van ban) nao"
-                         r"|thuc hien (quyet dinh|nghi quyet|luat) nao|ban hanh theo)\b")

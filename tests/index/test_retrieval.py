@@ -23,6 +23,7 @@ from conftest import DATA, load_questions
 
 from sotay.index.answer import Retrieval, answer_question, quotable_as_answer
 from sotay.index.decision import Status
+from sotay.index.question_kind import asks_proposer, recitals_answer, states_proposer
 from sotay.text import fold
 
 QUESTIONS = load_questions(DATA / "questions.jsonl")
@@ -111,6 +112,25 @@ def test_a_recital_is_quoted_as_the_answer_only_to_a_question_about_the_legal_ba
     assert hits[0].passage.kind == "recital"
     assert not quotable_as_answer(Retrieval("quyết toán kinh phí sự nghiệp như thế nào", hits, None))
     assert quotable_as_answer(Retrieval("quyết định này căn cứ thông tư nào của Bộ Tài chính", hits, None))
+
+
+@pytest.mark.parametrize("question, proposer", [
+    ("Sở nào đề nghị ban hành quy định quay vòng vốn Ninh Thuận?", "Sở Lao động - Thương binh và Xã hội"),
+    ("so nao de nghi ban hanh quy dinh quay vong von ninh thuan", "Sở Lao động - Thương binh và Xã hội"),
+    ("Ai trình kế hoạch tập huấn Chương trình 135 của Lạng Sơn?", "Trưởng Ban Dân tộc tỉnh"),
+])
+def test_who_proposed_a_decision_is_answered_by_its_recital(index, question, proposer) -> None:
+    # "Theo đề nghị của Giám đốc Sở … tại Tờ trình số …": the one clause that says who proposed it
+    answer = answer_question(index, question)
+    assert answer.answered and answer.sources[0]["citation"] == "Phần căn cứ"
+    assert answer.sources[0]["text"].startswith("Theo đề nghị") and proposer in answer.sources[0]["text"]
+
+
+def test_an_application_for_a_permit_is_no_question_about_who_proposed_the_decision() -> None:
+    assert asks_proposer("sở nào đề nghị bãi bỏ quy định chuyên trách CNTT")
+    assert not asks_proposer("hồ sơ đề nghị cấp giấy phép khai thác nước gồm gì")
+    assert not recitals_answer("đơn đề nghị hỗ trợ dự án nộp ở đâu")
+    assert states_proposer("Theo đề nghị của Sở Xây dựng tại Tờ trình số 14634/TTr-SXD-BTKT")
 
 
 def test_a_sum_of_money_is_not_answered_by_a_clause_that_states_none(index) -> None:
