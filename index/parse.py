@@ -767,9 +767,11 @@ def _unit_passages(doc_id: str, unit: _Unit) -> list[Passage]:
 
 
 def _lead_in(unit: _Unit) -> list[str]:
-    """The parent's lead sentence a point completes ("2. Mức chi 200.000 đồng/người/ngày cho:" before "a) …")."""
+    """The parent's lead sentence a point or a khoản completes ("2. Mức chi 200.000 đồng/người/ngày cho:" before
+    "a) …"; "Điều 1. Ủy quyền cho Giám đốc Sở … cụ thể như sau:" before "15. Hủy bỏ hiệu lực …")."""
     parent = unit.parent
-    if unit.kind != "point" or parent is None or parent.kind not in ("numbered", "article") or parent.body:
+    if parent is None or parent.body or (unit.kind, parent.kind) not in (
+            ("point", "numbered"), ("point", "article"), ("numbered", "article")):
         return []
     return [parent.line] if parent.line.rstrip().endswith(":") else []
 

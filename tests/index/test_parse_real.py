@@ -74,6 +74,19 @@ def test_a_points_lead_sentence_is_quoted_with_it_but_not_read_as_its_duty(tmp_p
     assert point_a.clause == "a) Tập huấn cán bộ cấp xã;"
 
 
+def test_an_articles_lead_sentence_is_quoted_with_each_of_its_khoan() -> None:
+    # "Điều 1. Ủy quyền Giám đốc Sở … cụ thể:" says who; "2. Cấp, … thu hồi Giấy chứng nhận …" alone does not
+    found = passages("quangngai-1617-2025-uy-quyen-chat-luong-nls")
+    [khoan_2] = [p for p in found if p.citation == "Điều 1, khoản 2"]
+    lead = "Điều 1. Ủy quyền Giám đốc Sở Nông nghiệp và Môi trường thực hiện nhiệm vụ"
+    assert khoan_2.text.startswith(lead) and khoan_2.lead_lines == 1
+    assert khoan_2.clause.startswith("2. Cấp, bổ sung, sửa đổi, cấp lại, thu hồi Giấy chứng nhận lưu hành tự do")
+    [duty] = [p for p in found if p.citation == "Điều 3, khoản 3"]
+    assert duty.text.startswith("Điều 3. Giám đốc Sở Nông nghiệp và Môi trường tỉnh Quảng Ngãi:\n3. Định kỳ")
+    # a whole article's passage, and an article with no khoản, are quoted as they stand
+    assert all(p.lead_lines == 0 for p in found if p.kind == "whole" or p.citation == "Điều 2")
+
+
 @pytest.mark.parametrize("name, issuer, number, date, title_start", [
     # the chairman issues a decision whose authority line says so, and a directive signed "KT. CHỦ TỊCH"
     # (without "TM. ỦY BAN NHÂN DÂN"), as ../shared/real-decisions/README.md lists them
