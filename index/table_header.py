@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from itertools import combinations
+from math import comb
 
 MAX_NAME_CHARS = 80  # a column name longer than this is a sentence, not a header cell
 MAX_SPANNING = 6  # upper cells spanning lower names in one header (real ones: up to 5)
+MAX_READINGS = 10_000  # ways to read one header tried at most (real ones: up to 5); more is a hostile file
 LOOKAHEAD_ROWS = 12  # data rows read to learn the table's width
 FIXED_COLUMNS = 2  # the first columns (number, name of the row) are never subdivided
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
@@ -66,7 +69,7 @@ def _column_numbers(line: str) -> int:
 
 def _data_width(lines: list[str]) -> int:
     """The usual number of cells of the table rows in ``lines`` (rows of a merged first column left out)."""
-    widths = Counter()
+    widths: Counter[int] = Counter()
     for line in lines[:LOOKAHEAD_ROWS]:
         cells = _cells(line)
         if not cells:
@@ -95,7 +98,7 @@ def _fits(upper: str, lower: list[str]) -> int:
     return 2 if inside else 0
 
 
-def _compositions(total: int, parts: int, least: int = 2):
+def _compositions(total: int, parts: int, least: int = 2) -> Iterator[tuple[int, ...]]:
     """Ways to cut ``total`` names into ``parts`` runs of at least ``least``."""
     if parts == 1:
         if total >= least:
@@ -114,9 +117,12 @@ def _joined(upper: str, lower: str) -> str:
 def merged_names(upper: list[str], lower: list[str], width: int) -> list[str] | None:
     """One name per column for a header of ``upper`` names whose spanning cells are subdivided by ``lower``
     names, over rows of ``width`` cells; "" for a column the readings that fit do not agree on. None when no
-    reading fits."""
+    reading fits, or when there are too many to try (:data:`MAX_READINGS`)."""
     spanning = len(upper) + len(lower) - width
-    if not 1 <= spanning <= min(MAX_SPANNING, len(upper) - FIXED_COLUMNS):
+    if not 1 <= spanning <= min(MAX_SPANNING, len(upper) - FIXED_COLUMNS) or len(lower) < 2 * spanning:
+        return None
+    cuts = comb(len(lower) - spanning - 1, spanning - 1)  # ways to cut the lower names in runs of two or more
+    if comb(len(upper) - FIXED_COLUMNS, spanning) * cuts > MAX_READINGS:
         return None
     readings: list[tuple[int, list[str]]] = []
     for cells in combinations(range(FIXED_COLUMNS, len(upper)), spanning):

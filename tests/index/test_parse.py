@@ -155,3 +155,12 @@ def test_text_after_a_table_is_not_taken_into_it() -> None:
     lines = clean_lines(text)
     assert lines[1:3] == ["B. QUY TRÌNH NỘI BỘ THỦ TỤC HÀNH CHÍNH", "1. Công bố đủ điều kiện sản xuất thiết bị y tế"]
     assert lines[0].endswith("Tên thủ tục hành chính: Công bố đối với nguyên liệu; Mã TTHC: 3.000449")
+
+
+def test_a_header_of_too_many_possible_spans_is_left_as_written() -> None:
+    # a hostile file: 30 column names over 40 more, above rows of 64 cells (C(28, 6) × C(33, 5) readings)
+    upper = " | ".join(f"**Cột {i}**" for i in range(30))
+    lower = " | ".join(f"**Phần {i}**" for i in range(40))
+    row = " | ".join(str(i) for i in range(64))
+    lines = clean_lines(f"{upper}\n{lower}\n{row}\n")
+    assert lines[-1].split(ROW_MARK)[2].startswith("Cột 0: 0; Cột 1: 1; Cột 2: 2")  # the first row of names
