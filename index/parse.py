@@ -148,9 +148,7 @@ def clean_lines(raw: str) -> list[str]:
     held: list[str] = []  # text lines after a table row, until it is known whether the table goes on
     filled = 0  # cells of the last row read: a cell running on as a line of its own fills the next column
     fresh = False  # column names read and no row yet: a bold paragraph of its own is one more column name
-    group: _Group | None = None  # the group row ("1 | Cà Phê") the rows below belong to
-    group_fresh = False  # the group row was the last line: it heads rows only if a row follows
-    group_rows: int | None = None  # the level of the first row under an unlabelled group (see _row_level)
+    groups = _GroupRows()
     previous_blank = True
 
     def add_text(line: str) -> None:
@@ -160,11 +158,12 @@ def clean_lines(raw: str) -> list[str]:
             lines.append(line)
 
     def release() -> None:
-        nonlocal header, group
+        nonlocal header
         for line in held:
             add_text(line)
         held.clear()
-        header, group = None, None
+        header = None
+        groups.end()
 
     def add_loose(numbers: list[str]) -> None:
         """Numbers read one per line under a row, as its next cells: named by their columns when they fill
@@ -179,23 +178,9 @@ def clean_lines(raw: str) -> list[str]:
 
     def add_row(number: str, cells: list[str], at: int) -> None:
         """A row of the table (line ``at``), under the group row above it; a group row starts a group."""
-        nonlocal group, group_fresh, group_rows, filled, fresh
+        nonlocal filled, fresh
         assert header is not None
-        label = cells[0] if _is_row_label(cells[0]) else ""
-        level = _row_level(cells)
-        if group is not None and level is not None:
-            if group.level is not None and level <= group.level or group_rows is not None and level < group_rows:
-                group = None  # "2 | Chè" after the rows of "1 | Cà Phê"; "II | …" after the "1 | …" of a group
-            elif group_rows is None:
-                group_rows = level  # the level of the group's rows: "- | Diện tích", "1 | Thủ tục …", "+ Học sinh"
-        named = cells[1:] if label and _label_outside(header, _next_row(raw_lines, at)) else cells
-        if (new := _group_of(header, named, level if label else None)) is not None:
-            cells = named  # "II | Hợp tác …" over "Nội dung | Đơn vị thực hiện", rows "2.1 | Hợp tác … | Sở …"
-            group, group_fresh, group_rows = new, True, None
-        elif group is not None and (at_name := next((k for k in range(group.column, len(cells))
-                                                     if any(c.isalpha() for c in cells[k])), None)) is not None:
-            cells = list(cells)  # the row's name: its first cell from the group's column on with letters
-            cells[at_name] = f"{group.text} — {cells[at_name]}"
+        cells = groups.read(header, cells, _next_row(raw_lines, at))
         filled, fresh = len(cells), False
         lines.append(f"{ROW_MARK}{number}{ROW_MARK}{_row_text(header, cells)}")
 
@@ -228,10 +213,7 @@ def clean_lines(raw: str) -> list[str]:
         # a new block right after a table row
         broken = header is not None and previous_blank and bool(lines) and lines[-1].startswith(ROW_MARK)
         previous_blank = False
-        if group_fresh:
-            group_fresh = False
-            if not cells or _layout_row(line):
-                group = None  # "9 | Sữa và sản phẩm từ sữa" / "14.000": a row with its cells one per line
+        groups.next_line(bool(cells) and not _layout_row(line))
         if at in loose and header is not None and not held and lines[-1].startswith(ROW_MARK):
             skip_to = loose[at]  # " | **Tổng I + II**" / "**240.000**" / "**270.000**": cells one per line
             add_loose([_strip_markdown(raw) for raw in raw_lines[at:skip_to]])
@@ -309,6 +291,8 @@ def _loose_runs(raw_lines: list[str]) -> dict[int, int]:
             runs[at] = end
         at = max(end, at + 1)
     return runs
+
+
 GROUP_MIN_COLUMNS = 3  # a table this wide has group rows ("1 | Cà Phê") over rows of figures or names
 GROUP_LAST_COLUMN = 1  # a group's name stands where its rows' names do: in the first or second column
 GROUP_MAX_CHARS = 120  # a group's name ("Lĩnh vực Thành lập và hoạt động của hộ kinh doanh (02 TTHC)")
@@ -324,11 +308,60 @@ class _Group:
     text: str
 
 
+class _GroupRows:
+    """The group row ("1 | Cà Phê", "I | LĨNH VỰC …") the rows of a table read after it belong to.
+
+    A group row is one short text cell, with or without a label (:func:`_group_of`); it heads the rows that
+    follow it directly, which then carry its name before their own ("Chỉ tiêu: Cà Phê — Diện tích"). The group
+    ends at the next group row, at a row whose label stands as high as its own ("2 | Chè" after "1 | Cà Phê"),
+    for a group without a label at a row standing higher than its first row, and with the table.
+    """
+
+    def __init__(self) -> None:
+        self.group: _Group | None = None
+        self.fresh = False  # the group row was the last line: it heads rows only if a row follows
+        self.rows_level: int | None = None  # the level of the first row under a group without a label
+
+    def end(self) -> None:
+        self.group = None
+
+    def next_line(self, is_row: bool) -> None:
+        """Called for every line after a group row: one that is not a table row ends the group
+        ("9 | Sữa và sản phẩm từ sữa" then "14.000": a row with its cells one per line)."""
+        if self.fresh and not is_row:
+            self.group = None
+        self.fresh = False
+
+    def read(self, header: list[str], cells: list[str], following: list[str]) -> list[str]:
+        """The cells to write for a row of the table under ``header`` (``following``: the next row's cells):
+        a group row's, without a label standing outside the columns; any other row's with the group's name
+        before the row's own (its first cell with letters from the group's column on)."""
+        label = cells[0] if _is_row_label(cells[0]) else ""
+        level = _row_level(cells)
+        group = self.group
+        if group is not None and level is not None:
+            if group.level is not None and level <= group.level or self.rows_level is not None \
+                    and level < self.rows_level:
+                group = self.group = None  # "2 | Chè" after the rows of "1 | Cà Phê"; "II" after a group's "1"
+            elif self.rows_level is None:
+                self.rows_level = level  # the level of the group's rows: "- | Diện tích", "+ Học sinh …"
+        named = cells[1:] if label and _label_outside(header, following) else cells
+        if (new := _group_of(header, named, level if label else None)) is not None:
+            self.group, self.fresh, self.rows_level = new, True, None
+            return named  # "II | Hợp tác …" over "Nội dung | Đơn vị thực hiện", rows "2.1 | Hợp tác … | Sở …"
+        if group is None:
+            return cells
+        at_name = next((k for k in range(group.column, len(cells)) if any(c.isalpha() for c in cells[k])), None)
+        if at_name is None:
+            return cells
+        return [*cells[:at_name], f"{group.text} — {cells[at_name]}", *cells[at_name + 1:]]
+
+
 def _row_level(cells: list[str]) -> int | None:
     """How high a row stands in its table, by its label or the bullet its name starts with: "A" 0, "II" 1,
     "2" 2, "2.1" 3 …, "-" 8, "+" 9; None for a row with neither."""
     first = cells[0].rstrip(".)") if cells else ""
-    if _is_row_label(cells[0]) if cells else False:
+    if cells and _is_row_label(cells[0]):
         if re.fullmatch(r"[IVXLC]+", first):
             return 1
         if re.fullmatch(r"[A-ZĐ]", first, re.IGNORECASE):
