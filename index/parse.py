@@ -139,6 +139,11 @@ def clean_lines(raw: str) -> list[str]:
     on with that table: a row whose first cell is a row label ("2.1", "II", "A", "Bước 3") is a
     row of it, anything else (and the text lines before it) the rest of the row before. A row of
     bold column names, in a block of its own or not, starts the table again under those names.
+
+    Column names written over two or more rows are made one row first (:mod:`table_header`). A group
+    row ("1 | Cà Phê") names the rows under it (:class:`_GroupRows`); figures one per line right under
+    a row ("9 | Sữa và sản phẩm từ sữa" / "14.000" / "19.000") are that row's cells, without column
+    names unless they fill it exactly.
     """
     text = nfc(raw).replace("\r\n", "\n").replace("\u00a0", " ")
     text = "\n".join(line for raw_line in text.split("\n") for line in _unglue_tables(raw_line))
