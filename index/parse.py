@@ -143,7 +143,9 @@ def clean_lines(raw: str) -> list[str]:
     Column names written over two or more rows are made one row first (:mod:`table_header`). A group
     row ("1 | Cà Phê") names the rows under it (:class:`_GroupRows`); figures one per line right under
     a row ("9 | Sữa và sản phẩm từ sữa" / "14.000" / "19.000") are that row's cells, without column
-    names unless they fill it exactly.
+    names unless they fill it exactly. Column names go on past short bold or capitalised captions
+    ("**A. THỦ TỤC HÀNH CHÍNH ÁP DỤNG CHUNG**") to numbered rows of the same width; a bold "label: |
+    value" row under a table ("**- Cấp tỉnh:** | **01** | **TTHC**") is a summary, not a row of its columns.
     """
     text = nfc(raw).replace("\r\n", "\n").replace("\u00a0", " ")
     text = "\n".join(line for raw_line in text.split("\n") for line in _unglue_tables(raw_line))
@@ -154,6 +156,8 @@ def clean_lines(raw: str) -> list[str]:
     filled = 0  # cells of the last row read: a cell running on as a line of its own fills the next column
     fresh = False  # column names read and no row yet: a bold paragraph of its own is one more column name
     groups = _GroupRows()
+    kept: list[str] | None = None  # the column names of the table before the captions read since ("**A. …**")
+    kept_gap = 0  # caption lines read since that table
     previous_blank = True
 
     def add_text(line: str) -> None:
@@ -163,10 +167,12 @@ def clean_lines(raw: str) -> list[str]:
             lines.append(line)
 
     def release() -> None:
-        nonlocal header
+        nonlocal header, kept, kept_gap
         for line in held:
             add_text(line)
         held.clear()
+        if header is not None and any(header):
+            kept, kept_gap = header, 0
         header = None
         groups.end()
 
@@ -182,9 +188,15 @@ def clean_lines(raw: str) -> list[str]:
             filled = len(header)
 
     def add_row(number: str, cells: list[str], at: int) -> None:
-        """A row of the table (line ``at``), under the group row above it; a group row starts a group."""
+        """A row of the table (line ``at``), under the group row above it; a group row starts a group. A bold
+        "label: | value" row ("**Tổng số danh mục TTHC công bố:** | **02** | **TTHC**") is a summary under the
+        table, not a row of its columns."""
         nonlocal filled, fresh
         assert header is not None
+        if _is_summary(raw_lines[at]):
+            lines.append(f"{ROW_MARK}{ROW_MARK}{_row_text([''] * len(cells), cells)}")
+            filled, fresh = len(header), False
+            return
         cells = groups.read(header, cells, _next_row(raw_lines, at))
         filled, fresh = len(cells), False
         lines.append(f"{ROW_MARK}{number}{ROW_MARK}{_row_text(header, cells)}")
@@ -250,13 +262,18 @@ def clean_lines(raw: str) -> list[str]:
                     continue
                 run_on([])  # text before a new row: the rest of the row before
             elif header is None or previous_blank:
+                carried = kept if kept_gap and not _looks_like_header(cells) and not _is_bold_row(raw_line) \
+                    and _fits_columns(kept, cells) else None
                 release()
-                header = _column_names(cells) if _looks_like_header(cells) else [""] * len(cells)
-                if len(header) < len(cells):
-                    add_text(cells[0])
-                if any(header):
-                    fresh = _is_bold_header(raw_line)
-                    continue
+                if carried:
+                    header = list(carried)  # "**A. THỦ TỤC … ÁP DỤNG CHUNG**" between the column names and the rows
+                else:
+                    header = _column_names(cells) if _looks_like_header(cells) else [""] * len(cells)
+                    if len(header) < len(cells):
+                        add_text(cells[0])
+                    if any(header):
+                        fresh = _is_bold_header(raw_line)
+                        continue
             assert header is not None
             if not cells[0] and len(cells) > 1 and (_is_row_label(cells[1]) or len(cells) == len(header) + 1):
                 cells = cells[1:]  # " | 2 | Xã Cát Tiên", " | - | Diện tích": a merged first column flattened
@@ -273,8 +290,37 @@ def clean_lines(raw: str) -> list[str]:
             continue
         release()
         add_text(line)
+        kept_gap += 1
+        if kept_gap > TABLE_GAP or not _is_caption(line, raw_line):
+            kept = None  # text after the table: a table after it is another one
     release()
     return lines
+
+
+def _is_summary(raw_line: str) -> bool:
+    """A row of bold cells whose first names the others ("**- Cấp tỉnh:** | **01** | **TTHC**")."""
+    filled = [c.strip() for c in raw_line.split(" | ") if c.strip()]
+    return len(filled) >= 2 and all(c.startswith("**") and c.endswith("**") for c in filled[1:]) \
+        and _strip_markdown(filled[0]).endswith(":") and "**" in filled[0]
+
+
+def _is_bold_row(raw_line: str) -> bool:
+    """Every cell bold ("**1** | **KÝ HIỆU QUY TRÌNH** | **QT.TBYT.01**"): after captions, a new table's first row."""
+    return all(c.strip().startswith("**") and c.strip().endswith("**") for c in raw_line.split(" | ") if c.strip())
+
+
+def _is_caption(line: str, raw_line: str) -> bool:
+    """A short bold or capitalised paragraph ("**III**", "**Lĩnh vực Quản lý Công sản (07 TTHC)**")."""
+    raw = raw_line.strip()
+    return len(line) <= CAPTION_MAX_CHARS and (raw.startswith("**") and raw.endswith("**") or _is_upper(line))
+
+
+def _fits_columns(names: list[str] | None, cells: list[str]) -> bool:
+    """Whether a numbered row of ``cells`` has the columns ``names`` name: a label or an empty first cell
+    before them, an empty last cell dropped ("… | Căn cứ pháp lý | Ghi chú" over rows without the note)."""
+    width = len(cells) - (0 if cells[0] else 1)
+    numbered = _is_row_label(next((c for c in cells if c), ""))  # "01 | 2.000908 | …", not "Tổng số: | 02"
+    return names is not None and numbered and len(names) - 1 <= width <= len(names) + 1
 
 
 _LOOSE_NUMBER = re.compile(r"\d[\d.,]*")
@@ -518,7 +564,7 @@ def _looks_like_header(cells: list[str]) -> bool:
     """Column names: short, mostly letters, none of them a row number or a long sentence."""
     filled = [c for c in cells if c]
     return (len(filled) >= 2 and all(len(c) <= 80 and not re.fullmatch(r"[\d.]+", c) for c in filled)
-            and not any(c.endswith((".", ";")) for c in filled))
+            and not any(c.endswith((".", ";")) for c in filled) and not filled[0].endswith(":"))
 
 
 def _row_text(header: list[str], cells: list[str]) -> str:

@@ -155,6 +155,7 @@ def test_text_after_a_table_is_not_taken_into_it() -> None:
     lines = clean_lines(text)
     assert lines[1:3] == ["B. QUY TRÌNH NỘI BỘ THỦ TỤC HÀNH CHÍNH", "1. Công bố đủ điều kiện sản xuất thiết bị y tế"]
     assert lines[0].endswith("Tên thủ tục hành chính: Công bố đối với nguyên liệu; Mã TTHC: 3.000449")
+    assert lines[3].endswith("KÝ HIỆU QUY TRÌNH; QT.TBYT.01")  # a new table after the headings: not under those names
 
 
 def test_a_header_of_too_many_possible_spans_is_left_as_written() -> None:

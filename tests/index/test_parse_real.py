@@ -313,3 +313,19 @@ def test_a_group_row_whose_label_stands_outside_the_columns_names_the_rows_not_t
     # Bắc Ninh 471: "2 | Phường Tân Tiến" over " | - | Khu vực phố đi bộ … | Phường Tân Tiến, tỉnh Bắc Ninh"
     assert ("Địa điểm: Phường Tân Tiến — Khu vực phố đi bộ, thuộc khu đô thị phía Nam; Địa chỉ: Phường Tân Tiến, "
             "tỉnh Bắc Ninh") in [p.text for p in _rows("bacninh-471-2025-hoi-cho-trien-lam")]
+
+
+def test_column_names_go_on_past_captions_between_them_and_the_rows() -> None:
+    # Đồng Nai 2770: "**STT** | **Mã TTHC** | … | **Ghi chú**", then "**A. THỦ TỤC HÀNH CHÍNH ÁP DỤNG CHUNG**", then
+    # "01 | 2.000908 | Cấp bản sao từ sổ gốc | …" (the empty "Ghi chú" cell dropped by the conversion)
+    rows = _rows("dongnai-2770-2025-tthc-chung-thuc")
+    assert rows[0].citation == "Phụ lục, Phần A, dòng 01"
+    assert rows[0].text.startswith("Mã TTHC: 2.000908; Tên thủ tục hành chính: Cấp bản sao từ sổ gốc; Thời hạn giải "
+                                   "quyết: Thời hạn thực hiện yêu cầu chứng thực là ngay trong ngày")
+    assert all(p.text.startswith("Mã TTHC: ") for p in rows)
+    # Cao Bằng 1951: the same under "**A. Thủ tục hành chính cấp tỉnh (01 TTHC)**"; the bold "Tổng số …: | 02 |
+    # TTHC" lines right under the table are a summary, not rows of its columns
+    texts = [p.text for p in _rows("caobang-1951-2025-tthc-bao-hiem-bai-bo")]
+    assert texts[0].startswith("Tên thủ tục hành chính (Mã TTHC): Chấm dứt việc hưởng hỗ trợ phí bảo hiểm nông "
+                               "nghiệp và hoàn phí bảo hiểm nông nghiệp (1.005411); Quyết định công bố danh mục")
+    assert texts[2:] == ["Tổng số danh mục TTHC công bố:; 02; TTHC", "- Cấp tỉnh:; 01; TTHC", "- Cấp xã:; 01; TTHC"]
