@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from sotay.index.documents import Document
 from sotay.index.ingest.stated_meta import doc_type as stated_doc_type
 from sotay.index.ingest.stated_meta import glued_type, title_goes_on
+from sotay.index.table_header import merge_header_rows
 from sotay.text import fold, nfc
 
 # Passages longer than this, whose body is a bullet list, are split per bullet.
@@ -138,6 +139,13 @@ def clean_lines(raw: str) -> list[str]:
     on with that table: a row whose first cell is a row label ("2.1", "II", "A", "Bước 3") is a
     row of it, anything else (and the text lines before it) the rest of the row before. A row of
     bold column names, in a block of its own or not, starts the table again under those names.
+
+    Column names written over two or more rows are made one row first (:mod:`table_header`). A group
+    row ("1 | Cà Phê") names the rows under it (:class:`_GroupRows`); figures one per line right under
+    a row ("9 | Sữa và sản phẩm từ sữa" / "14.000" / "19.000") are that row's cells, without column
+    names unless they fill it exactly. Column names go on past short bold or capitalised captions
+    ("**A. THỦ TỤC HÀNH CHÍNH ÁP DỤNG CHUNG**") to numbered rows of the same width; a bold "label: |
+    value" row under a table ("**- Cấp tỉnh:** | **01** | **TTHC**") is a summary, not a row of its columns.
     """
     text = nfc(raw).replace("\r\n", "\n").replace("\u00a0", " ")
     text = "\n".join(line for raw_line in text.split("\n") for line in _unglue_tables(raw_line))
@@ -147,6 +155,9 @@ def clean_lines(raw: str) -> list[str]:
     held: list[str] = []  # text lines after a table row, until it is known whether the table goes on
     filled = 0  # cells of the last row read: a cell running on as a line of its own fills the next column
     fresh = False  # column names read and no row yet: a bold paragraph of its own is one more column name
+    groups = _GroupRows()
+    kept: list[str] | None = None  # the column names of the table before the captions read since ("**A. …**")
+    kept_gap = 0  # caption lines read since that table
     previous_blank = True
 
     def add_text(line: str) -> None:
@@ -156,11 +167,39 @@ def clean_lines(raw: str) -> list[str]:
             lines.append(line)
 
     def release() -> None:
-        nonlocal header
+        nonlocal header, kept, kept_gap
         for line in held:
             add_text(line)
         held.clear()
+        if header is not None and any(header):
+            kept, kept_gap = header, 0
         header = None
+        groups.end()
+
+    def add_loose(numbers: list[str]) -> None:
+        """Numbers read one per line under a row, as its next cells: named by their columns when they fill
+        the row exactly, else without names (which column a number is under cannot be told)."""
+        nonlocal filled
+        assert header is not None
+        if filled + len(numbers) == len(header):
+            run_on(numbers)
+        else:
+            lines[-1] = "; ".join([lines[-1], *numbers])
+            filled = len(header)
+
+    def add_row(number: str, cells: list[str], at: int) -> None:
+        """A row of the table (line ``at``), under the group row above it; a group row starts a group. A bold
+        "label: | value" row ("**Tổng số danh mục TTHC công bố:** | **02** | **TTHC**") is a summary under the
+        table, not a row of its columns."""
+        nonlocal filled, fresh
+        assert header is not None
+        if _is_summary(raw_lines[at]):
+            lines.append(f"{ROW_MARK}{ROW_MARK}{_row_text([''] * len(cells), cells)}")
+            filled, fresh = len(header), False
+            return
+        cells = groups.read(header, cells, _next_row(raw_lines, at))
+        filled, fresh = len(cells), False
+        lines.append(f"{ROW_MARK}{number}{ROW_MARK}{_row_text(header, cells)}")
 
     def run_on(cells: list[str]) -> None:
         """The held lines, then ``cells``, as the next cells of the last row, named by their columns."""
@@ -175,7 +214,12 @@ def clean_lines(raw: str) -> list[str]:
         lines[-1] = "; ".join(parts)
         held.clear()
 
-    for raw_line in text.split("\n"):
+    raw_lines = merge_header_rows(text.split("\n"))
+    loose = _loose_runs(raw_lines)
+    skip_to = 0
+    for at, raw_line in enumerate(raw_lines):
+        if at < skip_to:
+            continue
         line = _strip_markdown(raw_line)
         if not line:
             previous_blank = True
@@ -186,6 +230,11 @@ def clean_lines(raw: str) -> list[str]:
         # a new block right after a table row
         broken = header is not None and previous_blank and bool(lines) and lines[-1].startswith(ROW_MARK)
         previous_blank = False
+        groups.next_line(bool(cells) and not _layout_row(line))
+        if at in loose and header is not None and not held and lines[-1].startswith(ROW_MARK):
+            skip_to = loose[at]  # " | **Tổng I + II**" / "**240.000**" / "**270.000**": cells one per line
+            add_loose([_strip_markdown(raw) for raw in raw_lines[at:skip_to]])
+            continue
         if cells and not _layout_row(line) and header is not None and held and _is_row_label(held[0]) \
                 and not _is_row_label(cells[0]) and len(held) + len(cells) <= len(header) + 1:
             # "1.1" / "Kiện toàn Ban Chỉ đạo …" / "Sở Khoa học … | 2025 | Quyết định": one row broken over paragraphs
@@ -194,8 +243,7 @@ def clean_lines(raw: str) -> list[str]:
             label = cells[0].rstrip(".") if re.fullmatch(r"[0-9.]+", cells[0]) else ""
             if len(cells) == len(header) + 1:
                 cells = cells[1:]  # the row label, under column names without an STT column
-            lines.append(f"{ROW_MARK}{label}{ROW_MARK}{_row_text(header, cells)}")
-            filled, fresh = len(cells), False
+            add_row(label, cells, at)
             continue
         if cells and not _layout_row(line):
             if header is not None and _is_bold_header(raw_line) and _looks_like_header(cells):
@@ -214,21 +262,25 @@ def clean_lines(raw: str) -> list[str]:
                     continue
                 run_on([])  # text before a new row: the rest of the row before
             elif header is None or previous_blank:
+                carried = kept if kept_gap and not _looks_like_header(cells) and not _is_bold_row(raw_line) \
+                    and _fits_columns(kept, cells) else None
                 release()
-                header = _column_names(cells) if _looks_like_header(cells) else [""] * len(cells)
-                if len(header) < len(cells):
-                    add_text(cells[0])
-                if any(header):
-                    fresh = _is_bold_header(raw_line)
-                    continue
-            if not cells[0] and len(cells) > 1 and _is_row_label(cells[1]):
-                cells = cells[1:]  # " | 2 | Xã Cát Tiên": a merged first column flattened to an empty cell
-            number = cells[0] if re.fullmatch(r"\d{1,4}\.?", cells[0]) else ""
+                if carried:
+                    header = list(carried)  # "**A. THỦ TỤC … ÁP DỤNG CHUNG**" between the column names and the rows
+                else:
+                    header = _column_names(cells) if _looks_like_header(cells) else [""] * len(cells)
+                    if len(header) < len(cells):
+                        add_text(cells[0])
+                    if any(header):
+                        fresh = _is_bold_header(raw_line)
+                        continue
             assert header is not None
+            if not cells[0] and len(cells) > 1 and (_is_row_label(cells[1]) or len(cells) == len(header) + 1):
+                cells = cells[1:]  # " | 2 | Xã Cát Tiên", " | - | Diện tích": a merged first column flattened
+            number = cells[0] if re.fullmatch(r"\d{1,4}\.?", cells[0]) else ""
             if len(cells) == len(header) + 1 and _is_row_label(cells[0]):
                 cells = cells[1:]  # a row label under column names without an STT column: names the rest
-            filled, fresh = len(cells), False
-            lines.append(f"{ROW_MARK}{number.rstrip('.')}{ROW_MARK}{_row_text(header, cells)}")
+            add_row(number.rstrip("."), cells, at)
             continue
         if header is not None and fresh and not held and _is_bold_cell(raw_line):
             header.append(line)  # "**Nội dung** | **Đơn vị thực hiện**" / "**Thời gian thực hiện**": a header broken
@@ -238,8 +290,170 @@ def clean_lines(raw: str) -> list[str]:
             continue
         release()
         add_text(line)
+        kept_gap += 1
+        if kept_gap > TABLE_GAP or not _is_caption(line, raw_line):
+            kept = None  # text after the table: a table after it is another one
     release()
     return lines
+
+
+def _is_summary(raw_line: str) -> bool:
+    """A row of bold cells whose first names the others ("**- Cấp tỉnh:** | **01** | **TTHC**")."""
+    filled = [c.strip() for c in raw_line.split(" | ") if c.strip()]
+    return len(filled) >= 2 and all(c.startswith("**") and c.endswith("**") for c in filled[1:]) \
+        and _strip_markdown(filled[0]).endswith(":") and "**" in filled[0]
+
+
+def _is_bold_row(raw_line: str) -> bool:
+    """Every cell bold ("**1** | **KÝ HIỆU QUY TRÌNH** | **QT.TBYT.01**"): after captions, a new table's first row."""
+    return all(c.strip().startswith("**") and c.strip().endswith("**") for c in raw_line.split(" | ") if c.strip())
+
+
+def _is_caption(line: str, raw_line: str) -> bool:
+    """A short bold or capitalised paragraph ("**III**", "**Lĩnh vực Quản lý Công sản (07 TTHC)**")."""
+    raw = raw_line.strip()
+    return len(line) <= CAPTION_MAX_CHARS and (raw.startswith("**") and raw.endswith("**") or _is_upper(line))
+
+
+def _fits_columns(names: list[str] | None, cells: list[str]) -> bool:
+    """Whether a numbered row of ``cells`` has the columns ``names`` name: a label or an empty first cell
+    before them, an empty last cell dropped ("… | Căn cứ pháp lý | Ghi chú" over rows without the note)."""
+    width = len(cells) - (0 if cells[0] else 1)
+    numbered = _is_row_label(next((c for c in cells if c), ""))  # "01 | 2.000908 | …", not "Tổng số: | 02"
+    return names is not None and numbered and len(names) - 1 <= width <= len(names) + 1
+
+
+_LOOSE_NUMBER = re.compile(r"\d[\d.,]*")
+MIN_LOOSE_CELLS = 2  # a number alone under a row may be the label of the next one ("1.1" / its text / its cells)
+
+
+def _loose_runs(raw_lines: list[str]) -> dict[int, int]:
+    """Runs of numbers one per line right under a table row, as {first line: line after the last}: at least
+    :data:`MIN_LOOSE_CELLS` of them, followed by another row, a blank line or the end of the text."""
+    runs: dict[int, int] = {}
+    at = 1
+    while at < len(raw_lines):
+        end = at
+        while end < len(raw_lines) and " | " not in raw_lines[end] \
+                and _LOOSE_NUMBER.fullmatch(_strip_markdown(raw_lines[end])):
+            end += 1
+        after = raw_lines[end] if end < len(raw_lines) else ""
+        if end - at >= MIN_LOOSE_CELLS and " | " in raw_lines[at - 1] and (" | " in after or not after.strip()):
+            runs[at] = end
+        at = max(end, at + 1)
+    return runs
+
+
+GROUP_MIN_COLUMNS = 3  # a table this wide has group rows ("1 | Cà Phê") over rows of figures or names
+GROUP_LAST_COLUMN = 1  # a group's name stands where its rows' names do: in the first or second column
+GROUP_MAX_CHARS = 120  # a group's name ("Lĩnh vực Thành lập và hoạt động của hộ kinh doanh (02 TTHC)")
+_NUMBER_COLUMN = re.compile(r"S?TT|Số TT|Số thứ tự", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Group:
+    """A group row of a table: the level of its label (None without one), the column of its text, the text."""
+
+    level: int | None
+    column: int
+    text: str
+
+
+class _GroupRows:
+    """The group row ("1 | Cà Phê", "I | LĨNH VỰC …") the rows of a table read after it belong to.
+
+    A group row is one short text cell, with or without a label (:func:`_group_of`); it heads the rows that
+    follow it directly, which then carry its name before their own ("Chỉ tiêu: Cà Phê — Diện tích"). The group
+    ends at the next group row, at a row whose label stands as high as its own ("2 | Chè" after "1 | Cà Phê"),
+    for a group without a label at a row standing higher than its first row, and with the table.
+    """
+
+    def __init__(self) -> None:
+        self.group: _Group | None = None
+        self.fresh = False  # the group row was the last line: it heads rows only if a row follows
+        self.rows_level: int | None = None  # the level of the first row under a group without a label
+
+    def end(self) -> None:
+        self.group = None
+
+    def next_line(self, is_row: bool) -> None:
+        """Called for every line after a group row: one that is not a table row ends the group
+        ("9 | Sữa và sản phẩm từ sữa" then "14.000": a row with its cells one per line)."""
+        if self.fresh and not is_row:
+            self.group = None
+        self.fresh = False
+
+    def read(self, header: list[str], cells: list[str], following: list[str]) -> list[str]:
+        """The cells to write for a row of the table under ``header`` (``following``: the next row's cells):
+        a group row's, without a label standing outside the columns; any other row's with the group's name
+        before the row's own (its first cell with letters from the group's column on)."""
+        label = cells[0] if _is_row_label(cells[0]) else ""
+        level = _row_level(cells)
+        group = self.group
+        if group is not None and level is not None:
+            if group.level is not None and level <= group.level or self.rows_level is not None \
+                    and level < self.rows_level:
+                group = self.group = None  # "2 | Chè" after the rows of "1 | Cà Phê"; "II" after a group's "1"
+            elif self.rows_level is None:
+                self.rows_level = level  # the level of the group's rows: "- | Diện tích", "+ Học sinh …"
+        named = cells[1:] if label and _label_outside(header, following) else cells
+        if (new := _group_of(header, named, level if label else None)) is not None:
+            self.group, self.fresh, self.rows_level = new, True, None
+            return named  # "II | Hợp tác …" over "Nội dung | Đơn vị thực hiện", rows "2.1 | Hợp tác … | Sở …"
+        if group is None:
+            return cells
+        at_name = next((k for k in range(group.column, len(cells)) if any(c.isalpha() for c in cells[k])), None)
+        if at_name is None:
+            return cells
+        return [*cells[:at_name], f"{group.text} — {cells[at_name]}", *cells[at_name + 1:]]
+
+
+def _row_level(cells: list[str]) -> int | None:
+    """How high a row stands in its table, by its label or the bullet its name starts with: "A" 0, "II" 1,
+    "2" 2, "2.1" 3 …, "-" 8, "+" 9; None for a row with neither."""
+    first = cells[0].rstrip(".)") if cells else ""
+    if cells and _is_row_label(cells[0]):
+        if re.fullmatch(r"[IVXLC]+", first):
+            return 1
+        if re.fullmatch(r"[A-ZĐ]", first, re.IGNORECASE):
+            return 0
+        if re.fullmatch(r"\d+(\.\d+)*", first):
+            return 1 + first.count(".") + 1
+        return None  # "Bước 3"
+    name = next((c for c in cells if c), "")
+    return 9 if name.startswith("+") else 8 if _BULLET.match(name) else None
+
+
+def _next_row(raw_lines: list[str], at: int) -> list[str]:
+    """The cells of the first table row after line ``at`` ([] when a text line comes first)."""
+    for raw_line in raw_lines[at + 1:]:
+        if not raw_line.strip():
+            continue
+        if " | " not in f" {raw_line}":
+            return []
+        cells = [_strip_markdown(c) for c in f" {raw_line}".split(" | ")]
+        return cells[1:] if not cells[0] and len(cells) > 1 and _is_row_label(cells[1]) else cells
+    return []
+
+
+def _label_outside(header: list[str], following: list[str]) -> bool:
+    """Whether row labels stand outside the named columns: the next row is a label and one cell per column."""
+    return len(following) == len(header) + 1 and _is_row_label(following[0])
+
+
+def _group_of(header: list[str], cells: list[str], level: int | None) -> _Group | None:
+    """The group a row opens ("1 | Cà Phê", "I | CÂY CÔNG NGHIỆP", " | CẤP TỈNH"): in a table of at least
+    :data:`GROUP_MIN_COLUMNS` columns, two of them named, a row of one short text cell, with or without a
+    label (of ``level``)."""
+    if len(header) < GROUP_MIN_COLUMNS or sum(1 for h in header if h) < 2 or sum(1 for c in cells if c) > 2:
+        return None
+    texts = [(k, c) for k, c in enumerate(cells) if c and not _is_row_label(c)]
+    if len(texts) != 1 or texts[0][0] > GROUP_LAST_COLUMN or len(cells) > len(header):
+        return None  # a cell further right, or a row wider than the table: not a name over the rows below
+    column, text = texts[0]
+    if len(text) > GROUP_MAX_CHARS or _BULLET.match(text) or not any(ch.isalpha() for ch in text):
+        return None  # a long or bulleted cell alone on its row: a merged cell's text, not a group's name
+    return _Group(level, column, text)
 
 
 GLUED_CLOSING_CELLS = 3  # cells of the last row before the glued heading ("12 ngày"; "Tổng thời gian …" | "17 ngày")
@@ -308,7 +522,7 @@ def _is_bold_cell(raw_line: str) -> bool:
     raw = raw_line.strip()
     text = _strip_markdown(raw)
     return (raw.startswith("**") and raw.endswith("**") and 0 < len(text) <= 40 and not _ENDS_SENTENCE.search(text)
-            and not _is_upper(text) and not _is_row_label(text))
+            and any(c.isalpha() for c in text) and not _is_upper(text) and not _is_row_label(text))
 
 
 def _is_bold_header(raw_line: str) -> bool:
@@ -350,17 +564,17 @@ def _looks_like_header(cells: list[str]) -> bool:
     """Column names: short, mostly letters, none of them a row number or a long sentence."""
     filled = [c for c in cells if c]
     return (len(filled) >= 2 and all(len(c) <= 80 and not re.fullmatch(r"[\d.]+", c) for c in filled)
-            and not any(c.endswith((".", ";")) for c in filled))
+            and not any(c.endswith((".", ";")) for c in filled) and not filled[0].endswith(":"))
 
 
 def _row_text(header: list[str], cells: list[str]) -> str:
     """One row as "Column: cell; Column: cell" (cells without a column name are kept as they are)."""
     parts = []
-    for name, cell in zip(header + [""] * (len(cells) - len(header)), cells):
-        if not cell or (not name or re.fullmatch(r"S?TT|Số TT|Số thứ tự", name, re.IGNORECASE)) \
+    for at, (name, cell) in enumerate(zip(header + [""] * (len(cells) - len(header)), cells)):
+        if not cell or (not name and at == 0 or _NUMBER_COLUMN.fullmatch(name)) \
                 and re.fullmatch(r"\d{1,4}\.?", cell):
             continue  # the row's number
-        if re.fullmatch(r"S?TT|Số TT|Số thứ tự", name, re.IGNORECASE):
+        if _NUMBER_COLUMN.fullmatch(name):
             if sum(c.isalpha() for c in cell) < 2 or _is_row_label(cell) and not cell.lower().startswith("bước"):
                 continue  # a section number ("II", "A") or a dash in the number column
             name = ""  # anything else there ("Bước 1", an indicator's name) is kept as it is

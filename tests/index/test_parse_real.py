@@ -253,3 +253,92 @@ def test_a_long_row_is_also_searchable_column_by_column_after_the_cells_that_nam
     assert any(len(p.text) <= 1200 for p in rows)
     assert all(any(len(r.text) > 1200 and c.citation.startswith(r.citation + ", ") for r in rows)
                for c in found if c.kind == "column")
+
+
+def _rows(name: str, prefix: str = "") -> list[Passage]:
+    return [p for p in passages(name) if p.kind == "row" and p.citation.startswith(prefix)]
+
+
+def test_a_header_on_two_rows_names_every_column_and_group_rows_name_the_rows_under_them() -> None:
+    # Sơn La 2954, Phụ lục 01: "TT | Chỉ tiêu | ĐVT | ƯTH Năm 2025 | GIAI ĐOẠN 2026 - 2030" over "Năm 2026 | … |
+    # Năm 2030"; "1 | Cà Phê" over " | - | Diện tích | Ha | …" (a merged first column flattened to an empty cell)
+    texts = [p.text for p in _rows("sonla-2954-2025-xuat-khau-nong-san", "Phụ lục 01")]
+    assert ("Chỉ tiêu: Cà Phê — Diện tích; ĐVT: Ha; ƯTH Năm 2025: 26.120; Năm 2026: 27.000; Năm 2027: 27.500; "
+            "Năm 2028: 28.000; Năm 2029: 29.000; Năm 2030: 30.000") in texts
+    assert "Chỉ tiêu: Chè — Sản lượng chè búp tươi; ĐVT: Tấn; ƯTH Năm 2025: 56.182; Năm 2026: 64.213; Năm 2027: " \
+           "66.456; Năm 2028: 67.405; Năm 2029: 76.715; Năm 2030: 90.000" in texts
+    assert "Chỉ tiêu: BÒ SỮA — Tổng đàn; ĐVT: Con; ƯTH Năm 2025: 28.010; Năm 2026: 28.100; Năm 2027: 28.300; " \
+           "Năm 2028: 28.350; Năm 2029: 28.500; Năm 2030: 29.000" in texts
+    assert not any("Cà Phê — Chè" in t or "GIAI ĐOẠN" in t for t in texts)  # the next group ends the one before
+
+
+def test_sub_columns_of_a_header_spread_over_paragraphs_and_a_numbering_row_are_not_data() -> None:
+    # Sơn La 2954, Phụ lục 02: "Kế hoạch 2026 … 2030" each over "Lượng (Tấn) | Giá trị …", the ten lower names
+    # split over three paragraphs, then " | *1* | *2* | … | *11*"
+    rows = _rows("sonla-2954-2025-xuat-khau-nong-san", "Phụ lục 02")
+    xoai = next(p.text for p in rows if "Xoài" in p.text)
+    assert xoai.startswith("Sản phẩm: Xoài; Kế hoạch 2026 – Lượng (Tấn): 13.500; Kế hoạch 2026 – Giá trị tham gia "
+                           "xuất khẩu (Nghìn USD): 7.000; Kế hoạch 2027 – Lượng (Tấn): 14.800")
+    assert xoai.endswith("Kế hoạch 2030 – Giá trị tham gia xuất khẩu (Nghìn USD): 10.000")
+    dua = next(p.text for p in rows if "Sản phẩm dứa" in p.text)  # its 800 and 820 are values, not row numbers
+    assert "Kế hoạch 2026 – Lượng (Tấn): 800; Kế hoạch 2026 – Giá trị tham gia xuất khẩu (Nghìn USD): 820;" in dua
+    assert not any(re.search(r"\b1; 2; 3\b|: 1; .*: 2;", p.text) for p in rows)
+
+
+def test_cells_one_per_line_stay_with_their_row_and_never_name_a_column() -> None:
+    # Sơn La 2954, Phụ lục 02: "9 | Sữa và sản phẩm từ sữa" then "14.000" … "35.000" one per line; which of the ten
+    # columns they fill is not written, so they are kept in the row without names
+    found = passages("sonla-2954-2025-xuat-khau-nong-san")
+    texts = [p.text for p in found if p.kind == "row"]
+    assert "Sản phẩm: Sữa và sản phẩm từ sữa; 14.000; 19.000; 24.000; 29.000; 35.000" in texts
+    assert "Sản phẩm: Tổng I + II; 240.000; 270.000; 305.000; 345.000; 400.000" in texts
+    assert not any(re.fullmatch(r"[\d.,]+", p.text) for p in found)  # no figure is a passage of its own
+    # the row after them is still read under the table's column names
+    assert any(t.startswith("Sản phẩm: Đường mía; Kế hoạch 2026 – Lượng (Tấn): 7.700;") for t in texts)
+    for name in (p.name for p in REAL.glob("*.txt")):
+        for row in (p for p in passages(name[:-4]) if p.kind in ("row", "column")):
+            names = re.findall(r"(?:^|; )([^;:]{1,80}): ", row.text)
+            assert not [n for n in names if re.fullmatch(r"[\d.,\s]+", n)], (name, row.citation)
+
+
+def test_a_two_row_header_is_named_by_the_years_it_spans_or_left_unnamed_when_it_cannot_be_told() -> None:
+    # Cà Mau 0204: "Năm hiện hành 2025 | Dự kiến 03 năm kế hoạch" over "Dự toán TTg giao | Dự toán HĐND tỉnh quyết
+    # định | Đánh giá thực hiện | Năm 2026 | Năm 2027 | Năm 2028": the years say where the cut is
+    texts = [p.text for p in _rows("camau-0204-2025-ngan-sach-3-nam")]
+    assert ("Nội dung: TỔNG THU NSNN TRÊN ĐỊA BÀN (I+II+III); Năm hiện hành 2025 – Dự toán TTg giao: 10.367.700; "
+            "Năm hiện hành 2025 – Dự toán HĐND tỉnh quyết định: 10.367.700; Năm hiện hành 2025 – Đánh giá thực hiện: "
+            "11.580.000; Năm 2026: 11.405.000; Năm 2027: 13.286.400; Năm 2028: 14.900.700") in texts
+    # "Đơn vị tính | Năm hiện hành 2025 | Năm 2026 | Năm 2027 | Năm 2028" over "Kế hoạch | Ước thực hiện": any of
+    # them could be the one subdivided; the figures stay in order without a name rather than under a wrong year
+    grdp = next(t for t in texts if "(GRDP) giá hiện hành" in t)
+    assert grdp == ("Nội dung: Tổng sản phẩm trong nước của địa phương (GRDP) giá hiện hành; Tỷ đồng; 172.033; "
+                    "172.033; 193.549; 218.628; 247.907")
+    assert not any(re.match(r"(Nội dung: )?[AB1-8]; [AB1-8]; ", t) for t in texts)  # "A | B | 1 | 2 …" is no row
+
+
+def test_a_group_row_whose_label_stands_outside_the_columns_names_the_rows_not_their_bodies() -> None:
+    # Đồng Nai 179: "II | Hợp tác …" over "Nội dung | Đơn vị thực hiện | …" whose rows are "2.1 | … | Sở …"
+    texts = [p.text for p in _rows("dongnai-179-2025-kinh-te-so")]
+    assert "Nội dung: Hợp tác về phát triển kinh tế số, xã hội số" in texts
+    assert any(t.startswith("Nội dung: Hợp tác về phát triển kinh tế số, xã hội số — Hợp tác giữa cơ quan nhà nước")
+               and "; Đơn vị thực hiện: Sở Khoa học và Công nghệ;" in t for t in texts)
+    assert not any("Đơn vị thực hiện: Hợp tác" in t for t in texts)
+    # Bắc Ninh 471: "2 | Phường Tân Tiến" over " | - | Khu vực phố đi bộ … | Phường Tân Tiến, tỉnh Bắc Ninh"
+    assert ("Địa điểm: Phường Tân Tiến — Khu vực phố đi bộ, thuộc khu đô thị phía Nam; Địa chỉ: Phường Tân Tiến, "
+            "tỉnh Bắc Ninh") in [p.text for p in _rows("bacninh-471-2025-hoi-cho-trien-lam")]
+
+
+def test_column_names_go_on_past_captions_between_them_and_the_rows() -> None:
+    # Đồng Nai 2770: "**STT** | **Mã TTHC** | … | **Ghi chú**", then "**A. THỦ TỤC HÀNH CHÍNH ÁP DỤNG CHUNG**", then
+    # "01 | 2.000908 | Cấp bản sao từ sổ gốc | …" (the empty "Ghi chú" cell dropped by the conversion)
+    rows = _rows("dongnai-2770-2025-tthc-chung-thuc")
+    assert rows[0].citation == "Phụ lục, Phần A, dòng 01"
+    assert rows[0].text.startswith("Mã TTHC: 2.000908; Tên thủ tục hành chính: Cấp bản sao từ sổ gốc; Thời hạn giải "
+                                   "quyết: Thời hạn thực hiện yêu cầu chứng thực là ngay trong ngày")
+    assert all(p.text.startswith("Mã TTHC: ") for p in rows)
+    # Cao Bằng 1951: the same under "**A. Thủ tục hành chính cấp tỉnh (01 TTHC)**"; the bold "Tổng số …: | 02 |
+    # TTHC" lines right under the table are a summary, not rows of its columns
+    texts = [p.text for p in _rows("caobang-1951-2025-tthc-bao-hiem-bai-bo")]
+    assert texts[0].startswith("Tên thủ tục hành chính (Mã TTHC): Chấm dứt việc hưởng hỗ trợ phí bảo hiểm nông "
+                               "nghiệp và hoàn phí bảo hiểm nông nghiệp (1.005411); Quyết định công bố danh mục")
+    assert texts[2:] == ["Tổng số danh mục TTHC công bố:; 02; TTHC", "- Cấp tỉnh:; 01; TTHC", "- Cấp xã:; 01; TTHC"]
