@@ -11,8 +11,8 @@ from corpus_workspace import make_workspace
 
 from sotay.index.answer import answer_question
 from sotay.index.model import convert as embed_model
-from sotay.index.search.hybrid import open_index
 from sotay.index.search import store
+from sotay.index.search.hybrid import open_index
 from sotay.index.search.store import IndexPaths, hold_live, read_manifest, tidy
 
 NEW_ARTICLE = """

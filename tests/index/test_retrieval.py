@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 
 import pytest
 from conftest import DATA, load_questions
 
+from sotay.index import answer as answer_module
 from sotay.index.answer import Retrieval, answer_question, quotable_as_answer
 from sotay.index.decision import Status
 from sotay.index.question_kind import asks_proposer, recitals_answer, states_proposer
@@ -131,6 +133,19 @@ def test_an_application_for_a_permit_is_no_question_about_who_proposed_the_decis
     assert not asks_proposer("hồ sơ đề nghị cấp giấy phép khai thác nước gồm gì")
     assert not recitals_answer("đơn đề nghị hỗ trợ dự án nộp ở đâu")
     assert states_proposer("Theo đề nghị của Sở Xây dựng tại Tờ trình số 14634/TTr-SXD-BTKT")
+
+
+def test_a_named_decisions_date_of_effect_is_answered_even_when_the_model_doubts(index, monkeypatch) -> None:
+    # "Quyết định này có hiệu lực …" reads the same in every decision: the model's features cannot tell whose it
+    # is, the decision named in the question can
+    doubting = replace(answer_module.load_model(), answer_threshold=1.01)
+    monkeypatch.setattr(answer_module, "load_model", lambda: doubting)
+    named = answer_question(index, "QĐ quay vòng vốn Ninh Thuận có hiệu lực từ khi nào?")
+    assert named.answered and named.sources[0]["citation"] == "Điều 2, khoản 1"
+    assert "có hiệu lực thi hành từ ngày" in named.sources[0]["text"]
+    for other in ("QĐ quay vòng vốn Ninh Thuận quy định tỷ lệ thu hồi vốn bao nhiêu?",  # not the date asked
+                  "Quyết định có hiệu lực từ khi nào?"):  # no decision named
+        assert not answer_question(index, other).answered
 
 
 def test_a_sum_of_money_is_not_answered_by_a_clause_that_states_none(index) -> None:
