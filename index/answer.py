@@ -20,9 +20,11 @@ from sotay.index.duties import records as duty_records
 from sotay.index.duties.questions import parse_duty_question, read_duty_question
 from sotay.index.provinces import canonical_province, merger_note, named_provinces, successor
 from sotay.index.question_kind import (
+    asks_change,
     asks_effective_date,
     asks_money,
     recitals_answer,
+    states_change,
     states_effective_date,
     states_money,
 )
@@ -219,7 +221,7 @@ def answer_question(index: HybridIndex, question: str) -> Answer:
     verdict = load_model().decide(decision_features(found)) if found.hits else None
     if verdict is not None and verdict.status is Status.ANSWERED and not quotable_as_answer(found):
         verdict = replace(verdict, status=Status.UNCERTAIN)
-    elif verdict is not None and verdict.status is not Status.ANSWERED and states_named_decisions_date(found):
+    elif verdict is not None and verdict.status is not Status.ANSWERED and answers_about_named_decision(found):
         verdict = replace(verdict, status=Status.ANSWERED)
     if verdict is None or verdict.status is Status.NOT_FOUND:
         where = ("các văn bản hiện có" if reference is None else
@@ -263,15 +265,17 @@ def quotable_as_answer(found: Retrieval) -> bool:
     return not asks_money(found.question) or states_money(best.text)
 
 
-def states_named_decisions_date(found: Retrieval) -> bool:
+def answers_about_named_decision(found: Retrieval) -> bool:
     """Whether ``found`` answers, whatever the model's doubt, a question naming one decision and asking when it
-    takes effect ("QĐ 145 ủy quyền TĐC hiệu lực khi nào?"): its best passage is that decision's clause stating it.
-    The clause's words are the same in every decision ("Quyết định này có hiệu lực thi hành kể từ ngày ký"), so
-    the features the model reads cannot tell it apart; the decision named can."""
+    takes effect or what it repeals or replaces ("QĐ 145 ủy quyền TĐC hiệu lực khi nào?", "QĐ 2579 Cần Thơ thay
+    thế QĐ nào?"): its best passage is that decision's article saying so. Those articles read alike in every
+    decision ("Quyết định này có hiệu lực thi hành kể từ ngày ký …"), so the features the model reads cannot tell
+    them apart; the decision named can."""
     reference = found.reference
     best = found.hits[0].passage
     return (reference is not None and len(reference.doc_ids) == 1 and best.doc_id in reference.doc_ids
-            and asks_effective_date(found.question) and states_effective_date(best.text))
+            and (asks_effective_date(found.question) and states_effective_date(best.text)
+                 or asks_change(found.question) and states_change(best.text)))
 
 
 def distinct_units(hits: list[Hit]) -> list[Hit]:

@@ -120,6 +120,21 @@ def states_proposer(passage: str) -> bool:
     return bool(_STATES_PROPOSER.search(fold(passage)))
 
 
+# "QĐ 2579 thay thế QĐ nào?", "QĐ 02125 bãi bỏ nội dung nào của QĐ 01786?" ask what a decision repeals or
+# replaces: the article that says "bãi bỏ / thay thế / hết hiệu lực" answers it.
+_CHANGE = re.compile(r"\b(thay the|bai bo|het hieu luc)\b")
+
+
+def asks_change(question: str) -> bool:
+    """Whether ``question`` asks what a decision repeals or replaces (or whether it was repealed)."""
+    return bool(_CHANGE.search(fold(question)))
+
+
+def states_change(passage: str) -> bool:
+    """Whether ``passage`` repeals or replaces something ("bãi bỏ", "thay thế", "hết hiệu lực")."""
+    return bool(_CHANGE.search(fold(passage)))
+
+
 # "bao nhiêu điểm / mấy ngày làm việc / bao nhiêu %" name the unit of the number asked for: a clause
 # that states a number in that unit ("đạt từ 95 điểm", "05 ngày làm việc", "70%") answers it, a sibling
 # that only shares the question's words does not. After "mấy" only units count ("máy móc" folds to "may moc").

@@ -23,9 +23,13 @@ import pytest
 from conftest import DATA, load_questions
 
 from sotay.index import answer as answer_module
-from sotay.index.answer import Retrieval, answer_question, quotable_as_answer
+from sotay.index.answer import Retrieval, answer_question, answers_about_named_decision, quotable_as_answer
 from sotay.index.decision import Status
+from sotay.index.documents import load_document
+from sotay.index.parse import parse_document
 from sotay.index.question_kind import asks_proposer, recitals_answer, states_proposer
+from sotay.index.search.docref import Reference
+from sotay.index.search.hybrid import Hit
 from sotay.text import fold
 
 QUESTIONS = load_questions(DATA / "questions.jsonl")
@@ -146,6 +150,17 @@ def test_a_named_decisions_date_of_effect_is_answered_even_when_the_model_doubts
     for other in ("QĐ quay vòng vốn Ninh Thuận quy định tỷ lệ thu hồi vốn bao nhiêu?",  # not the date asked
                   "Quyết định có hiệu lực từ khi nào?"):  # no decision named
         assert not answer_question(index, other).answered
+
+
+def test_what_a_named_decision_repeals_is_its_article_that_says_so() -> None:
+    # hcm-2828: "Điều 1. Bãi bỏ Quyết định số 32/2023/QĐ-UBND …" answers "QĐ 2828 bãi bỏ QĐ nào?"
+    found = parse_document(load_document(DATA / "real" / "hcm-2828-2025-bai-bo-qd-32-2023.txt"))
+    [article] = [p for p in found if p.citation == "Điều 1"]
+    named = Reference(frozenset({article.doc_id}), "bãi bỏ QĐ nào")
+    hits = [Hit(article, 1.0, 1.0, 0.9, 1.0, 1.0)]
+    assert answers_about_named_decision(Retrieval("QĐ 2828 TP HCM bãi bỏ QĐ nào?", hits, named))
+    assert not answers_about_named_decision(Retrieval("Bãi bỏ QĐ nào?", hits, None))  # no decision named
+    assert not answers_about_named_decision(Retrieval("QĐ 2828 TP HCM do ai ký?", hits, named))  # not asked
 
 
 def test_a_sum_of_money_is_not_answered_by_a_clause_that_states_none(index) -> None:
