@@ -190,7 +190,7 @@ _LIGHT_INDEX_MODULES = {
     "sotay.index", "sotay.index.duties", "sotay.index.duties.gazetteer", "sotay.index.duties.records",
     "sotay.index.duties.tasks",
     "sotay.index.documents", "sotay.index.vietnamese", "sotay.index.parse", "sotay.index.provinces",
-    "sotay.index.ingest", "sotay.index.ingest.stated_meta", "sotay.index.segmenter",
+    "sotay.index.ingest", "sotay.index.ingest.stated_meta", "sotay.index.segmenter", "sotay.index.table_header",
 }
 
 
