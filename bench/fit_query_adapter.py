@@ -5,16 +5,20 @@ passage vectors unchanged), then the same fused search runs with q'. It is train
 loss: the gold passage against the other candidates of the shipped fused ranking (the 20 best) and
 the gold passages of the other questions (in-batch negatives).
 
-Usage (indexes built with the current code; the test halves are never read)::
+Usage, as run on 2026-12-01 (indexes built with the current code, data directories copied first since
+opening one takes its locks; the test halves are never read)::
 
+    S=/work/qwork/s7 T=tests/data
     HF_HUB_OFFLINE=1 python bench/fit_query_adapter.py collect \\
-        --set train-corpus:train-data:q_E.jsonl,q_F.jsonl,q_G.jsonl \\
-        --set realdocs-corpus:realdocs-data:tests/data/officer_questions_calibration.jsonl,... \\
-        --set corpus:bundled-data:tests/data/questions.jsonl,... --out /tmp/adapter.pkl
+        --set train-corpus:train-data:$S/questions_E.jsonl,$S/questions_F.jsonl,$S/questions_G.jsonl:held \\
+        --set realdocs96-corpus:realdocs96-data:$T/officer_questions_calibration.jsonl,$T/officer_questions2_calibration.jsonl \\
+        --set corpus:bundled-data:$T/questions.jsonl,$T/heldout_questions.jsonl,../shared/eval/dev_questions.jsonl \\
+        --out /tmp/adapter.pkl
     HF_HUB_OFFLINE=1 python bench/fit_query_adapter.py measure --vectors /tmp/adapter.pkl \\
         --eval-files officer_questions_calibration.jsonl,officer_questions2_calibration.jsonl \\
         --regression-files questions.jsonl,heldout_questions.jsonl,dev_questions.jsonl \\
-        --grid '{"rank": [8, 32], "lam": [1e-3, 1e-2], "temp": [0.05], "share": [0.5, 1.0]}'
+        --grid '{"rank": [8], "lam": [0.1], "temp": [0.05], "share": [0.5, 1.0]}' \\
+        --final '{"rank": 8, "lam": 0.1, "temp": 0.05, "share": 0.5}' --report /tmp/adapter.json
 
 ``collect`` searches every in-domain question (as written and accent-folded) once with the shipped
 code and stores its raw query vector, the candidates, the gold passages and the passages' vectors.
@@ -245,7 +249,7 @@ def measure(args) -> None:
         adapted = {s: [None] * len(evaluated) for s in shares}
         position = {id(r): k for k, r in enumerate(evaluated)}
         for train_at, test_at in folds:
-            u, v = train([trainable[k] for k in train_at], vectors, setting)
+            u, v = train([trainable[k] for k in train_at], vectors, setting, args.seed)
             held_docs = {trainable[k]["doc"] for k in test_at}
             held = [r for r in evaluated if r["doc"] in held_docs]
             for s in shares:
@@ -258,11 +262,12 @@ def measure(args) -> None:
     if args.final:
         final = Setting(**{k: v for k, v in json.loads(args.final).items() if k != "share"})
         share = json.loads(args.final).get("share", 1.0)
-        u, v = train(trainable, vectors, final)
+        u, v = train(trainable, vectors, final, args.seed)
         regression = [r for r in rows if r["file"] in regression_files]
-        line = {"final": {**final.__dict__, "share": share},
-                **_scores(regression, ranks_with(indexes, regression, (u, v, share)),
-                          ranks_with(indexes, regression, None))}
+        adapted, base = ranks_with(indexes, regression, (u, v, share)), ranks_with(indexes, regression, None)
+        line = {"final": {**final.__dict__, "share": share}, **_scores(regression, adapted, base),
+                "changed": [(r["file"], r["id"], r["q"], b, a) for r, a, b in zip(regression, adapted, base)
+                            if (a == 1) != (b == 1)]}
         report["final"] = line
         print(json.dumps(line, ensure_ascii=False), flush=True)
         if args.save:
@@ -304,6 +309,7 @@ def main(argv: list[str]) -> int:
     m.add_argument("--regression-files", default="")
     m.add_argument("--grid", default='{"rank": [16], "lam": [1e-2], "temp": [0.05], "share": [1.0]}')
     m.add_argument("--folds", type=int, default=5)
+    m.add_argument("--seed", type=int, default=0, help="the adapter's initialisation and batch order")
     m.add_argument("--final", help="JSON setting of the adapter trained on every question and scored on the regression sets")
     m.add_argument("--save", type=Path)
     m.add_argument("--report", type=Path)
