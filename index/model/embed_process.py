@@ -22,6 +22,7 @@ import os
 import signal
 import traceback
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 
 import numpy as np
 
@@ -61,7 +62,7 @@ class EmbeddingProcess(Encoder):
             raise RuntimeError("the embedding process ended without an answer") from None
         if kind == "error":
             raise payload
-        return payload
+        return np.asarray(payload, dtype=np.float32)
 
     def close(self) -> None:
         """End the child (killed if it is still loading or embedding) and wait for it."""
@@ -83,7 +84,7 @@ def close_encoder(encoder: Encoder) -> None:
         encoder.close()
 
 
-def _serve(connection, parent: int) -> None:
+def _serve(connection: Connection, parent: int) -> None:
     """The child: load the model, embed the one list of passages sent, answer, and end without teardown."""
     _die_with_parent(parent)
     answer: tuple[str, object]
