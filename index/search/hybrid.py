@@ -206,8 +206,11 @@ class HybridIndex:
         top_lexical = float(lexical.max()) if lexical.size else 0.0
         lexical_norm = lexical / top_lexical if top_lexical > 0 else lexical
 
+        import faiss
+
         query_vector = self.encoder.encode_query(self.dense_query_text(question, typed))
         depth = min(ranking.DENSE_CANDIDATES, n)
+        faiss.omp_set_num_threads(self.encoder.search_threads())  # this thread's searches (OpenMP's setting is per thread)
         sims, ids = self.vectors.search(query_vector.reshape(1, -1), depth)
         dense = np.full(n, float(sims[0].min()) if depth else 0.0, np.float32)
         dense[ids[0]] = sims[0]
