@@ -138,13 +138,6 @@ class Encoder:
         self._last_query = (text, vector)
         return vector.copy()
 
-    def search_threads(self) -> int:
-        """OpenMP threads for the vector search of the question just embedded: 2 only when a core is spare,
-        as for its embedding (``spare_cores``). faiss's flat search splits the passages over its threads; at
-        x1000 (173,000 passages) with the other core taken, 2 threads took 73-77 ms where 1 took 30-33 ms
-        (the same ids and scores: each inner product is computed whole by one thread)."""
-        return self._query_threads.threads() if self._query_engine is not None else 1
-
     def _embed_query(self, text: str) -> np.ndarray:
         """One question's vector, computed."""
         if (engine := self._query_engine) is not None:
