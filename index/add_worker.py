@@ -44,6 +44,7 @@ from sotay.index.corpus_admin import (
 )
 from sotay.index.documents import CorpusError
 from sotay.index.ingest.formats import IngestError
+from sotay.index.model.embed_process import close_encoder, start_encoder
 from sotay.index.search import journal
 
 DEFAULT_SECONDS = 1200.0
@@ -160,9 +161,11 @@ def _work(sender, files: list[str], corpus: str, data_dir: str, txn: str, deadli
     _no_process_shared_locks()
     resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024, resource.RLIM_INFINITY))
     message: tuple[str, object]
+    encoder = None
     try:
+        encoder = start_encoder()  # the model loads in a child process (same limits) while the files are read
         added = add_decisions([Path(f) for f in files], Path(corpus), Path(data_dir), progress=progress, txn=txn,
-                              deadline=deadline)
+                              deadline=deadline, encoder=encoder)
         message = ("added", added)
     except IngestError as exc:
         message = ("refused", str(exc))
@@ -174,6 +177,9 @@ def _work(sender, files: list[str], corpus: str, data_dir: str, txn: str, deadli
         message = ("error", "".join(traceback.format_exception(exc)))
         if _out_of_memory(exc):
             message = ("refused", MEMORY_MESSAGE.format(mb=memory_mb))
+    finally:
+        if encoder is not None:
+            close_encoder(encoder)
     sender.send(message)
     sender.close()
 

