@@ -95,24 +95,23 @@ def states_effective_date(passage: str) -> bool:
     return bool(_STATES_EFFECT.search(fold(passage)))
 
 
-# "Sở nào đề nghị bãi bỏ …?", "tờ trình của ai?" ask who proposed the decision: its recital "Theo đề nghị
-# của Sở … tại Tờ trình số …" says it ("đơn đề nghị cấp phép" asks no such thing).
-_ASKS_PROPOSER = re.compile(r"\b((ai|nao) (da )?(de nghi|de xuat|trinh)|to trinh)\b")
-_STATES_PROPOSER = re.compile(r"^\W*(theo|xet) (de nghi|de xuat|to trinh)\b")
-
-
+# "Căn cứ nghị định nào?" asks the legal basis; "Sở nào đề nghị bãi bỏ …?", "tờ trình của ai?" who proposed
+# the decision: its recitals ("Căn cứ …", "Theo đề nghị của Sở … tại Tờ trình số …") say both, and nothing
+# else ("đơn đề nghị cấp phép" asks neither).
 _ASKS_BASIS = re.compile(r"\b(can cu|co so phap ly|dua (vao|tren)|theo (luat|nghi dinh|thong tu|quy dinh|van ban) nao"
                          r"|thuc hien (quyet dinh|nghi quyet|luat) nao|ban hanh theo)\b")
-
-
-def asks_proposer(question: str) -> bool:
-    """Whether ``question`` asks which body proposed the decision."""
-    return bool(_ASKS_PROPOSER.search(fold(question)))
+_ASKS_PROPOSER = re.compile(r"\b((ai|nao) (da )?(de nghi|de xuat|trinh)|to trinh)\b")
+_STATES_PROPOSER = re.compile(r"^\W*(theo|xet) (de nghi|de xuat|to trinh)\b")
 
 
 def recitals_answer(question: str) -> bool:
     """Whether a decision's recitals may answer ``question``: it asks the legal basis or who proposed it."""
     return bool(_ASKS_BASIS.search(fold(question))) or asks_proposer(question)
+
+
+def asks_proposer(question: str) -> bool:
+    """Whether ``question`` asks which body proposed the decision."""
+    return bool(_ASKS_PROPOSER.search(fold(question)))
 
 
 def states_proposer(passage: str) -> bool:

@@ -19,7 +19,7 @@ import logging
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 
 import numpy as np
@@ -246,20 +246,14 @@ class HybridIndex:
         if not recitals_answer(question):
             restating = restating | ranking.RECITAL_KINDS
         elif asks_proposer(question):
-            for i in top:
-                if states_proposer(self.passages[i].text):
-                    final[i] += ranking.PROPOSER_WEIGHT
+            self._lift(top, final, states_proposer, ranking.PROPOSER_WEIGHT)
         for i in top:
             if self.passages[i].kind in restating:
                 final[i] -= ranking.RESTATEMENT_PENALTY
         if ranking.EFFECT_WEIGHT and asks_effective_date(question):
-            for i in top:
-                if states_effective_date(self.passages[i].text):
-                    final[i] += ranking.EFFECT_WEIGHT
+            self._lift(top, final, states_effective_date, ranking.EFFECT_WEIGHT)
         if ranking.QUANTITY_WEIGHT and (asked := asked_quantity(question)) is not None:
-            for i in top:
-                if states_quantity(asked, self.passages[i].text):
-                    final[i] += ranking.QUANTITY_WEIGHT
+            self._lift(top, final, partial(states_quantity, asked), ranking.QUANTITY_WEIGHT)
         if bodies := self.named_bodies(question):
             for i in top:
                 if bodies & self._holders.get(i, frozenset()):
@@ -271,6 +265,12 @@ class HybridIndex:
                     phrases(i), float(lexical[i]),
                     int((lexical[pool] > lexical[i]).sum()) + 1, int((dense[pool] > dense[i]).sum()) + 1)
                 for i in order]
+
+    def _lift(self, top: list[int], final: dict[int, float], states: Callable[[str], bool], weight: float) -> None:
+        """Add ``weight`` to the score in ``final`` of each passage of ``top`` whose text ``states`` what is asked."""
+        for i in top:
+            if states(self.passages[i].text):
+                final[i] += weight
 
     def _clauses_before_wholes(self, order: list[int], final: dict[int, float], dense: np.ndarray) -> list[int]:
         """``order`` with each whole unit preceded by its clause that answers more precisely, if any."""
