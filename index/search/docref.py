@@ -61,6 +61,10 @@ CONNECTORS = folded_sequences(("của", "tỉnh", "số", "năm", "ngày", "thá
 # Removed with a reference that follows them: "mục đích của <kế hoạch …>" -> "mục đích".
 PREPOSITIONS = frozenset(fold(w) for w in ("của", "ở", "tại", "trong", "theo", "thuộc", "về", "tỉnh"))
 PROVINCE_VOTE = 2  # a province names a document more surely than one word pair of its title
+# Words that start what is asked about a named document, never its name: "QĐ 14/2025 … bị bãi bỏ toàn bộ
+# hay một phần?" asks about a repeal even when other documents' names read "… bị bãi bỏ". ("có" and "thì"
+# are left out: folded, they are also "cơ cấu" and "thị xã".)
+PREDICATES = frozenset(fold(w) for w in ("bị", "được", "là", "phải"))
 
 
 @dataclass(frozen=True)
@@ -177,8 +181,10 @@ class DocumentNames:
         return (len(found[0]), found[1]) if found else None
 
     def _pair_at(self, tokens: list[WordToken], j: int) -> set[str] | None:
-        """The documents whose names have the word pair ``tokens[j:j + 2]``."""
-        return self.pair_docs.get(f"{tokens[j].word} {tokens[j + 1].word}") if j + 1 < len(tokens) else None
+        """The documents whose names have the word pair ``tokens[j:j + 2]`` (none when it starts a predicate)."""
+        if j + 1 >= len(tokens) or tokens[j].word in PREDICATES:
+            return None
+        return self.pair_docs.get(f"{tokens[j].word} {tokens[j + 1].word}")
 
     def _run(self, tokens: list[WordToken], i: int, typed: bool) -> tuple[int, Counter]:
         """End of the name run starting at ``i`` (after its last distinctive part) and its votes.

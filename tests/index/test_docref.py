@@ -54,6 +54,24 @@ def test_a_province_shared_by_several_decisions_needs_title_words() -> None:
     assert names.reference("kế hoạch du lịch Sơn La có mấy mục tiêu").doc_ids == {"c"}
 
 
+def test_what_is_asked_of_a_named_decision_is_not_taken_for_its_name() -> None:
+    # titles of real decisions (Hà Tĩnh 75/2025, Bắc Ninh 451/2025): "bị bãi bỏ" is in another one's name
+    names = DocumentNames(
+        {"ht": "Bãi bỏ toàn bộ Quyết định số 14/2025/QĐ-UBND ngày 01/3/2025 ban hành quy định chức năng, nhiệm vụ, "
+               "quyền hạn và cơ cấu tổ chức của Sở Xây dựng tỉnh Hà Tĩnh . 75/2025/QĐ-UBND . 75 2025 QĐ-UBND",
+         "bn": "Danh mục văn bản quy phạm pháp luật bị bãi bỏ trong lĩnh vực công nghệ thông tin tỉnh Bắc Ninh",
+         "sl": "Kế hoạch phát triển du lịch tỉnh Sơn La",
+         "nt": "Quy định cơ chế quay vòng vốn hỗ trợ sản xuất tỉnh Ninh Thuận"},
+        {"ht": "Hà Tĩnh", "bn": "Bắc Ninh", "sl": "Sơn La", "nt": "Ninh Thuận"})
+    for question, ask in [("qd 14/2025 co cau to chuc so xay dung bi bai bo toan bo hay 1 phan",
+                           "bi bai bo toan bo hay 1 phan"),
+                          ("QĐ 14/2025 cơ cấu tổ chức Sở Xây dựng được bãi bỏ toàn bộ hay một phần?",
+                           "được bãi bỏ toàn bộ hay một phần?")]:
+        reference = names.reference(question)
+        assert reference is not None and reference.doc_ids == {"ht"}
+        assert reference.ask == ask
+
+
 @pytest.mark.parametrize("question", ["QĐ 44 phân cấp máy móc thiết bị Quảng Ngãi có hiệu lực khi nào",
                                       "qd 44 phan cap may moc thiet bi quang ngai co hieu luc khi nao",
                                       "Quyết định 44/2025 có hiệu lực khi nào"])
