@@ -24,9 +24,11 @@ from sotay.index.question_kind import (
     asks_effective_date,
     asks_money,
     recitals_answer,
+    required_quantity,
     states_change,
     states_effective_date,
     states_money,
+    states_quantity,
 )
 from sotay.index.search import ranking
 from sotay.index.search.docref import Reference
@@ -257,10 +259,13 @@ def quotable_as_answer(found: Retrieval) -> bool:
 
     A recital ("Căn cứ Luật thuế thu nhập cá nhân …") names laws, not what they say: it answers only a
     question about the legal basis or about who proposed the decision. A question asking for a sum of money ("phí công chứng bao nhiêu?")
-    is answered only by a clause that states one, a rate it is reckoned by, or that nothing is due.
+    is answered only by a clause that states one, a rate it is reckoned by, or that nothing is due; one asking for
+    a time limit or a share ("giải quyết mấy ngày?", "bao nhiêu %?") only by a clause stating one.
     """
     best = found.hits[0].passage
     if best.kind in ranking.RECITAL_KINDS and not recitals_answer(found.question):
+        return False
+    if (required := required_quantity(found.question)) is not None and not states_quantity(required, best.text):
         return False
     return not asks_money(found.question) or states_money(best.text)
 

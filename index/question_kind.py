@@ -138,11 +138,16 @@ def states_change(passage: str) -> bool:
 # that states a number in that unit ("đạt từ 95 điểm", "05 ngày làm việc", "70%") answers it, a sibling
 # that only shares the question's words does not. After "mấy" only units count ("máy móc" folds to "may moc").
 _MONEY = r"\d[\d.,]*\s*(?:\([^)]{1,60}\)\s*)?(?:dong|d\b|trieu|ty|nghin|ngan)"
-_PERCENT = r"\d\s*%|phan tram"
-_AFTER_HOW_MANY = re.compile(r"\b(?:bao nhieu|may)\s+(%|phan tram|tien|[a-z]+(?: lam viec)?)")
+_PERCENT = r"\d\s*%|\(%\)|phan tram"  # "(%)": a table's column of percentages
+_AFTER_HOW_MANY = re.compile(r"\b(?:bao nhieu|may)\s+(%|phan tram|tien\b|[a-z]+(?: lam viec)?)(?! nao\b)")
 _UNITS_AFTER_MAY = frozenset({
-    "ngay", "ngay lam viec", "thang", "nam", "tuan", "gio", "phut", "lan", "nguoi", "ho", "xa", "diem", "buoc",
-    "ban", "loai", "muc", "dot", "ky", "cap", "thanh", "thu", "%", "phan tram", "tien", "trieu", "ty"})
+    "ngay", "ngay lam viec", "thang", "nam", "tuan", "gio", "tieng", "phut", "lan", "nguoi", "ho", "xa", "diem",
+    "buoc", "ban", "loai", "muc", "dot", "ky", "cap", "thanh", "thu", "%", "phan tram", "tien", "trieu", "ty"})
+# A time limit or a share must be stated for a clause to answer it ("giải quyết mấy ngày" is not answered by an
+# article that only names the procedure); a count of people, steps or items may be told otherwise ("mỗi xã 01 -
+# 02 học viên" for "mấy người"), so those units only rank.
+_PERIODS = frozenset({"ngay", "tuan", "thang", "nam", "quy"})
+_REQUIRED_UNITS = frozenset({"ngay", "ngay lam viec", "tuan", "thang", "gio", "tieng", "phut", "%", "phan tram"})
 _NOT_UNITS = frozenset({"la", "thi", "vay", "a", "ha", "nhi", "the", "de", "cho", "duoc", "khi", "roi", "ma",
                         "va", "o", "tai", "trong", "nua", "so", "con", "moi"})
 _DAY_OF_MONTH = re.compile(r"\bngay may\b")
@@ -158,12 +163,25 @@ def asked_quantity(question: str) -> re.Pattern[str] | None:
     folded = fold(expand_abbreviations(question))
     if _DAY_OF_MONTH.search(folded):
         return re.compile(r"\bngay\s+\d{1,2}\b")
+    unit = _asked_unit(folded)
+    return None if unit is None else _stating(unit)
+
+
+def required_quantity(question: str) -> re.Pattern[str] | None:
+    """What a passage must state to answer ``question`` at all: :func:`asked_quantity` when it asks for a time
+    limit or a share ("mấy ngày", "bao nhiêu %"), else None."""
+    unit = _asked_unit(fold(expand_abbreviations(question)))
+    return _stating(unit) if unit in _REQUIRED_UNITS else None
+
+
+def _asked_unit(folded: str) -> str | None:
+    """The unit of the number a folded question asks for ("ngay lam viec", "%", "diem"), or None."""
     for m in _AFTER_HOW_MANY.finditer(folded):
         unit = m.group(1)
         if unit in _NOT_UNITS or (m.group(0).startswith("may") and unit not in _UNITS_AFTER_MAY
                                   and unit.split()[0] not in _UNITS_AFTER_MAY):
             continue
-        return _stating(unit)
+        return unit
     return None
 
 
@@ -173,7 +191,12 @@ def _stating(unit: str) -> re.Pattern[str]:
         return re.compile(_PERCENT)
     if unit in ("tien", "trieu", "ty"):
         return re.compile(_MONEY)
-    return re.compile(r"\d[\d.,]*\s*(?:\([^)]{1,60}\)\s*)?" + re.escape(unit) + r"\b")
+    if unit in ("gio", "tieng"):
+        return re.compile(r"\d[\d.,/]*\s*(?:gio|tieng)\b")
+    number = r"\d[\d.,]*\s*(?:\([^)]{1,60}\)\s*)?" + re.escape(unit) + r"\b"
+    if unit in _PERIODS:  # "định kỳ mấy tháng" is also answered by "hằng tháng" (every month)
+        return re.compile(number + r"|\b(?:hang|moi)\s+" + re.escape(unit) + r"\b")
+    return re.compile(number)
 
 
 def states_quantity(asked: re.Pattern[str], passage: str) -> bool:

@@ -14,6 +14,7 @@ from sotay.index.question_kind import (
     asks_money,
     has_kind,
     question_kind,
+    required_quantity,
     states_effective_date,
     states_money,
     states_quantity,
@@ -85,6 +86,33 @@ def test_a_number_asked_in_a_unit_is_found_only_where_a_number_in_that_unit_is_s
                                       "máy tính bảng được trang bị không"])
 def test_no_number_is_asked_without_a_unit_after_how_many(question: str) -> None:
     assert asked_quantity(question) is None
+
+
+@pytest.mark.parametrize(("question", "answering", "not_answering"), [
+    # Thanh Hóa 145/2025: the article naming the procedure states no time limit
+    ("cấp giấy chứng nhận đăng ký hoạt động thử nghiệm ở Thanh Hóa giải quyết mấy ngày",
+     "Thời hạn giải quyết: 05 ngày làm việc kể từ ngày nhận đủ hồ sơ",
+     "Điều 1. Ủy quyền cho Giám đốc Sở Khoa học và Công nghệ thực hiện giải quyết thủ tục hành chính theo quy định "
+     "tại Điều 51 Nghị định số 133/2025/NĐ-CP ngày 12/6/2025"),
+    ("lệ phí trước bạ nhà ở Đắk Lắk nộp mấy % giá trị nhà", "Tỷ lệ (%) chất lượng còn lại: 80",
+     "1. Giá tính lệ phí trước bạ đối với nhà mới xây dựng được xác định theo Bảng đơn giá xây dựng mới nhà"),
+    ("cong dong dan cu bao cao ket qua du an dinh ky may thang", "định kỳ hàng tháng báo cáo kết quả",
+     "Cộng đồng dân cư báo cáo kết quả thực hiện dự án khi kết thúc"),
+    ("lực lượng canh phòng phải trực mấy tiếng", "ứng trực 12/24 giờ", "bố trí lực lượng canh phòng"),
+])
+def test_a_time_limit_or_a_share_asked_for_must_be_stated(question: str, answering: str, not_answering: str) -> None:
+    required = required_quantity(question)
+    assert required is not None
+    assert states_quantity(required, answering) and not states_quantity(required, not_answering)
+
+
+@pytest.mark.parametrize("question", [
+    "mỗi xã cử mấy người đi học ở tỉnh",  # "01 - 02 học viên": a count may be told in other words
+    "tờ trình của sở lao động về quay vòng vốn số mấy ngày nào",  # a number and a date, not a duration
+    "nộp bao nhiêu tiền",  # a sum: see asks_money
+])
+def test_counts_and_dates_are_not_required_to_be_stated(question: str) -> None:
+    assert required_quantity(question) is None
 
 
 @pytest.mark.parametrize(("question", "asks"), [

@@ -120,6 +120,13 @@ def test_a_recital_is_quoted_as_the_answer_only_to_a_question_about_the_legal_ba
     assert quotable_as_answer(Retrieval("quyết định này căn cứ thông tư nào của Bộ Tài chính", hits, None))
 
 
+def test_a_clause_stating_no_time_limit_does_not_answer_how_many_days(index) -> None:
+    hits = index.search("Tổ thẩm định do ai thành lập?", k=8)
+    assert "Tổ thẩm định do Ủy ban nhân dân cấp huyện thành lập" in hits[0].passage.text
+    assert quotable_as_answer(Retrieval("Tổ thẩm định do ai thành lập?", hits, None))
+    assert not quotable_as_answer(Retrieval("Tổ thẩm định phải thành lập trong mấy ngày?", hits, None))
+
+
 @pytest.mark.parametrize("question, proposer", [
     ("Sở nào đề nghị ban hành quy định quay vòng vốn Ninh Thuận?", "Sở Lao động - Thương binh và Xã hội"),
     ("so nao de nghi ban hanh quy dinh quay vong von ninh thuan", "Sở Lao động - Thương binh và Xã hội"),
