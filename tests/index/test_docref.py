@@ -130,6 +130,12 @@ def test_provinces_are_recognised_by_capitals_or_after_tinh() -> None:
     assert names.reference("thu hoi von o tinh cao bang").elsewhere == ("Cao Bằng",)
     assert names.reference("thu hồi vốn ở Huế").elsewhere == ("Thừa Thiên Huế",)
     assert names.reference("TP Hồ Chí Minh thu hồi vốn thế nào").elsewhere == ("Thành phố Hồ Chí Minh",)
+    # officers' short forms of the two cities
+    for question in ("thu hồi vốn ở TP HCM thế nào", "TPHCM thu hồi vốn thế nào", "thu hoi von o hcm"):
+        assert names.reference(question).elsewhere == ("Thành phố Hồ Chí Minh",)
+    hanoi = DocumentNames({"h": "Bãi bỏ Quyết định số 17/2025/QĐ-UBND quy định chức năng của Sở Du lịch thành phố Hà Nội",
+                           "a": "Quy định quay vòng vốn tỉnh Ninh Thuận"}, {"h": "Hà Nội", "a": "Ninh Thuận"})
+    assert hanoi.reference("sở nào đề nghị bãi bỏ QĐ về Sở Du lịch HN").doc_ids == {"h"}
     assert names.reference("thu hoi von cao bang") is None  # no capitals, no "tỉnh": maybe not a province
     assert names.reference("hòa bình và phát triển") is None
     assert names.reference("Đoàn TNCS Hồ Chí Minh làm gì?") is None  # a body named after the city's name
