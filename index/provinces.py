@@ -123,8 +123,11 @@ def named_provinces(question: str) -> tuple[str, ...]:
 
 
 def canonical_province(name: str) -> str:
-    """``name`` as ``provinces.yaml`` writes it ("Hue" -> "Thừa Thiên Huế"); unknown names unchanged."""
-    return province_gazetteer().get(tuple(t.word for t in word_tokens(name)), name)
+    """``name`` as ``provinces.yaml`` writes it ("Hue" -> "Thừa Thiên Huế"; a decision's "Hồ Chí Minh", its header
+    "THÀNH PHỐ HỒ CHÍ MINH" without the city's title -> "Thành phố Hồ Chí Minh"); unknown names unchanged."""
+    words = tuple(t.word for t in word_tokens(name))
+    gazetteer = province_gazetteer()
+    return gazetteer.get(words) or gazetteer.get(("thanh", "pho", *words), name)
 
 
 def province_mentions(text: str, tokens: list[WordToken]) -> list[tuple[tuple[str, ...], str]]:

@@ -80,7 +80,8 @@ def has_kind(kind: QuestionKind, passage: str) -> bool:
 
 # "QĐ 44 … có hiệu lực khi nào?" asks the clause that sets the decision's date of effect, not the
 # points that list what ceases to be in force "kể từ ngày Quyết định này có hiệu lực".
-_ASKS_EFFECT = re.compile(r"\b(hieu luc|ap dung|thi hanh)( thi hanh)?( ke)?( tu)? (khi nao|ngay nao|bao gio|luc nao)\b")
+_ASKS_EFFECT = re.compile(r"\b(hieu luc|ap dung|thi hanh)( thi hanh)?( ke)?( tu)? (khi nao|ngay nao|bao gio|luc nao)\b"
+                          r"|\b(khi nao|ngay nao|bao gio|luc nao) (thi )?(co |bat dau )?(hieu luc|ap dung)\b")
 _STATES_EFFECT = re.compile(r"(?<!het )\bco hieu luc( thi hanh)?( ke)? tu (ngay|khi)")
 
 

@@ -47,7 +47,10 @@ def test_a_passage_without_the_asked_kind_is_recognised() -> None:
     ("QĐ 44 phân cấp máy móc thiết bị Quảng Ngãi có hiệu lực khi nào", True),
     ("quy dinh an toan dien Thai Nguyen co hieu luc tu ngay nao", True),
     ("Quy định thi đua khen thưởng mới của Bắc Ninh hiệu lực ngày nào, bỏ QĐ nào", True),
+    ("QĐ 02144 Đắk Lắk về C/O khi nào có hiệu lực", True),  # the question word first
+    ("qd bai bo via he hcm bao gio thi ap dung", True),
     ("qd 08/2021 phu tho ve may moc chuyen dung het hieu luc khi nao", False),  # when another one ceases
+    ("khi nào thì hết hiệu lực", False),
     ("Tỷ lệ thu hồi vốn ở địa bàn khó khăn là bao nhiêu?", False),
 ])
 def test_questions_asking_when_a_decision_takes_effect(question: str, asks: bool) -> None:

@@ -168,6 +168,19 @@ def test_a_province_names_the_decisions_of_the_provinces_merged_with_it_in_2025(
     assert names.reference("thu hồi vốn ở Điện Biên").elsewhere == ("Điện Biên",)
 
 
+def test_a_city_named_without_its_title_in_a_decision_is_the_city() -> None:
+    # a decision of Thành phố Hồ Chí Minh reads "THÀNH PHỐ HỒ CHÍ MINH"; its metadata keeps "Hồ Chí Minh"
+    names = DocumentNames({"hcm": "Bãi bỏ Quyết định số 32/2023/QĐ-UBND về sử dụng tạm thời lòng đường, hè phố",
+                           "dn": "Bãi bỏ Quyết định quản lý và sử dụng tạm thời vỉa hè thành phố Đà Nẵng",
+                           "sl": "Kế hoạch tỉnh Sơn La"},
+                          {"hcm": "Hồ Chí Minh", "dn": "Đà Nẵng", "sl": "Sơn La"}, dates={"hcm": "2025-11-01"})
+    for question in ("qd bai bo quy dinh via he long duong hcm hieu luc khi nao",
+                     "TP Hồ Chí Minh bãi bỏ quy định lòng đường chưa"):
+        assert names.reference(question).doc_ids == {"hcm"}
+    # and, issued after 1 July 2025, it speaks to the provinces merged into the city
+    assert names.reference("Bình Dương bãi bỏ quy định lòng đường chưa").doc_ids == {"hcm"}
+
+
 def test_an_answer_from_a_merged_province_says_so(index) -> None:
     answer = answer_question(index, "ty le thu hoi von dia ban kho khan o khanh hoa")
     assert answer.answered and answer.sources[0]["doc"] == "QĐ …/2022 Ninh Thuận"
