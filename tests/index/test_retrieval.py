@@ -159,6 +159,15 @@ def test_a_named_decisions_date_of_effect_is_answered_even_when_the_model_doubts
         assert not answer_question(index, other).answered
 
 
+def test_a_named_decisions_number_in_the_unit_asked_is_answered_even_when_the_model_doubts(index, monkeypatch) -> None:
+    # "QĐ 2934 công bố mấy thủ tục": the clause of the decision named that states a number of that unit answers
+    doubting = replace(answer_module.load_model(), answer_threshold=1.01)
+    monkeypatch.setattr(answer_module, "load_model", lambda: doubting)
+    named = answer_question(index, "Kế hoạch tập huấn Chương trình 135 Lạng Sơn đào tạo cán bộ cơ sở bao nhiêu lớp?")
+    assert named.answered and "Số lượng: 10 lớp" in named.sources[0]["text"]
+    assert not answer_question(index, "Đào tạo cán bộ cơ sở bao nhiêu lớp?").answered  # no decision named
+
+
 def test_what_a_named_decision_repeals_is_its_article_that_says_so() -> None:
     # hcm-2828: "Điều 1. Bãi bỏ Quyết định số 32/2023/QĐ-UBND …" answers "QĐ 2828 bãi bỏ QĐ nào?"
     found = parse_document(load_document(DATA / "real" / "hcm-2828-2025-bai-bo-qd-32-2023.txt"))
