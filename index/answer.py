@@ -273,9 +273,9 @@ def quotable_as_answer(found: Retrieval) -> bool:
 
 def answers_about_named_decision(found: Retrieval) -> bool:
     """Whether ``found`` answers, whatever the model's doubt, a question naming one decision and asking when it
-    takes effect, what it repeals or replaces, or a number in a unit ("QĐ 145 ủy quyền TĐC hiệu lực khi nào?", "QĐ
-    2579 Cần Thơ thay thế QĐ nào?", "QĐ 2934 công bố mấy thủ tục?"): its best passage is that decision's clause
-    saying so. Those articles read alike in every
+    takes effect, what it repeals or replaces, a number in a unit or a sum ("QĐ 145 ủy quyền TĐC hiệu lực khi
+    nào?", "QĐ 2579 Cần Thơ thay thế QĐ nào?", "QĐ 2934 công bố mấy thủ tục?", "KH 135 Lạng Sơn tổng kinh phí bao
+    nhiêu?"): its best passage is that decision's clause saying so. Those articles read alike in every
     decision ("Quyết định này có hiệu lực thi hành kể từ ngày ký …"), so the features the model reads cannot tell
     them apart; the decision named can."""
     reference = found.reference
@@ -283,7 +283,8 @@ def answers_about_named_decision(found: Retrieval) -> bool:
     return (reference is not None and len(reference.doc_ids) == 1 and best.doc_id in reference.doc_ids
             and (asks_effective_date(found.question) and states_effective_date(best.text)
                  or asks_change(found.question) and states_change(best.text)
-                 or (asked := asked_quantity(found.question)) is not None and states_quantity(asked, best.text)))
+                 or (asked := asked_quantity(found.question)) is not None and states_quantity(asked, best.text)
+                 or asks_money(found.question) and states_money(best.text)))
 
 
 def distinct_units(hits: list[Hit]) -> list[Hit]:

@@ -159,13 +159,16 @@ def test_a_named_decisions_date_of_effect_is_answered_even_when_the_model_doubts
         assert not answer_question(index, other).answered
 
 
-def test_a_named_decisions_number_in_the_unit_asked_is_answered_even_when_the_model_doubts(index, monkeypatch) -> None:
-    # "QĐ 2934 công bố mấy thủ tục": the clause of the decision named that states a number of that unit answers
+def test_a_named_decisions_number_or_sum_asked_is_answered_even_when_the_model_doubts(index, monkeypatch) -> None:
+    # "QĐ 2934 công bố mấy thủ tục": the clause of the decision named that states a number of that unit answers;
+    # so does the one stating a sum when a sum is asked
     doubting = replace(answer_module.load_model(), answer_threshold=1.01)
     monkeypatch.setattr(answer_module, "load_model", lambda: doubting)
     named = answer_question(index, "Kế hoạch tập huấn Chương trình 135 Lạng Sơn đào tạo cán bộ cơ sở bao nhiêu lớp?")
     assert named.answered and "Số lượng: 10 lớp" in named.sources[0]["text"]
     assert not answer_question(index, "Đào tạo cán bộ cơ sở bao nhiêu lớp?").answered  # no decision named
+    money = answer_question(index, "Kế hoạch tập huấn Chương trình 135 Lạng Sơn tổng kinh phí bao nhiêu?")
+    assert money.answered and "tổng kinh phí là 8.040 triệu đồng" in money.sources[0]["text"]
 
 
 def test_what_a_named_decision_repeals_is_its_article_that_says_so() -> None:
