@@ -16,6 +16,14 @@ from enum import Enum
 from sotay.index.vietnamese import expand_abbreviations
 from sotay.text import fold
 
+# Officers' shorthand for "bao nhiêu" ("phí chứng thực bn", "bao nhiu %"), read as written out.
+_HOW_MANY_SHORTHAND = re.compile(r"\b(bn|bnhieu|bao nhiu)\b")
+
+
+def _fold_question(question: str) -> str:
+    """``question`` folded, with the shorthand for "bao nhiêu" written out."""
+    return _HOW_MANY_SHORTHAND.sub("bao nhieu", fold(question))
+
 
 class QuestionKind(Enum):
     """The kind of answer a question asks for."""
@@ -64,7 +72,7 @@ _HAS = {
 
 def question_kind(question: str) -> QuestionKind:
     """The kind of answer ``question`` asks for (OTHER when it asks for none in particular)."""
-    folded = fold(question)
+    folded = _fold_question(question)
     for kind, pattern in _ASKS:
         if pattern.search(folded):
             return kind
@@ -161,7 +169,7 @@ def asked_quantity(question: str) -> re.Pattern[str] | None:
     "bao nhiêu %" / "mấy phần trăm" → a percentage; "bao nhiêu tiền" → a sum of money; "trước ngày
     mấy" → a day of the month. Compared folded, abbreviations expanded ("bao nhiêu TTHC" → "33 thủ tục").
     """
-    folded = fold(expand_abbreviations(question))
+    folded = _fold_question(expand_abbreviations(question))
     if _DAY_OF_MONTH.search(folded):
         return re.compile(r"\bngay\s+\d{1,2}\b")
     unit = _asked_unit(folded)
@@ -171,7 +179,7 @@ def asked_quantity(question: str) -> re.Pattern[str] | None:
 def required_quantity(question: str) -> re.Pattern[str] | None:
     """What a passage must state to answer ``question`` at all: :func:`asked_quantity` when it asks for a time
     limit or a share ("mấy ngày", "bao nhiêu %"), else None."""
-    unit = _asked_unit(fold(expand_abbreviations(question)))
+    unit = _asked_unit(_fold_question(expand_abbreviations(question)))
     return _stating(unit) if unit in _REQUIRED_UNITS else None
 
 
@@ -210,14 +218,14 @@ def states_quantity(asked: re.Pattern[str], passage: str) -> bool:
 # close its words; one that says none is due ("miễn phí", "không thu") or sets it by a rate does.
 _ASKS_MONEY = re.compile(
     r"\b(le phi|muc phi|(?<!hop )phi (?!hop)\w+|muc thu|muc chi|kinh phi|chi phi|muc luong|tien luong|phu cap"
-    r"|gia (ban|thue|dat|thoc|dich vu))\b.*\b(bao nhieu|may)\b"
+    r"|gia (ban|thue|dat|thoc|dich vu))\b.*(?<!ma so )(?<!so hieu )\b(bao nhieu|may)\b"
     r"(?!\s+(lan|ngay|thang|nam|tuan|gio|nguoi|ho|xa|diem|buoc|lop|loai|muc|%|phan tram))|\b(bao nhieu|may) tien\b")
 _STATES_MONEY = re.compile(_MONEY + r"|\bmien\b|khong thu|khong mat|he so|luong co so|\d\s*%")
 
 
 def asks_money(question: str) -> bool:
     """Whether ``question`` asks for a sum of money (a fee, an allowance, a rate of spending)."""
-    return bool(_ASKS_MONEY.search(fold(question)))
+    return bool(_ASKS_MONEY.search(_fold_question(question)))
 
 
 def states_money(passage: str) -> bool:

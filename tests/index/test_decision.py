@@ -109,6 +109,11 @@ def test_a_time_limit_or_a_share_asked_for_must_be_stated(question: str, answeri
     assert states_quantity(required, answering) and not states_quantity(required, not_answering)
 
 
+def test_shorthand_for_how_many_asks_a_number() -> None:
+    assert required_quantity("QĐ quay vòng vốn Ninh Thuận: địa bàn khó khăn phải thu lại bao nhiu % vốn?") is not None
+    assert asked_quantity("lop can bo co so xa to chuc o tinh bn lop, moi lop bn nguoi") is not None
+
+
 @pytest.mark.parametrize("question", [
     "mỗi xã cử mấy người đi học ở tỉnh",  # "01 - 02 học viên": a count may be told in other words
     "tờ trình của sở lao động về quay vòng vốn số mấy ngày nào",  # a number and a date, not a duration
@@ -126,6 +131,8 @@ def test_counts_and_dates_are_not_required_to_be_stated(question: str) -> None:
     ("phí bảo vệ môi trường nộp mấy lần một năm", False),  # how often, not how much
     ("kh 308 ha noi uu tien hoan thien bao nhieu csdl", False),  # "ưu tiên", not "tiền"
     ("luc luong canh phong phai truc may tieng", False),  # "lực lượng", not "lương"
+    ("phi chung thuc di chuc o xa bn", True),  # "bn": bao nhiêu
+    ("TTHC chấm dứt hưởng hỗ trợ phí bảo hiểm nông nghiệp mã số bn, còn ko", False),  # a code, not a sum
 ])
 def test_questions_asking_for_a_sum_of_money(question: str, asks: bool) -> None:
     assert asks_money(question) is asks
