@@ -52,9 +52,12 @@ from sotay.index.search.tokens import STOP_WORDS
 from sotay.index.vietnamese import expand_abbreviations
 from sotay.text import fold, nfc
 
-# Words that say "a document": a reference starts at one (or at a province).
+# Words that say "a document": a reference starts at one (or at a province). Not "hướng dẫn": officers use it
+# as the verb ("Chi cục chịu sự hướng dẫn chuyên môn của cơ quan nào") far more than to name a document.
 DOCUMENT_TYPES = folded_sequences(("quyết định", "kế hoạch", "quy định", "văn bản", "chỉ thị", "nghị quyết",
-                             "hướng dẫn", "đề án", "kh", "vb"))
+                             "đề án", "kh", "vb"))
+# After these a document type is a verb: "UBND xã có được tự quyết định định mức …", "ai quyết định …".
+VERB_MARKERS = frozenset(fold(w) for w in ("tự", "được", "ai", "sẽ", "đã", "quyền", "phải", "cần"))
 # Words that join the parts of a name: "Kế hoạch ... của Ủy ban nhân dân tỉnh Sơn La năm 2021".
 CONNECTORS = folded_sequences(("của", "tỉnh", "số", "năm", "ngày", "tháng", "về", "thuộc", "ban hành",
                          "ủy ban nhân dân", "trên địa bàn", "giai đoạn"))
@@ -132,7 +135,7 @@ class DocumentNames:
         runs: list[tuple[int, int, Counter, bool]] = []
         i = 0
         while i < len(tokens):
-            typed = _match(tokens, i, DOCUMENT_TYPES) > 0
+            typed = _match(tokens, i, DOCUMENT_TYPES) > 0 and not (i > 0 and tokens[i - 1].word in VERB_MARKERS)
             if typed or self._province_at(tokens, i):
                 end, votes = self._run(tokens, i, typed)
                 if votes:

@@ -41,6 +41,19 @@ def test_questions_naming_no_single_decision_have_no_reference(index, question) 
     assert index.names.reference(question) is None
 
 
+def test_a_document_type_used_as_a_verb_names_no_document() -> None:
+    names = DocumentNames(
+        {"hp": "Phân cấp thẩm quyền quyết định tiêu chuẩn, định mức sử dụng máy móc, thiết bị chuyên dùng thành phố "
+               "Hải Phòng",
+         "qt": "Quy chế tổ chức và hoạt động của Chi cục Kiểm lâm tỉnh Quảng Trị",
+         "bn": "Bãi bỏ văn bản về chức năng, nhiệm vụ, quyền hạn và cơ cấu tổ chức của cơ quan chuyên môn tỉnh Bắc Ninh",
+         "sl": "Kế hoạch phát triển du lịch tỉnh Sơn La"},
+        {"hp": "Hải Phòng", "qt": "Quảng Trị", "bn": "Bắc Ninh", "sl": "Sơn La"})
+    assert names.reference("ubnd xa co dc tu quyet dinh dinh muc thiet bi chuyen dung y te cho don vi du toan") is None
+    assert names.reference("Chi cục Kiểm lâm chịu hướng dẫn chuyên môn của cơ quan nào ở Bộ") is None
+    assert names.reference("quyết định định mức thiết bị chuyên dùng Hải Phòng có hiệu lực khi nào").doc_ids == {"hp"}
+
+
 def test_a_province_shared_by_several_decisions_needs_title_words() -> None:
     names = DocumentNames(
         {"a": "Quy định cơ chế quay vòng vốn hỗ trợ sản xuất tỉnh Ninh Thuận",
