@@ -60,6 +60,7 @@ class CachedEncoder:
         self.cache: dict[str, np.ndarray] = {}
         self.adapter: tuple[np.ndarray, np.ndarray, float] | None = None
         self.last: np.ndarray | None = None
+        self.last_text: str | None = None  # the question as the dense model last saw it
 
     def __getattr__(self, name):
         return getattr(self.base, name)
@@ -68,7 +69,7 @@ class CachedEncoder:
         if text not in self.cache:
             self.cache[text] = self.base.encode_query(text)
         q = self.cache[text]
-        self.last = q
+        self.last, self.last_text = q, text
         if self.adapter is None:
             return q.copy()
         u, v, share = self.adapter
@@ -121,9 +122,9 @@ def collect(sets: list[str], out: Path) -> None:
                 if "held" in flags and row["doc"] not in held:
                     continue  # a question about a decision this index does not hold
                 hits = index.search(row["q"], k=CANDIDATES)
-                q = encoder.last
+                q, dense_text = encoder.last, encoder.last_text
                 golds = [i for i, body in enumerate(normed) if _gold_in(body, row["gold"])]
-                row.update(index=key, vector=q,
+                row.update(index=key, vector=q, dense_text=dense_text,
                            candidates=[positions[(h.passage.doc_id, h.passage.citation)] for h in hits],
                            golds=golds, base_rank=rank_of_gold(index, row["q"], row["gold"]))
                 data["rows"].append(row)
@@ -212,17 +213,29 @@ def summary(ranks: list[int | None]) -> tuple[float, float]:
     return (sum(r == 1 for r in ranks) / n, sum(r is not None and r <= 5 for r in ranks) / n)
 
 
-def measure(args) -> None:
-    from sklearn.model_selection import GroupKFold
-
+def load_collected(paths: list[Path]) -> dict:
+    """The files written by ``collect``, merged: {"indexes": {data dir: meta}, "rows": [...]}."""
     data = {"indexes": {}, "rows": []}
-    for path in args.vectors:
+    for path in paths:
         with path.open("rb") as f:
             part = pickle.load(f)
         for key, meta in part["indexes"].items():
             cache = {**data["indexes"].get(key, {}).get("cache", {}), **meta["cache"]}
             data["indexes"][key] = {**meta, "cache": cache}
         data["rows"].extend(part["rows"])
+    return data
+
+
+def trainable_rows(rows: list[dict], regression_files: set[str]) -> tuple[list[dict], np.ndarray]:
+    """The rows trained on (a gold passage found, not a regression set's) and their groups (decision)."""
+    trainable = [r for r in rows if r["golds"] and r["file"] not in regression_files]
+    return trainable, np.array([r["doc"] or r["file"] + r["id"] for r in trainable])
+
+
+def measure(args) -> None:
+    from sklearn.model_selection import GroupKFold
+
+    data = load_collected(args.vectors)
     vectors = {k: v["vectors"] for k, v in data["indexes"].items()}
     indexes = {}
     for key, meta in data["indexes"].items():
@@ -233,9 +246,8 @@ def measure(args) -> None:
     rows = data["rows"]
     eval_files = set(args.eval_files.split(","))
     regression_files = set(args.regression_files.split(","))
-    trainable = [r for r in rows if r["golds"] and r["file"] not in regression_files]
+    trainable, groups = trainable_rows(rows, regression_files)
     evaluated = [r for r in rows if r["file"] in eval_files]
-    groups = np.array([r["doc"] or r["file"] + r["id"] for r in trainable])
     folds = list(GroupKFold(args.folds).split(trainable, groups=groups))
     grid = json.loads(args.grid)
     names = list(grid)
