@@ -31,9 +31,11 @@ from sotay.index.model.encoder import Encoder
 from sotay.index.parse import Passage
 from sotay.index.question_kind import (
     asked_quantity,
+    asks_change,
     asks_effective_date,
     asks_proposer,
     recitals_answer,
+    states_change,
     states_effective_date,
     states_proposer,
     states_quantity,
@@ -250,6 +252,8 @@ class HybridIndex:
         for i in top:
             if self.passages[i].kind in restating:
                 final[i] -= ranking.RESTATEMENT_PENALTY
+        if ranking.CHANGE_WEIGHT and asks_change(typed):
+            self._lift(top, final, states_change, ranking.CHANGE_WEIGHT)
         if ranking.EFFECT_WEIGHT and asks_effective_date(question):
             self._lift(top, final, states_effective_date, ranking.EFFECT_WEIGHT)
         if ranking.QUANTITY_WEIGHT and (asked := asked_quantity(question)) is not None:

@@ -36,6 +36,11 @@ HOLDER_WEIGHT = 0.2
 # A question asking when its decision takes effect is answered by the clause that sets the date, not
 # by the points listing what ceases "kể từ ngày Quyết định này có hiệu lực". Swept: +0.8 pt.
 EFFECT_WEIGHT = 0.2
+# A question asking what a decision repeals or replaces lifts the clauses that say "bãi bỏ / thay thế / hết hiệu
+# lực", judged on the question as typed: naming a repeal decision by its title ("QĐ 451 Bắc Ninh bãi bỏ văn bản
+# nào") takes those words out of what is searched. Swept 0.1 / 0.2 / 0.3: +2 / +1 / +1 rows first on the
+# calibration halves (written and folded), 0.2 and 0.3 with one more wrong answer.
+CHANGE_WEIGHT = 0.1
 # A question asking who proposed the decision lifts its recital "Theo đề nghị của Sở …", the one clause
 # that can say it, over the articles sharing its words: by hand.
 PROPOSER_WEIGHT = 0.4

@@ -16,11 +16,15 @@ question:
 from __future__ import annotations
 
 import re
+import shutil
 import unicodedata
+from contextlib import closing
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from conftest import DATA, load_questions
+from corpus_workspace import make_workspace
 
 from sotay.index import answer as answer_module
 from sotay.index.answer import Retrieval, answer_question, answers_about_named_decision, quotable_as_answer
@@ -29,7 +33,7 @@ from sotay.index.documents import load_document
 from sotay.index.parse import parse_document
 from sotay.index.question_kind import asks_proposer, recitals_answer, states_proposer
 from sotay.index.search.docref import Reference
-from sotay.index.search.hybrid import Hit
+from sotay.index.search.hybrid import Hit, open_index
 from sotay.text import fold
 
 QUESTIONS = load_questions(DATA / "questions.jsonl")
@@ -180,6 +184,18 @@ def test_what_a_named_decision_repeals_is_its_article_that_says_so() -> None:
     assert answers_about_named_decision(Retrieval("QĐ 2828 TP HCM bãi bỏ QĐ nào?", hits, named))
     assert not answers_about_named_decision(Retrieval("Bãi bỏ QĐ nào?", hits, None))  # no decision named
     assert not answers_about_named_decision(Retrieval("QĐ 2828 TP HCM do ai ký?", hits, named))  # not asked
+
+
+def test_a_question_about_what_a_decision_repeals_quotes_its_repealing_clauses(
+        tmp_path: Path, index, session_data_dir: Path) -> None:
+    # danang-81: "QĐ bãi bỏ quy định vỉa hè" names the decision by its title, so "bãi bỏ" leaves what is searched;
+    # its two "Bãi bỏ toàn bộ Quyết định số …" clauses, not the article on its date of effect, answer
+    corpus, data = make_workspace(tmp_path, session_data_dir)
+    shutil.copy(DATA / "real" / "danang-81-2025-bai-bo-via-he.txt", corpus)
+    with closing(open_index(corpus, data, progress=False)) as with_repeal:
+        answer = answer_question(with_repeal, "QĐ bãi bỏ quy định vỉa hè Đà Nẵng bỏ văn bản nào")
+    assert answer.answered and len(answer.sources) >= 2
+    assert all(s["text"].lstrip().startswith(("1. Bãi bỏ", "2. Bãi bỏ")) for s in answer.sources)
 
 
 def test_a_sum_of_money_is_not_answered_by_a_clause_that_states_none(index) -> None:
