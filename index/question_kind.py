@@ -128,9 +128,10 @@ def states_proposer(passage: str) -> bool:
     return bool(_STATES_PROPOSER.search(fold(passage)))
 
 
-# "QĐ 2579 thay thế QĐ nào?", "QĐ 02125 bãi bỏ nội dung nào của QĐ 01786?" ask what a decision repeals or
-# replaces: the article that says "bãi bỏ / thay thế / hết hiệu lực" answers it.
-_CHANGE = re.compile(r"\b(thay the|bai bo|het hieu luc)\b")
+# "QĐ 2579 thay thế QĐ nào?", "QĐ 02125 bãi bỏ nội dung nào của QĐ 01786?", "QĐ 2698 sửa đổi QĐ nào?" ask
+# what a decision repeals, replaces or amends: the article that says "bãi bỏ / thay thế / hết hiệu lực / sửa
+# đổi" answers it.
+_CHANGE = re.compile(r"\b(thay the|bai bo|het hieu luc|sua doi)\b")
 
 
 def asks_change(question: str) -> bool:

@@ -10,11 +10,13 @@ from sotay.index.decision import FEATURES, MODEL_FILE, Status, load_model
 from sotay.index.question_kind import (
     QuestionKind,
     asked_quantity,
+    asks_change,
     asks_effective_date,
     asks_money,
     has_kind,
     question_kind,
     required_quantity,
+    states_change,
     states_effective_date,
     states_money,
     states_quantity,
@@ -136,6 +138,16 @@ def test_counts_and_dates_are_not_required_to_be_stated(question: str) -> None:
 ])
 def test_questions_asking_for_a_sum_of_money(question: str, asks: bool) -> None:
     assert asks_money(question) is asks
+
+
+@pytest.mark.parametrize(("question", "answering"), [
+    ("QĐ 2579 Cần Thơ thay thế QĐ nào", "Quyết định này thay thế Quyết định số 13/2023/QĐ-UBND"),
+    ("QĐ 451 Bắc Ninh bãi bỏ văn bản nào vậy", "Bãi bỏ toàn bộ Quyết định số 445/2013/QĐ-UBND"),
+    ("QĐ 2698 Gia Lai sửa đổi QĐ nào trước đó", "Sửa đổi, bổ sung Điều 1 Quyết định số 1203/QĐ-UBND"),
+])
+def test_questions_asking_what_a_decision_repeals_replaces_or_amends(question: str, answering: str) -> None:
+    assert asks_change(question) and states_change(answering)
+    assert not asks_change("QĐ 2698 Gia Lai có hiệu lực khi nào") and not states_change("Điều 1. Công bố kèm theo")
 
 
 def test_a_sum_is_stated_by_an_amount_a_rate_or_an_exemption() -> None:
