@@ -166,6 +166,23 @@ def trainable(name: str, mode: str) -> bool:
     return True
 
 
+def train_step(model, loss, params, optimizer, scheduler, queries: list[str], positives: list[str],
+               negatives: list[str]) -> float:
+    """One contrastive step on (question, passage, hard negative) texts with their e5 prefixes; the loss."""
+    import torch
+
+    features = [model.tokenize(["query: " + q for q in queries]),
+                model.tokenize(["passage: " + p for p in positives]),
+                model.tokenize(["passage: " + n for n in negatives])]
+    value = loss(features, None)
+    value.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad()
+    return float(value.detach())
+
+
 def cmd_train(args: argparse.Namespace) -> None:
     import shutil
 
@@ -194,17 +211,10 @@ def cmd_train(args: argparse.Namespace) -> None:
     log = []
     for step in range(steps):
         batch = triplets[step * args.batch_size:(step + 1) * args.batch_size]
-        features = [model.tokenize(["query: " + t["query"] for t in batch]),
-                    model.tokenize(["passage: " + t["positive"] for t in batch]),
-                    model.tokenize(["passage: " + t["negative"] for t in batch])]
-        value = loss(features, None)
-        value.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad()
+        value = train_step(model, loss, params, optimizer, scheduler, [t["query"] for t in batch],
+                           [t["positive"] for t in batch], [t["negative"] for t in batch])
         elapsed = time.monotonic() - started
-        log.append({"step": step + 1, "loss": round(float(value.detach()), 4), "seconds": round(elapsed)})
+        log.append({"step": step + 1, "loss": round(value, 4), "seconds": round(elapsed)})
         print(json.dumps(log[-1]), flush=True)
         if elapsed > args.minutes * 60:
             print(f"time box reached after {step + 1}/{steps} steps", flush=True)

@@ -59,7 +59,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from adapt_encoder import _passage_vectors, trainable  # noqa: E402
+from adapt_encoder import _passage_vectors, train_step, trainable  # noqa: E402
 from fit_query_adapter import _positives, _scores, load_collected, load_rows, rank_of_gold, trainable_rows  # noqa: E402
 
 HARD_NEGATIVES = 5  # the first non-gold candidates of the shipped ranking one is drawn from, per row and epoch
@@ -154,17 +154,11 @@ def cmd_train(args: argparse.Namespace) -> None:
     stopped = False
     for epoch in range(args.epochs):
         for batch in batches(rows, args.batch_size, rng):
-            features = [model.tokenize(["query: " + r["query"] for r in batch]),
-                        model.tokenize(["passage: " + rng.choice(r["positives"]) for r in batch]),
-                        model.tokenize(["passage: " + rng.choice(r["negatives"] or r["positives"]) for r in batch])]
-            value = loss(features, None)
-            value.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
+            value = train_step(model, loss, params, optimizer, scheduler, [r["query"] for r in batch],
+                               [rng.choice(r["positives"]) for r in batch],
+                               [rng.choice(r["negatives"] or r["positives"]) for r in batch])
             elapsed = time.monotonic() - started
-            log.append({"epoch": epoch + 1, "step": len(log) + 1, "loss": round(float(value.detach()), 4),
+            log.append({"epoch": epoch + 1, "step": len(log) + 1, "loss": round(value, 4),
                         "seconds": round(elapsed)})
             print(json.dumps(log[-1]), flush=True)
             if elapsed > args.minutes * 60:
