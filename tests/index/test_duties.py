@@ -22,6 +22,7 @@ from sotay.index.duties.questions import DutyQuestion, answer_who_does, parse_du
 from sotay.index.duties.records import (
     ROLES,
     Duty,
+    DutyBook,
     all_duties,
     duties_for,
     extract_duties,
@@ -339,18 +340,19 @@ def test_other_questions_are_not_duty_questions(question):
 
 
 def test_a_duty_question_is_read_once_with_the_records_it_is_answered_from(duties):
-    asked = read_duty_question("Sở Tài chính tỉnh Ninh Thuận có trách nhiệm gì?", duties)
+    book = DutyBook(duties)
+    asked = read_duty_question("Sở Tài chính tỉnh Ninh Thuận có trách nhiệm gì?", book)
     assert asked is not None and asked.agency is not None and asked.agency.name == "Sở Tài chính"
     assert asked.duties and {d.province for d in asked.duties} == {"Ninh Thuận"} and not asked.elsewhere
     assert list(asked.duties) == duties_for("Sở Tài chính", [d for d in duties if d.province == "Ninh Thuận"])[1]
-    nowhere = read_duty_question("Sở Tài chính tỉnh Điện Biên có trách nhiệm gì?", duties)
+    nowhere = read_duty_question("Sở Tài chính tỉnh Điện Biên có trách nhiệm gì?", book)
     assert nowhere is not None and nowhere.elsewhere == ("Điện Biên",) and not nowhere.duties
-    who = read_duty_question("ai chịu trách nhiệm thu hồi vốn", duties)
+    who = read_duty_question("ai chịu trách nhiệm thu hồi vốn", book)
     assert who is not None and who.topic == "thu hồi vốn" and who.ranked() == answer_who_does("thu hồi vốn", duties)
-    assert read_duty_question("Sở Tài chính", duties) is None  # a bare name is a duty question only for /ai
-    forced = read_duty_question("Sở Tài chính", duties, force=True)
+    assert read_duty_question("Sở Tài chính", book) is None  # a bare name is a duty question only for /ai
+    forced = read_duty_question("Sở Tài chính", book, force=True)
     assert forced is not None and forced.agency is not None and forced.agency.name == "Sở Tài chính"
-    assert read_duty_question("Tỷ lệ thu hồi vốn ở địa bàn khó khăn là bao nhiêu?", duties, force=True) is None
+    assert read_duty_question("Tỷ lệ thu hồi vốn ở địa bàn khó khăn là bao nhiêu?", book, force=True) is None
 
 
 def test_answer_who_does_ranks_duty_records_by_topic(duties):
