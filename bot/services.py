@@ -105,7 +105,7 @@ class Services:
 
         With ``force`` (the /ai command) a bare agency name is enough.
         """
-        asked = read_duty_question(question, duty_records.all_duties(self.corpus), force=force)
+        asked = read_duty_question(question, duty_records.duty_book(self.corpus), force=force)
         if asked is None:
             return None
         if asked.elsewhere:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from sotay.index.decision import Status, features, load_model
-from sotay.index.duties import records as duty_records
 from sotay.index.duties.questions import parse_duty_question, read_duty_question
 from sotay.index.provinces import canonical_province, merger_note, named_provinces, successor
 from sotay.index.question_kind import (
@@ -307,18 +306,13 @@ def _answer_from_duties(index: HybridIndex, question: str, cleaned: str) -> Answ
     # are the corpus's duty records (and the bodies found in them) needed.
     if parse_duty_question(cleaned) is None:
         return None
-    asked = read_duty_question(cleaned, index.duties)
+    asked = read_duty_question(cleaned, index.duty_book)
     if asked is None or asked.elsewhere:  # a province without decisions: the general answer says so
         return None
     agency, records = asked.agency, asked.duties
     if agency is not None and not records:
         return None
-    by_position: dict[int, duty_records.Duty] = {}
-    for record in records:
-        for citation in record.passages or (record.citation,):  # a plan's task spans several passages
-            position = index.position(record.doc_id, citation)
-            if position is not None:
-                by_position.setdefault(position, record)
+    by_position = index.duty_positions(records)
     hits = index.search(cleaned, k=SOURCES, within=list(by_position))
     named_document = index.names.reference(cleaned) is not None
     if not hits or (agency is None and not is_answerable(hits[0], next_unit(hits), named_document)):

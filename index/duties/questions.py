@@ -25,7 +25,8 @@ from sotay.index.duties.gazetteer import (
     token_index,
     tokenize,
 )
-from sotay.index.duties.records import ROLE_RANK, ROLES, Duty, corpus_registry, duties_of, in_named_provinces
+from sotay.index.duties.records import ROLE_RANK, ROLES, Duty, DutyBook
+from sotay.index.provinces import named_provinces
 from sotay.text import nfc
 
 __all__ = ["DutyQuestion", "answer_who_does", "parse_duty_question", "read_duty_question"]
@@ -50,22 +51,23 @@ class DutyQuestion:
         return answer_who_does(self.topic, list(self.duties)) if self.agency is None else []
 
 
-def read_duty_question(question: str, duties: list[Duty], *, force: bool = False) -> DutyQuestion | None:
-    """The responsibility question ``question`` asks, scoped to ``duties``; None for another question.
+def read_duty_question(question: str, book: DutyBook, *, force: bool = False) -> DutyQuestion | None:
+    """The responsibility question ``question`` asks, scoped to the records of ``book``; None for another question.
 
-    Bodies are recognised from the gazetteer and from the bodies found in ``duties``. With
+    Bodies are recognised from the gazetteer and from the bodies found in the records. With
     ``force`` (the /ai command) a bare body name is enough.
     """
-    asked = parse_duty_question(question, corpus_registry(duties))
+    asked = parse_duty_question(question, book.registry)
     if asked is None and force:
-        agency = match_agency(question, corpus_registry(duties))
+        agency = match_agency(question, book.registry)
         asked = DutyQuestion(agency=agency) if agency is not None else None
     if asked is None:
         return None
-    scoped, elsewhere = in_named_provinces(question, duties)
-    if asked.agency is not None:
-        scoped = duties_of(asked.agency, scoped)
-    return DutyQuestion(asked.agency, asked.topic, tuple(scoped), elsewhere)
+    named = named_provinces(question)
+    scoped, elsewhere = book.in_provinces(named)
+    if asked.agency is not None and not elsewhere:
+        scoped = tuple(book.of(asked.agency, named))
+    return DutyQuestion(asked.agency, asked.topic, scoped, elsewhere)
 
 
 _LEAD_INS = [w.split() for w in ("cho toi hoi", "cho hoi", "xin hoi", "toi muon biet", "theo quy dinh")]
@@ -99,7 +101,7 @@ def parse_duty_question(question: str, registry: Registry | None = None) -> Duty
     - None for any other question.
 
     Bodies are looked up in ``registry``: the gazetteer by default; pass
-    ``corpus_registry(all_duties())`` to also recognise bodies found by shape in the corpus.
+    ``duty_book().registry`` to also recognise bodies found by shape in the corpus.
     """
     registry = registry or gazetteer()
     text = nfc(question).strip().rstrip("?.! ")

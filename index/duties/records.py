@@ -48,9 +48,9 @@ from __future__ import annotations
 import re
 import textwrap
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from sotay.config import corpus_dir as default_corpus_dir
 from sotay.index.documents import Document, corpus_files, load_corpus
@@ -525,44 +525,128 @@ def all_duties(corpus_dir: Path | None = None) -> list[Duty]:
 
     Raises ``CorpusError`` (Vietnamese message) when the corpus cannot be read.
     """
+    return list(duty_book(corpus_dir).duties)
+
+
+def duty_book(corpus_dir: Path | None = None) -> DutyBook:
+    """The ``DutyBook`` of the corpus (``config.corpus_dir()`` by default): extracted once per corpus state
+    (file names, sizes, modification times), its look-ups kept with it. Raises ``CorpusError`` like ``all_duties``.
+    """
     folder = Path(corpus_dir or default_corpus_dir()).resolve()
     state = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns)
                   for p in corpus_files(folder) + sorted(folder.glob("*.yaml")))
-    return list(_corpus_duties(folder, state))
+    return _corpus_book(folder, state)
 
 
 @lru_cache(maxsize=4)
-def _corpus_duties(folder: Path, state: tuple) -> tuple[Duty, ...]:
+def _corpus_book(folder: Path, state: tuple) -> DutyBook:
     registry = gazetteer()
-    return tuple(d for doc in load_corpus(folder) for d in extract_duties(doc, registry))
+    return DutyBook(d for doc in load_corpus(folder) for d in extract_duties(doc, registry))
 
 
-def corpus_registry(duties: list[Duty]) -> Registry:
-    """The gazetteer plus the bodies found by shape in ``duties``."""
-    return gazetteer().extended(d.agency for d in duties if not d.agency.known)
+class DutyBook:
+    """Duty records in corpus order, with what a question looks up in them indexed once.
 
-
-def duties_of(agency: Agency, duties: list[Duty]) -> list[Duty]:
-    """``agency``'s duties, its groups' duties included, in display order.
-
-    Order: by document (corpus order), then role (chủ trì, thực hiện, phối hợp), own duties
-    before collective ones, then position. A group's duty is left out where the body
-    already has its own duty in the same passage.
+    A responsibility question needs the bodies the records name (``registry``), the records of the
+    provinces it names (``in_provinces``) and a body's records (``of``). Going through every record
+    for each of those took hundreds of milliseconds per question at 3,000 decisions (150,000 records;
+    bench/README.md); the indexes are built on first use and give the same records in the same order.
     """
-    own = [d for d in duties if d.agency.name == agency.name]
-    places = {(d.doc_id, d.citation) for d in own}
-    shared: dict[tuple[str, str], Duty] = {}
-    for d in duties:
-        place = (d.doc_id, d.citation)
-        if d.collective and d.agency.covers(agency) and place not in places:
-            if place not in shared or ROLE_RANK[d.role] < ROLE_RANK[shared[place].role]:
-                shared[place] = d
-    chosen = own + list(shared.values())
-    order = {id(d): n for n, d in enumerate(duties)}
-    docs: dict[str, int] = {}
-    for d in duties:
-        docs.setdefault(d.doc_id, len(docs))
-    return sorted(chosen, key=lambda d: (docs[d.doc_id], ROLE_RANK[d.role], d.collective, order[id(d)]))
+
+    def __init__(self, duties: Iterable[Duty]) -> None:
+        self.duties: tuple[Duty, ...] = tuple(duties)
+
+    @cached_property
+    def registry(self) -> Registry:
+        """The gazetteer plus the bodies found by shape in the records."""
+        return gazetteer().extended(d.agency for d in self.duties if not d.agency.known)
+
+    @cached_property
+    def _numbers(self) -> _Numbers:
+        """The look-ups, built at the first question that needs them (0.15 s of CPU for 153,000 records)."""
+        return _Numbers.of(self.duties)
+
+    def of(self, agency: Agency, provinces: Sequence[str] = ()) -> list[Duty]:
+        """``agency``'s duties, its groups' duties included, in display order (only those of decisions of
+        ``provinces``, canonical names, if any are given).
+
+        Order: by document (corpus order), then role (chủ trì, thực hiện, phối hợp), own duties
+        before collective ones, then position. A group's duty is left out where the body
+        already has its own duty in the same passage.
+        """
+        numbers = self._numbers
+        place, role = numbers.place, numbers.role
+        own = numbers.own.get(agency.name, [])
+        taken = set(map(place.__getitem__, own))
+        covering = sorted(n for group, records in numbers.groups.items() if group.covers(agency) for n in records)
+        shared: dict[tuple[str, str], int] = {}
+        for n in covering:  # in corpus order: of equal roles at one place, the first is kept
+            at = place[n]
+            if at not in taken and (at not in shared or role[n] < role[shared[at]]):
+                shared[at] = n
+        chosen = own + list(shared.values())
+        if provinces:  # a decision's records are all of its province: choosing first, then keeping, is the same
+            chosen = [n for n in chosen if numbers.province[n] in provinces]
+        chosen.sort(key=numbers.display.__getitem__)
+        return list(map(self.duties.__getitem__, chosen))
+
+    def in_provinces(self, named: Sequence[str]) -> tuple[tuple[Duty, ...], tuple[str, ...]]:
+        """The records of decisions of the provinces ``named`` (canonical names, see ``named_provinces``).
+
+        Returns (every record, ()) when ``named`` is empty, and ((), ``named``) when none of them has a
+        decision here: another province's duties must not be listed as theirs.
+        """
+        if not named:
+            return self.duties, ()
+        by_province = self._numbers.by_province
+        kept = sorted(n for name in dict.fromkeys(named) for n in by_province.get(name, ()))
+        return (tuple(map(self.duties.__getitem__, kept)), ()) if kept else ((), tuple(named))
+
+
+@dataclass(frozen=True)
+class _Numbers:
+    """A ``DutyBook``'s look-ups, by record number (its position in the book)."""
+
+    place: list[tuple[str, str]]  # (decision, citation)
+    role: list[int]  # ROLE_RANK
+    province: list[str]  # canonical province of the decision
+    display: list[int]  # rank in display order: decision (corpus order), role, own before collective, number
+    own: dict[str, list[int]]  # body name -> its records
+    groups: dict[Agency, list[int]]  # group -> its collective records
+    by_province: dict[str, list[int]]  # canonical province -> the records of its decisions
+
+    @classmethod
+    def of(cls, duties: Sequence[Duty]) -> _Numbers:
+        docs: dict[str, int] = {}
+        canonical: dict[str, str] = {}
+        own: dict[str, list[int]] = {}
+        groups: dict[Agency, list[int]] = {}
+        by_province: dict[str, list[int]] = {}
+        for n, d in enumerate(duties):
+            docs.setdefault(d.doc_id, len(docs))
+            if d.province not in canonical:
+                canonical[d.province] = canonical_province(d.province)
+            own.setdefault(d.agency.name, []).append(n)
+            if d.collective:
+                groups.setdefault(d.agency, []).append(n)
+            by_province.setdefault(canonical[d.province], []).append(n)
+        role = [ROLE_RANK[d.role] for d in duties]
+        order = sorted(range(len(duties)), key=lambda n: (docs[duties[n].doc_id], role[n], duties[n].collective, n))
+        display = [0] * len(duties)
+        for rank, n in enumerate(order):
+            display[n] = rank
+        return cls([(d.doc_id, d.citation) for d in duties], role, [canonical[d.province] for d in duties],
+                   display, own, groups, by_province)
+
+
+def corpus_registry(duties: Sequence[Duty]) -> Registry:
+    """The gazetteer plus the bodies found by shape in ``duties``."""
+    return DutyBook(duties).registry
+
+
+def duties_of(agency: Agency, duties: Sequence[Duty]) -> list[Duty]:
+    """``agency``'s duties, its groups' duties included, in display order (``DutyBook.of``)."""
+    return DutyBook(duties).of(agency)
 
 
 def duties_for(name: str, duties: list[Duty] | None = None) -> tuple[Agency | None, list[Duty]]:
@@ -574,17 +658,14 @@ def duties_for(name: str, duties: list[Duty] | None = None) -> tuple[Agency | No
     return agency, duties_of(agency, duties)
 
 
-def in_named_provinces(question: str, duties: list[Duty]) -> tuple[list[Duty], tuple[str, ...]]:
+def in_named_provinces(question: str, duties: Sequence[Duty]) -> tuple[list[Duty], tuple[str, ...]]:
     """The duties from decisions of the provinces ``question`` names ("Sở Tài chính tỉnh Sơn La").
 
     Returns (``duties``, ()) when it names no province, and ([], those provinces) when none
     of them has a decision here: another province's duties must not be listed as theirs.
     """
-    named = named_provinces(question)
-    if not named:
-        return duties, ()
-    kept = [d for d in duties if canonical_province(d.province) in named]
-    return (kept, ()) if kept else ([], named)
+    kept, elsewhere = DutyBook(duties).in_provinces(named_provinces(question))
+    return list(kept), elsewhere
 
 
 def no_decisions_of(provinces: Sequence[str]) -> str:
@@ -593,12 +674,13 @@ def no_decisions_of(provinces: Sequence[str]) -> str:
             "để liệt kê (nhiệm vụ trong văn bản của tỉnh khác không áp dụng ở đó).")
 
 
-def agency_counts(duties: list[Duty]) -> list[tuple[Agency, int]]:
+def agency_counts(duties: Sequence[Duty]) -> list[tuple[Agency, int]]:
     """Every body with duties of its own and its number of duties (groups' included), most first."""
+    book = DutyBook(duties)
     bodies: dict[str, Agency] = {}
     for d in duties:
         bodies.setdefault(d.agency.name, d.agency)
-    counts = [(a, len(duties_of(a, duties))) for a in bodies.values()]
+    counts = [(a, len(book.of(a))) for a in bodies.values()]
     return sorted(counts, key=lambda c: (-c[1], c[0].name))
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
@@ -84,6 +84,9 @@ class HybridIndex:
     directory outlives the folder it was built from (another checkout with the same corpus).
     """
 
+    _last_nearest: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None  # (depth, vector, similarities, positions)
+    _last_bm25: tuple[list[str], np.ndarray] | None = None  # (tokens, scores)
+
     def __init__(self, build: Path, encoder: Encoder, held: HeldBuild | None = None, corpus: Path | None = None) -> None:
         import bm25s
         import faiss
@@ -131,15 +134,34 @@ class HybridIndex:
         return expanded if has_diacritics(typed or question) else self.restorer.restore(expanded)
 
     @cached_property
-    def duties(self) -> list:
-        """The corpus's duty records (``duties.all_duties``), extracted once per loaded index."""
-        return duty_records.all_duties(self.corpus)
+    def duty_book(self) -> duty_records.DutyBook:
+        """The corpus's duty records (``duties.duty_book``), extracted once per loaded index."""
+        return duty_records.duty_book(self.corpus)
+
+    @cached_property
+    def _duty_passages(self) -> dict[int, tuple[int, ...]]:
+        """``id`` of each record of ``duty_book`` -> the positions of the passages it quotes."""
+        found: dict[int, tuple[int, ...]] = {}
+        for record in self.duty_book.duties:
+            found[id(record)] = tuple(position for citation in record.passages or (record.citation,)
+                                      if (position := self.position(record.doc_id, citation)) is not None)
+        return found
+
+    def duty_positions(self, records: Iterable[duty_records.Duty]) -> dict[int, duty_records.Duty]:
+        """Passage position -> the first of ``records`` (records of ``duty_book``) that quotes that passage
+        (a plan's task spans several), in the order of ``records``."""
+        quoted = self._duty_passages
+        found: dict[int, duty_records.Duty] = {}
+        for record in records:
+            for position in quoted[id(record)]:
+                found.setdefault(position, record)
+        return found
 
     @cached_property
     def _holders(self) -> dict[int, frozenset[str]]:
         """Passage position -> the bodies that lead or carry out its duties (a whole unit: its clauses')."""
         found: dict[int, set[str]] = {}
-        for duty in self.duties:
+        for duty in self.duty_book.duties:
             if duty.role == "phối hợp":
                 continue
             position = self.position(duty.doc_id, duty.citation)
@@ -158,8 +180,7 @@ class HybridIndex:
         """The bodies (gazetteer or found in the corpus) that ``question`` names."""
         if not find_agencies_in(question):  # the gazetteer alone says cheaply if any body is named
             return frozenset()
-        registry = duty_records.corpus_registry(self.duties)
-        return frozenset(agency.name for agency, _ in find_agencies_in(question, registry))
+        return frozenset(agency.name for agency, _ in find_agencies_in(question, self.duty_book.registry))
 
     @cached_property
     def labels(self) -> dict[str, str]:
@@ -211,16 +232,12 @@ class HybridIndex:
             question = reference.ask
         terms = query_terms(question, self.lexicon, accented=has_diacritics(typed))
         tokens = terms.tokens + query_terms(expansion(question), self.lexicon).tokens
-        lexical = self.bm25.get_scores(tokens) if tokens else np.zeros(n, np.float32)
+        lexical = self._bm25_scores(tokens)
         top_lexical = float(lexical.max()) if lexical.size else 0.0
         lexical_norm = lexical / top_lexical if top_lexical > 0 else lexical
-
-        import faiss
-
         query_vector = self.encoder.encode_query(self.dense_query_text(question, typed))
         depth = min(ranking.DENSE_CANDIDATES, n)
-        faiss.omp_set_num_threads(SEARCH_THREADS)  # for this thread's searches (OpenMP keeps the setting per thread)
-        sims, ids = self.vectors.search(query_vector.reshape(1, -1), depth)
+        sims, ids = self._nearest(query_vector, depth)
         dense = np.full(n, float(sims[0].min()) if depth else 0.0, np.float32)
         dense[ids[0]] = sims[0]
         if within:  # exact cosines for the candidates, wherever they rank overall
@@ -236,13 +253,13 @@ class HybridIndex:
             fused = fused + mask
         depth = min(max(k, ranking.RERANK_DEPTH), n)
         candidates = np.argpartition(-fused, depth - 1)[:depth] if depth < n else np.arange(n)
-        top = [i for i in candidates if np.isfinite(fused[i])]
+        top_ids = candidates[np.isfinite(fused[candidates])]
+        top = top_ids.tolist()
         # Content syllables only (compounds and pairs are counted through their syllables),
         # no numbers (a question's "40%" is a value to look up, not a topic).
         content = [t for t in terms.content if not any(c.isdigit() for c in t)
                    and (reference is None or t not in reference.filter_words)]
-        covered = self._coverage(content)
-        coverage = {i: covered(i) for i in top}
+        coverage = dict(zip(top, self._coverage(content, top_ids).tolist()))
         final = {i: float(fused[i]) + ranking.COVERAGE_WEIGHT * coverage[i] for i in top}
         restating = ranking.RESTATEMENT_KINDS
         if not recitals_answer(question):
@@ -264,11 +281,41 @@ class HybridIndex:
                     final[i] += ranking.HOLDER_WEIGHT
         order = self._clauses_before_wholes(sorted(top, key=lambda i: (-final[i], i)), final, dense)[:k]
         pool = chosen if within else slice(None)
-        phrases = self._coverage(list(terms.phrases))
+        shown = np.asarray(order, dtype=np.int64)
+        phrases = self._coverage(list(terms.phrases), shown).tolist()
+        lexical_ranks, dense_ranks = _ranks(lexical[pool], lexical[shown]), _ranks(dense[pool], dense[shown])
         return [Hit(self.passages[i], final[i], float(lexical_norm[i]), float(dense[i]), coverage[i],
-                    phrases(i), float(lexical[i]),
-                    int((lexical[pool] > lexical[i]).sum()) + 1, int((dense[pool] > dense[i]).sum()) + 1)
-                for i in order]
+                    phrases[n], float(lexical[i]), lexical_ranks[n], dense_ranks[n])
+                for n, i in enumerate(order)]
+
+    def _nearest(self, query_vector: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """faiss's ``depth`` passages nearest to ``query_vector``: (similarities, positions), each of shape (1, depth).
+
+        The last search is kept: a responsibility question is searched twice with the same vector (within the
+        passages that assign duties, then over all), and at 173,000 passages the flat search is most of a
+        search's time once the question is embedded (20-30 ms). The arrays returned must not be changed.
+        """
+        last = self._last_nearest
+        if last is not None and last[0] == depth and np.array_equal(last[1], query_vector):
+            return last[2], last[3]
+        import faiss
+
+        faiss.omp_set_num_threads(SEARCH_THREADS)  # for this thread's searches (OpenMP keeps the setting per thread)
+        sims, ids = self.vectors.search(query_vector.reshape(1, -1), depth)
+        sims.flags.writeable = ids.flags.writeable = False
+        self._last_nearest = (depth, query_vector.copy(), sims, ids)
+        return sims, ids
+
+    def _bm25_scores(self, tokens: list[str]) -> np.ndarray:
+        """Every passage's BM25 score for ``tokens`` (read-only). The last tokens' scores are kept, like the last
+        search (``_nearest``): a responsibility question's two searches score the same tokens."""
+        last = self._last_bm25
+        if last is not None and last[0] == tokens:
+            return last[1]
+        scores = self.bm25.get_scores(tokens) if tokens else np.zeros(len(self.passages), np.float32)
+        scores.flags.writeable = False
+        self._last_bm25 = (list(tokens), scores)
+        return scores
 
     def _lift(self, top: list[int], final: dict[int, float], states: Callable[[str], bool], weight: float) -> None:
         """Add ``weight`` to the score in ``final`` of each passage of ``top`` whose text ``states`` what is asked."""
@@ -292,29 +339,32 @@ class HybridIndex:
             result.append(i)
         return result
 
-    def _coverage(self, tokens: list[str]) -> Callable[[int], float]:
-        """The IDF-weighted share of the distinct ``tokens`` that occur in a passage, as a function of its index.
+    def _coverage(self, tokens: list[str], passages: np.ndarray) -> np.ndarray:
+        """For each of ``passages`` (indices), the IDF-weighted share of the distinct ``tokens`` it contains.
 
-        A token the corpus never uses weighs as much as the rarest possible one. Each token's postings and
-        weight are looked up once per question, not once per candidate passage.
+        A token the corpus never uses weighs as much as the rarest possible one. Each token's postings are
+        searched once for all the passages; the shares are summed token by token, as floats, in one order.
         """
-        weighted = []
+        found = np.zeros(len(passages))
+        total = 0.0
         for token in set(tokens):
             postings = self._postings(token)
-            weighted.append((postings, self._idf(len(postings))))
-        total = 0.0
-        for _, weight in weighted:
+            weight = self._idf(len(postings))
             total += weight
+            if not len(postings):
+                continue
+            wanted = passages.astype(postings.dtype)
+            at = np.minimum(np.searchsorted(postings, wanted), len(postings) - 1)
+            found[postings[at] == wanted] += weight
+        return found / total if total > 0 else np.zeros(len(passages))
 
-        def share(index: int) -> float:
-            found = 0.0
-            for postings, weight in weighted:
-                at = int(np.searchsorted(postings, index))
-                if at < len(postings) and postings[at] == index:
-                    found += weight
-            return found / total if total > 0 else 0.0
 
-        return share
+def _ranks(pool: np.ndarray, values: np.ndarray) -> list[int]:
+    """For each of ``values``: 1 + how many scores of ``pool`` are above it (its rank among them)."""
+    if not len(values):
+        return []
+    above = pool[pool > values.min()]
+    return ((above[:, None] > values[None, :]).sum(axis=0) + 1).tolist()
 
 
 def overlaps(a: Passage, b: Passage) -> bool:

@@ -51,6 +51,7 @@ from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -482,7 +483,7 @@ class _State:
         return cls(
             {doc_id: {"key": e["key"], "count": e["count"]} for doc_id, e in manifest["documents"].items()},
             (build / "passages.jsonl").read_bytes().splitlines(),
-            np.load(build / "vectors.npy"),
+            np.load(build / "vectors.npy", mmap_mode="r"),  # read only where it is copied (_VectorsFile)
             Terms.load(build),
             Counter(json.loads((build / "lexicon.json").read_text(encoding="utf-8"))),
             Counter(restorer["unigrams"]),
@@ -521,15 +522,9 @@ class _State:
             self.bigrams.update(data.bigrams)
         self.terms = self.terms.extend(tokens for _, _, data in added for tokens in data.tokens)
 
-    def append_vectors(self, added: list[np.ndarray]) -> None:
-        """Append the vectors of the documents ``append`` appended, in the same order."""
-        if not added:
-            return
-        vectors = [self.vectors] if len(self.vectors) else []
-        self.vectors = np.concatenate(vectors + [v.astype(np.float32) for v in added])
-
-    def write_vectors(self, build: Path) -> None:
-        np.save(build / "vectors.npy", self.vectors)
+    def write_vectors(self, build: Path) -> _VectorsFile:
+        """``build``'s vectors.npy, started with the rows kept from the live build (see ``_VectorsFile``)."""
+        return _VectorsFile(build / "vectors.npy", self.vectors, len(self.lines))
 
     def write(self, build: Path) -> None:
         """Everything but the vectors (``write_vectors``)."""
@@ -540,6 +535,59 @@ class _State:
         restorer = DiacriticRestorer(self.unigrams, self.bigrams)
         _atomic_write(build / "restorer.json", json.dumps(restorer.to_json(), ensure_ascii=False))
         _atomic_write(build / "documents.json", json.dumps(self.metas, ensure_ascii=False))
+
+
+class _VectorsFile:
+    """A build's ``vectors.npy`` written in two steps: at once, the header and the rows kept from the live build
+    (while the new passages are embedded), then, with ``append``, the new documents' rows (``_State.append``
+    order). The file is byte for byte what ``np.save`` writes for all the rows at once; the kept rows are copied
+    from the live build's file, never concatenated in memory, so little is left to write once the embedding
+    ends (at x1000 a 266 MB concatenation and write). With no row kept (the width is not known before the
+    vectors) everything is written by ``append``. Use as a context manager: the file is closed on leaving, and
+    leaving without an exception checks that ``rows`` rows were written.
+    """
+
+    def __init__(self, path: Path, kept: np.ndarray, rows: int) -> None:
+        self._path, self._kept, self._rows = path, kept, rows
+        self._file: BinaryIO | None = None
+        self._written = 0
+        if kept.ndim == 2 and len(kept):
+            self._file = path.open("wb")
+            try:
+                header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False,
+                          "shape": (rows, kept.shape[1])}
+                np.lib.format.write_array_header_1_0(self._file, header)
+                np.asarray(kept, dtype=np.float32).tofile(self._file)
+                self._written = len(kept)
+            except BaseException:
+                self._file.close()
+                raise
+
+    def __enter__(self) -> _VectorsFile:
+        return self
+
+    def __exit__(self, kind, exc, trace) -> None:  # noqa: ANN001 (the context manager protocol)
+        if self._file is not None:
+            self._file.close()
+        if kind is None and self._written != self._rows:
+            raise ValueError(f"{self._path}: {self._written} vectors written for {self._rows} passages")
+
+    def append(self, added: list[np.ndarray]) -> None:
+        """Write the new documents' vectors (all of them, in one call)."""
+        if self._file is None:
+            vectors = [self._kept] if len(self._kept) else []
+            whole = np.concatenate(vectors + [v.astype(np.float32) for v in added]) if added else self._kept
+            np.save(self._path, whole)
+            self._written = len(whole)
+            return
+        width = self._kept.shape[1]
+        for rows in added:
+            if not len(rows):
+                continue
+            if rows.ndim != 2 or rows.shape[1] != width:
+                raise ValueError(f"vectors of width {rows.shape[1:]} added to vectors of width {width}")
+            np.asarray(rows, dtype=np.float32).tofile(self._file)
+            self._written += len(rows)
 
 
 def _doc_meta(doc: Document) -> dict:
@@ -614,9 +662,9 @@ def stage_build(corpus: Path, data_dir: Path, encoder, progress: bool = False,
     (build / READER_LOCK).touch()
     try:
         state.write(build)  # while the new passages are embedded
-        embedded()
-        state.append_vectors([data.vectors for data in datas])
-        state.write_vectors(build)
+        with state.write_vectors(build) as vectors:  # the kept rows, meanwhile too
+            embedded()
+            vectors.append([data.vectors for data in datas])
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise

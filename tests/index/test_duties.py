@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,13 @@ from sotay.index.duties.gazetteer import (
     suggest,
 )
 from sotay.index.duties.questions import DutyQuestion, answer_who_does, parse_duty_question, read_duty_question
+from sotay.index.provinces import canonical_province
 from sotay.index.duties.records import (
+    ROLE_RANK,
     ROLES,
     Duty,
+    DutyBook,
+    agency_counts,
     all_duties,
     duties_for,
     extract_duties,
@@ -339,18 +344,19 @@ def test_other_questions_are_not_duty_questions(question):
 
 
 def test_a_duty_question_is_read_once_with_the_records_it_is_answered_from(duties):
-    asked = read_duty_question("Sở Tài chính tỉnh Ninh Thuận có trách nhiệm gì?", duties)
+    book = DutyBook(duties)
+    asked = read_duty_question("Sở Tài chính tỉnh Ninh Thuận có trách nhiệm gì?", book)
     assert asked is not None and asked.agency is not None and asked.agency.name == "Sở Tài chính"
     assert asked.duties and {d.province for d in asked.duties} == {"Ninh Thuận"} and not asked.elsewhere
     assert list(asked.duties) == duties_for("Sở Tài chính", [d for d in duties if d.province == "Ninh Thuận"])[1]
-    nowhere = read_duty_question("Sở Tài chính tỉnh Điện Biên có trách nhiệm gì?", duties)
+    nowhere = read_duty_question("Sở Tài chính tỉnh Điện Biên có trách nhiệm gì?", book)
     assert nowhere is not None and nowhere.elsewhere == ("Điện Biên",) and not nowhere.duties
-    who = read_duty_question("ai chịu trách nhiệm thu hồi vốn", duties)
+    who = read_duty_question("ai chịu trách nhiệm thu hồi vốn", book)
     assert who is not None and who.topic == "thu hồi vốn" and who.ranked() == answer_who_does("thu hồi vốn", duties)
-    assert read_duty_question("Sở Tài chính", duties) is None  # a bare name is a duty question only for /ai
-    forced = read_duty_question("Sở Tài chính", duties, force=True)
+    assert read_duty_question("Sở Tài chính", book) is None  # a bare name is a duty question only for /ai
+    forced = read_duty_question("Sở Tài chính", book, force=True)
     assert forced is not None and forced.agency is not None and forced.agency.name == "Sở Tài chính"
-    assert read_duty_question("Tỷ lệ thu hồi vốn ở địa bàn khó khăn là bao nhiêu?", duties, force=True) is None
+    assert read_duty_question("Tỷ lệ thu hồi vốn ở địa bàn khó khăn là bao nhiêu?", book, force=True) is None
 
 
 def test_answer_who_does_ranks_duty_records_by_topic(duties):
@@ -407,3 +413,46 @@ def test_common_layout_body_with_responsibilities_then_points():
         ("Điều 4, khoản 1", "Hội Nông dân"): "thực hiện",
         ("Điều 4, khoản 2", "Hội Nông dân"): "phối hợp",
     }
+
+
+def _going_through(agency, records: list[Duty]) -> list[Duty]:
+    """A body's records as their definition reads, record by record (what ``DutyBook.of`` must give)."""
+    own = [d for d in records if d.agency.name == agency.name]
+    taken = {(d.doc_id, d.citation) for d in own}
+    shared: dict[tuple[str, str], Duty] = {}
+    for d in records:
+        place = (d.doc_id, d.citation)
+        if d.collective and d.agency.covers(agency) and place not in taken:
+            if place not in shared or ROLE_RANK[d.role] < ROLE_RANK[shared[place].role]:
+                shared[place] = d
+    docs = list(dict.fromkeys(d.doc_id for d in records))
+    number = {id(d): n for n, d in enumerate(records)}
+    return sorted(own + list(shared.values()),
+                  key=lambda d: (docs.index(d.doc_id), ROLE_RANK[d.role], d.collective, number[id(d)]))
+
+
+def test_a_duty_book_gives_what_going_through_every_record_gives(duties):
+    # The bundled decisions, then a copy of each as a decision of Sơn La: a province with several decisions.
+    records = duties + [replace(d, doc_id=f"{d.doc_id}-copy", province="Sơn La") for d in duties]
+    book = DutyBook(records)
+    bodies = list({d.agency.name: d.agency for d in records}.values()) + [gazetteer().by_name["Sở Tài chính"]]
+    provinces = [(), ("Sơn La",), ("Ninh Thuận",), ("Lạng Sơn", "Ninh Thuận")]
+    groups_shown = filtered_out = 0
+    for agency in bodies:
+        everywhere = book.of(agency)
+        assert everywhere == _going_through(agency, records), agency.name
+        groups_shown += any(d.collective and d.agency.name != agency.name for d in everywhere)
+        for named in provinces[1:]:
+            kept = [d for d in records if canonical_province(d.province) in named]
+            assert book.of(agency, named) == _going_through(agency, kept), (agency.name, named)
+            filtered_out += len(book.of(agency, named)) < len(everywhere)
+    assert groups_shown and filtered_out  # the cases that matter were met
+    for named in provinces:
+        kept = [d for d in records if not named or canonical_province(d.province) in named]
+        assert book.in_provinces(named) == (tuple(kept), ())
+    assert book.in_provinces(("Điện Biên",)) == ((), ("Điện Biên",))
+    found_by_shape = {d.agency.name for d in records if not d.agency.known}
+    assert found_by_shape and found_by_shape <= set(book.registry.by_name)
+    assert agency_counts(records) == sorted(((a, len(_going_through(a, records))) for a in
+                                             {d.agency.name: d.agency for d in records}.values()),
+                                            key=lambda c: (-c[1], c[0].name))

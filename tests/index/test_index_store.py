@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from corpus_workspace import make_workspace
 
@@ -98,6 +99,28 @@ def test_changed_corpus_rebuilds_and_reuses_unchanged_documents(workspace) -> No
     assert len(after) == 6  # the stale cache of its previous version is gone
     answer = answer_question(second, "Cộng đồng hoàn thành quay vòng vốn đúng hạn được khen thưởng không?")
     assert answer.answered and answer.sources[0]["citation"] == "Quy định kèm theo, Điều 10"
+
+
+def test_vectors_written_in_two_steps_are_what_np_save_writes(workspace, tmp_path) -> None:
+    corpus, data = workspace
+    index = open_index(corpus, data, progress=False)
+    kept = np.load(index.build / "vectors.npy", mmap_mode="r")  # as a build reads the live one
+    index.close()
+    new = [np.asarray(kept[:5]) * 0.5, np.zeros((0, kept.shape[1]), np.float32), np.asarray(kept[-3:])]
+    path, expected = tmp_path / "vectors.npy", tmp_path / "expected.npy"
+    with store._VectorsFile(path, kept, len(kept) + 8) as vectors:
+        assert path.stat().st_size > kept.nbytes  # the header and the kept rows are written at once
+        vectors.append(new)
+    np.save(expected, np.concatenate([kept, *new]))
+    assert path.read_bytes() == expected.read_bytes()
+    with store._VectorsFile(path, np.zeros((0, 0), np.float32), 8) as vectors:  # a first build: nothing kept
+        vectors.append(new)
+    np.save(expected, np.concatenate(new))
+    assert path.read_bytes() == expected.read_bytes()
+    with pytest.raises(ValueError), store._VectorsFile(path, kept, len(kept) + 9) as vectors:
+        vectors.append(new)  # a passage without its vector
+    with pytest.raises(ValueError), store._VectorsFile(path, kept, len(kept) + 2) as vectors:
+        vectors.append([np.zeros((2, 3), np.float32)])  # another model's width
 
 
 def test_dropping_a_new_decision_in_makes_it_answerable(workspace) -> None:
