@@ -95,19 +95,17 @@ def add_in_worker(files: Sequence[Path], corpus: Path, data_dir: Path, *, txn: s
         _running.add(worker)
     sender.close()
     jobs.close()
-    try:  # the indexing code is imported while the worker starts
-        from sotay.index.corpus_admin import Deadline
-        from sotay.index.search import journal
+    from sotay.index.corpus_admin import Deadline
+    from sotay.index.search import journal
 
-        txn = txn or journal.new_txn()
-        job = ([str(Path(f).resolve()) for f in files], str(corpus), str(data_dir), txn,
-               Deadline.after(limits.seconds), progress)
-        try:
-            job_sender.send(job)
-        except OSError:  # the worker died at its start: reported below as a worker that sent nothing
-            pass
+    txn = txn or journal.new_txn()
+    deadline = Deadline.after(limits.seconds)
+    try:
+        job_sender.send(([str(Path(f).resolve()) for f in files], str(corpus), str(data_dir), txn, deadline, progress))
+    except OSError:  # the worker died at its start: reported below as a worker that sent nothing
+        pass
     finally:
-        job_sender.close()  # without a job, the worker ends
+        job_sender.close()
     result, timed_out = None, False
     try:
         if receiver.poll(limits.seconds + GRACE_SECONDS):
