@@ -31,18 +31,21 @@ import threading
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sotay.config import positive_setting
-
-if TYPE_CHECKING:
-    from sotay.index.corpus_admin import AddedDecision
-    from sotay.index.model.encoder import Encoder
-
-# Only the standard library and sotay.config are imported here: the caller starts the worker, and the worker
-# starts loading the model (embed_process), before either imports the rest (~0.2 s each at x1000).
+from sotay.index.corpus_admin import (
+    TIMEOUT_MESSAGE,
+    AddedDecision,
+    Deadline,
+    add_decisions,
+    added_from_outcome,
+    clean_up,
+)
+from sotay.index.documents import CorpusError
+from sotay.index.ingest.formats import IngestError
+from sotay.index.model.embed_process import close_encoder, start_encoder
+from sotay.index.search import journal
 
 DEFAULT_SECONDS = 1200.0
 DEFAULT_MEMORY_MB = 4096
@@ -86,26 +89,17 @@ def add_in_worker(files: Sequence[Path], corpus: Path, data_dir: Path, *, txn: s
     unreadable) or ``WorkerError`` (an internal failure, logged with the worker's traceback).
     """
     limits = limits or Limits.from_env()
+    txn = txn or journal.new_txn()
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
-    jobs, job_sender = context.Pipe(duplex=False)
-    worker = context.Process(target=_work, name="sotay-add", daemon=True, args=(jobs, sender, limits.memory_mb))
+    deadline = Deadline.after(limits.seconds)
+    worker = context.Process(target=_work, name=f"sotay-add-{txn}", daemon=True,
+                             args=(sender, [str(Path(f).resolve()) for f in files], str(corpus), str(data_dir), txn,
+                                   deadline, limits.memory_mb, progress))
     with _running_lock:
-        worker.start()  # it starts loading the model at once; what to add follows
+        worker.start()
         _running.add(worker)
     sender.close()
-    jobs.close()
-    from sotay.index.corpus_admin import Deadline
-    from sotay.index.search import journal
-
-    txn = txn or journal.new_txn()
-    deadline = Deadline.after(limits.seconds)
-    try:
-        job_sender.send(([str(Path(f).resolve()) for f in files], str(corpus), str(data_dir), txn, deadline, progress))
-    except OSError:  # the worker died at its start: reported below as a worker that sent nothing
-        pass
-    finally:
-        job_sender.close()
     result, timed_out = None, False
     try:
         if receiver.poll(limits.seconds + GRACE_SECONDS):
@@ -123,9 +117,6 @@ def add_in_worker(files: Sequence[Path], corpus: Path, data_dir: Path, *, txn: s
             _running.discard(worker)
     if result is None:
         return _after_death(corpus, data_dir, txn, worker.exitcode, limits, timed_out)
-    from sotay.index.documents import CorpusError
-    from sotay.index.ingest.formats import IngestError
-
     kind, payload = result
     if kind == "added":
         return payload
@@ -153,10 +144,6 @@ def _after_death(corpus: Path, data_dir: Path, txn: str, exitcode: int | None, l
                  timed_out: bool) -> list[AddedDecision]:
     """A worker that sent nothing (``timed_out``: killed by us, past its time): its transaction completed
     if it was decided, else refused; what it staged is removed either way."""
-    from sotay.index.corpus_admin import TIMEOUT_MESSAGE, added_from_outcome, clean_up
-    from sotay.index.ingest.formats import IngestError
-    from sotay.index.search import journal
-
     clean_up(corpus, data_dir)
     done = journal.outcome(data_dir, txn)
     if done and done.get("committed"):
@@ -167,23 +154,23 @@ def _after_death(corpus: Path, data_dir: Path, txn: str, exitcode: int | None, l
     raise IngestError(INTERRUPTED_MESSAGE)
 
 
-def _work(jobs: Connection, sender: Connection, memory_mb: int) -> None:
-    """The worker: limits on itself, the model loading in a child process, then the add received on ``jobs``
-    (files, corpus, data dir, transaction, deadline, progress); one message back ``(kind, payload)``."""
+def _work(sender, files: list[str], corpus: str, data_dir: str, txn: str, deadline: Deadline, memory_mb: int,
+          progress: bool) -> None:
+    """The worker: limits on itself, then the add; one message back ``(kind, payload)``."""
     _die_with_parent()
     _no_process_shared_locks()
     resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024, resource.RLIM_INFINITY))
     message: tuple[str, object]
     encoder = None
     try:
-        from sotay.index.model.embed_process import close_encoder, start_encoder
-
         encoder = start_encoder()  # the model loads in a child process (same limits) while the files are read
-        try:
-            job = jobs.recv()
-        except EOFError:  # the caller went away before sending the add (the child dies with this process)
-            os._exit(1)
-        message = _add(job, encoder)
+        added = add_decisions([Path(f) for f in files], Path(corpus), Path(data_dir), progress=progress, txn=txn,
+                              deadline=deadline, encoder=encoder)
+        message = ("added", added)
+    except IngestError as exc:
+        message = ("refused", str(exc))
+    except CorpusError as exc:
+        message = ("corpus", str(exc))
     except MemoryError:
         message = ("refused", MEMORY_MESSAGE.format(mb=memory_mb))
     except Exception as exc:  # noqa: BLE001 - reported to the caller, which logs it
@@ -195,22 +182,6 @@ def _work(jobs: Connection, sender: Connection, memory_mb: int) -> None:
             close_encoder(encoder)
     sender.send(message)
     sender.close()
-
-
-def _add(job: tuple, encoder: Encoder) -> tuple[str, object]:
-    """``add_decisions`` of one ``job`` as the worker's message: added, refused (the file) or corpus (unreadable)."""
-    from sotay.index.corpus_admin import add_decisions
-    from sotay.index.documents import CorpusError
-    from sotay.index.ingest.formats import IngestError
-
-    files, corpus, data_dir, txn, deadline, progress = job
-    try:
-        return ("added", add_decisions([Path(f) for f in files], Path(corpus), Path(data_dir), progress=progress,
-                                       txn=txn, deadline=deadline, encoder=encoder))
-    except IngestError as exc:
-        return ("refused", str(exc))
-    except CorpusError as exc:
-        return ("corpus", str(exc))
 
 
 def _out_of_memory(exc: BaseException) -> bool:

@@ -12,8 +12,8 @@ asked meanwhile are answered from the live index. ``--json`` prints one object: 
 "warnings": […]}`` or ``{"removed": {…}}``.
 
 Exit codes: 0 done; 2 bad input (a rejected file, an unknown id), with a Vietnamese message on
-stderr and nothing changed; 1 internal error. The indexing code is imported only once an add's worker
-has started (the worker loads the model meanwhile, ``add_worker``).
+stderr and nothing changed; 1 internal error. Only the standard library is imported at
+module level.
 """
 
 from __future__ import annotations
@@ -23,16 +23,13 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sotay import config
 from sotay.commands import add_json_option, examples
-from sotay.index import add_worker
+from sotay.index import add_worker, corpus_admin
 from sotay.index.documents import CorpusError, DocumentMeta, stray_warning
 from sotay.text import strip_controls
-
-if TYPE_CHECKING:
-    from sotay.index import corpus_admin
 
 __all__ = ["add_arguments", "run"]
 
@@ -83,25 +80,18 @@ def run(args: argparse.Namespace) -> int:
     if warning:
         print(warning, file=sys.stderr)
     try:
-        if args.action == "add":  # the worker is started before the indexing code is imported here
+        if args.action == "add":
             added = add_worker.add_in_worker([Path(f) for f in args.files], corpus, data, progress=not args.json)
             _print_added(added, args.json)
+        elif args.action == "list":
+            _print_list(corpus_admin.list_decisions(corpus), args.json, warning)
         else:
-            from sotay.index import corpus_admin
-
-            if args.action == "list":
-                _print_list(corpus_admin.list_decisions(corpus), args.json, warning)
+            removed = corpus_admin.remove_decision(args.doc_id, corpus, data)
+            if args.json:
+                _print_json({"removed": _meta_json(removed)})
             else:
-                removed = corpus_admin.remove_decision(args.doc_id, corpus, data)
-                if args.json:
-                    _print_json({"removed": _meta_json(removed)})
-                else:
-                    print(f"Đã gỡ {removed.label} (mã {removed.id}) khỏi kho và cập nhật chỉ mục.")
-    except Exception as exc:
-        from sotay.index.ingest.formats import IngestError
-
-        if not isinstance(exc, (IngestError, CorpusError, config.SettingError)):
-            raise
+                print(f"Đã gỡ {removed.label} (mã {removed.id}) khỏi kho và cập nhật chỉ mục.")
+    except (corpus_admin.IngestError, CorpusError, config.SettingError) as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         print("Kho văn bản và chỉ mục không thay đổi.", file=sys.stderr)
         return 2
