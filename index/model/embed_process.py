@@ -11,8 +11,7 @@ passages it is sent with the same ``Encoder`` code, so the vectors are the same 
 the parent's limits (``RLIMIT_AS``), dies with it (``PR_SET_PDEATHSIG`` on Linux) and is ended by ``close``.
 What the child raises (a failed model load under the memory limit, the add's deadline) is raised again by
 ``encode_passages``. Only a single-threaded process may create one (``fork``); where ``fork`` is not
-available ``start_encoder`` returns a plain ``Encoder``. The child does not import scikit-learn, which
-sentence-transformers imports for similarity functions embedding never calls (``_without_similarity_metrics``).
+available ``start_encoder`` returns a plain ``Encoder``.
 """
 
 from __future__ import annotations
@@ -21,12 +20,9 @@ import ctypes
 import multiprocessing
 import os
 import signal
-import sys
 import traceback
-import types
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import NoReturn
 
 import numpy as np
 
@@ -91,7 +87,6 @@ def close_encoder(encoder: Encoder) -> None:
 def _serve(connection: Connection, parent: int) -> None:
     """The child: load the model, embed the one list of passages sent, answer, and end without teardown."""
     _die_with_parent(parent)
-    _without_similarity_metrics()
     answer: tuple[str, object]
     try:
         encoder = Encoder()
@@ -109,25 +104,6 @@ def _serve(connection: Connection, parent: int) -> None:
         connection.send(("error", RuntimeError("".join(traceback.format_exception(answer[1])))))  # type: ignore[arg-type]
     connection.close()
     os._exit(0)  # nothing to flush; freeing the model object by object would only delay the parent's join
-
-
-def _without_similarity_metrics() -> None:
-    """Stand in for ``sklearn.metrics``, unless it is already loaded, in this process, which only embeds.
-
-    sentence-transformers imports scikit-learn's ``pairwise_distances`` when it is imported, for similarity
-    functions (``util.similarity``) that embedding never calls; scikit-learn in turn imports ``scipy.stats``.
-    That was 0.6-0.8 s of the 4-5 s model load an add waits for (bench/README.md). The stand-in's function
-    raises if called; the vectors are the same bit for bit (tests/index/test_embed_process.py).
-    """
-    if "sklearn.metrics" in sys.modules:
-        return
-    stand_in = types.ModuleType("sklearn.metrics", "Not loaded in the embedding process (embed_process).")
-
-    def pairwise_distances(*args: object, **kwargs: object) -> NoReturn:
-        raise RuntimeError("scikit-learn is not loaded in the embedding process")
-
-    stand_in.pairwise_distances = pairwise_distances  # type: ignore[attr-defined]
-    sys.modules["sklearn.metrics"] = stand_in
 
 
 def _die_with_parent(parent: int) -> None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from functools import partial
 
 import numpy as np
@@ -44,25 +41,6 @@ def test_passages_embedded_in_the_child_are_the_in_process_vectors_bit_for_bit(i
     here = Encoder().encode_passages(texts)
     assert forked.dtype == np.float32 and forked.shape == here.shape == (40, 384)
     assert np.array_equal(forked, here)
-
-
-def test_without_scikit_learn_the_vectors_are_the_same_bit_for_bit(index, tmp_path) -> None:
-    """The child's stand-in for sklearn.metrics, in a fresh interpreter (this one may have scikit-learn loaded)."""
-    texts = _passages(20)
-    (tmp_path / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
-    script = (
-        "import json, sys; import numpy as np; from sotay.index.model import embed_process\n"
-        "embed_process._without_similarity_metrics()\n"
-        "from sotay.index.model.encoder import Encoder\n"
-        f"texts = json.load(open({str(tmp_path / 'texts.json')!r}, encoding='utf-8'))\n"
-        f"np.save({str(tmp_path / 'vectors.npy')!r}, Encoder().encode_passages(texts))\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy'))))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
-    loaded = json.loads(done.stdout)
-    assert [m for m in loaded if m.startswith("sklearn")] == ["sklearn.metrics"]  # the stand-in only
-    assert "scipy.stats" not in loaded  # what scikit-learn imported
-    assert np.array_equal(np.load(tmp_path / "vectors.npy"), Encoder().encode_passages(texts))
 
 
 def test_what_the_child_raises_is_raised_in_the_caller(index) -> None:
