@@ -153,11 +153,12 @@ _AFTER_HOW_MANY = re.compile(r"\b(?:bao nhieu|may)\s+(%|phan tram|tien\b|[a-z]+(
 _UNITS_AFTER_MAY = frozenset({
     "ngay", "ngay lam viec", "thang", "nam", "tuan", "gio", "tieng", "phut", "lan", "nguoi", "ho", "xa", "diem",
     "buoc", "ban", "loai", "muc", "dot", "ky", "cap", "thanh", "thu", "%", "phan tram", "tien", "trieu", "ty"})
-# A time limit or a share must be stated for a clause to answer it ("giải quyết mấy ngày" is not answered by an
-# article that only names the procedure); a count of people, steps or items may be told otherwise ("mỗi xã 01 -
-# 02 học viên" for "mấy người"), so those units only rank.
+# A time limit, a share or a number of people must be stated for a clause to answer it ("giải quyết mấy ngày" is
+# not answered by an article that only names the procedure; "mấy người" by "01 - 02 học viên"); a count of steps
+# or items may be told otherwise, so those units only rank.
 _PERIODS = frozenset({"ngay", "tuan", "thang", "nam", "quy"})
-_REQUIRED_UNITS = frozenset({"ngay", "ngay lam viec", "tuan", "thang", "gio", "tieng", "phut", "%", "phan tram"})
+_REQUIRED_UNITS = frozenset({"ngay", "ngay lam viec", "tuan", "thang", "gio", "tieng", "phut", "%", "phan tram",
+                             "nguoi"})
 _NOT_UNITS = frozenset({"la", "thi", "vay", "a", "ha", "nhi", "the", "de", "cho", "duoc", "khi", "roi", "ma",
                         "va", "o", "tai", "trong", "nua", "so", "con", "moi"})
 _DAY_OF_MONTH = re.compile(r"\bngay may\b")
@@ -179,7 +180,7 @@ def asked_quantity(question: str) -> re.Pattern[str] | None:
 
 def required_quantity(question: str) -> re.Pattern[str] | None:
     """What a passage must state to answer ``question`` at all: :func:`asked_quantity` when it asks for a time
-    limit or a share ("mấy ngày", "bao nhiêu %"), else None."""
+    limit, a share or a number of people ("mấy ngày", "bao nhiêu %", "mấy người"), else None."""
     unit = _asked_unit(_fold_question(expand_abbreviations(question)))
     return _stating(unit) if unit in _REQUIRED_UNITS else None
 
@@ -201,6 +202,8 @@ def _stating(unit: str) -> re.Pattern[str]:
         return re.compile(_PERCENT)
     if unit in ("tien", "trieu", "ty"):
         return re.compile(_MONEY)
+    if unit == "nguoi":  # "mấy người" is told in people, trainees, members or delegates
+        return re.compile(r"\d[\d.,]*\s*(?:\([^)]{1,60}\)\s*)?(?:nguoi|hoc vien|thanh vien|dai bieu|can bo)\b")
     if unit in ("gio", "tieng"):
         return re.compile(r"\d[\d.,/]*\s*(?:gio|tieng)\b")
     number = r"\d[\d.,]*\s*(?:\([^)]{1,60}\)\s*)?" + re.escape(unit) + r"\b"

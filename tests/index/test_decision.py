@@ -104,8 +104,11 @@ def test_no_number_is_asked_without_a_unit_after_how_many(question: str) -> None
     ("cong dong dan cu bao cao ket qua du an dinh ky may thang", "định kỳ hàng tháng báo cáo kết quả",
      "Cộng đồng dân cư báo cáo kết quả thực hiện dự án khi kết thúc"),
     ("lực lượng canh phòng phải trực mấy tiếng", "ứng trực 12/24 giờ", "bố trí lực lượng canh phòng"),
+    # people, told as trainees or members too
+    ("mỗi xã cử mấy người đi học ở tỉnh", "mỗi xã 01 - 02 học viên",
+     "Tổ thẩm định do Ủy ban nhân dân cấp huyện thành lập"),
 ])
-def test_a_time_limit_or_a_share_asked_for_must_be_stated(question: str, answering: str, not_answering: str) -> None:
+def test_a_time_limit_a_share_or_a_number_of_people_asked_for_must_be_stated(question: str, answering: str, not_answering: str) -> None:
     required = required_quantity(question)
     assert required is not None
     assert states_quantity(required, answering) and not states_quantity(required, not_answering)
@@ -117,7 +120,7 @@ def test_shorthand_for_how_many_asks_a_number() -> None:
 
 
 @pytest.mark.parametrize("question", [
-    "mỗi xã cử mấy người đi học ở tỉnh",  # "01 - 02 học viên": a count may be told in other words
+    "có mấy bước thực hiện",  # a count of steps or items may be told in other words
     "tờ trình của sở lao động về quay vòng vốn số mấy ngày nào",  # a number and a date, not a duration
     "nộp bao nhiêu tiền",  # a sum: see asks_money
 ])

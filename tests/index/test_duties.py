@@ -20,7 +20,6 @@ from sotay.index.duties.gazetteer import (
     suggest,
 )
 from sotay.index.duties.questions import DutyQuestion, answer_who_does, parse_duty_question, read_duty_question
-from sotay.index.provinces import canonical_province
 from sotay.index.duties.records import (
     ROLE_RANK,
     ROLES,
@@ -33,6 +32,7 @@ from sotay.index.duties.records import (
     format_duties,
     format_who_does,
 )
+from sotay.index.provinces import canonical_province
 
 NT, SL, LS = "nt-2022-quayvong", "sl-2021-kttt", "ls-2020-ct135"
 NT_RULE = "Quy định kèm theo"
