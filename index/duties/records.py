@@ -34,7 +34,7 @@ giving any of them a task of this decision, so keeping it would add one empty du
 every body. Bodies named only as recipients or objects ("báo cáo UBND tỉnh", "hướng dẫn
 UBND cấp xã") get no duty.
 
-Groups ("Các sở, ban, ngành") keep their duties as collective records; ``duties_of``
+Groups ("Các sở, ban, ngành") keep their duties as collective records; ``DutyBook.of``
 shows them for every body the group covers (see ``agencies.yaml``), after that body's
 own duties and never twice for one passage.
 
@@ -644,18 +644,14 @@ def corpus_registry(duties: Sequence[Duty]) -> Registry:
     return DutyBook(duties).registry
 
 
-def duties_of(agency: Agency, duties: Sequence[Duty]) -> list[Duty]:
-    """``agency``'s duties, its groups' duties included, in display order (``DutyBook.of``)."""
-    return DutyBook(duties).of(agency)
-
-
 def duties_for(name: str, duties: list[Duty] | None = None) -> tuple[Agency | None, list[Duty]]:
-    """(the agency ``name`` names, its duties) — or (None, []) for an unknown name."""
-    duties = all_duties() if duties is None else duties
-    agency = match_agency(name, corpus_registry(duties))
+    """(the agency ``name`` names, its duties in display order, ``DutyBook.of``) — or (None, []) for an unknown
+    name. ``duties``: the corpus's records by default."""
+    book = duty_book() if duties is None else DutyBook(duties)
+    agency = match_agency(name, book.registry)
     if agency is None:
         return None, []
-    return agency, duties_of(agency, duties)
+    return agency, book.of(agency)
 
 
 def in_named_provinces(question: str, duties: Sequence[Duty]) -> tuple[list[Duty], tuple[str, ...]]:
