@@ -5,11 +5,14 @@ A bigram model of the corpus's syllables (lower-case, accented) picks, for each
 folded syllable of the question, the accented form that best fits its
 neighbours (Viterbi). Syllables the corpus never uses stay as typed; syllables
 typed with diacritics are kept as they are.
+
+Officers' question and function phrases ("mất bao lâu", "sở nào", "thì sao") are
+rare in decisions, whose "mặt", "số", "thi hành" would otherwise win every
+unclear case: each phrase counts as ``QUESTION_PHRASE_WEIGHT`` occurrences.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -20,6 +23,10 @@ from sotay.index.vietnamese import syllables
 from sotay.text import fold, has_diacritics, nfc
 
 _BIGRAM_WEIGHT = 0.8
+# The calibration halves' and heldout questions typed with diacritics, folded and restored (bench/bench_restore.py):
+# weight 1 / 20 / 50 / 200: 6.4 / 5.5 / 5.2 / 4.9 % of syllables wrong (7.3 % before officers' everyday words
+# were added to question_words.txt); bench/README.md, "Restoring diacritics".
+QUESTION_PHRASE_WEIGHT = 200
 QUESTION_PHRASES_FILE = Path(__file__).with_name("question_words.txt")
 
 
@@ -55,13 +62,18 @@ class DiacriticRestorer:
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> "DiacriticRestorer":
-        """Count syllables and syllable pairs of ``texts`` and of the common question phrases."""
-        return cls(*count_syllables(itertools.chain(texts, _question_phrases())))
+        """Count syllables and syllable pairs of ``texts``, plus the common question phrases' (weighted)."""
+        unigrams, bigrams = count_syllables(texts)
+        phrase_unigrams, phrase_bigrams = cls.question_phrase_counts()
+        return cls(unigrams + phrase_unigrams, bigrams + phrase_bigrams)
 
     @classmethod
     def question_phrase_counts(cls) -> tuple[Counter[str], Counter[tuple[str, str]]]:
-        """The counts every restorer starts from: the common question phrases'."""
-        return count_syllables(_question_phrases())
+        """The counts every restorer starts from: the common question phrases', each
+        ``QUESTION_PHRASE_WEIGHT`` times."""
+        unigrams, bigrams = count_syllables(_question_phrases())
+        return (Counter({w: n * QUESTION_PHRASE_WEIGHT for w, n in unigrams.items()}),
+                Counter({pair: n * QUESTION_PHRASE_WEIGHT for pair, n in bigrams.items()}))
 
     def to_json(self) -> dict:
         """A JSON-serialisable form (see ``from_json``)."""

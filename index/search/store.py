@@ -63,7 +63,7 @@ from sotay.index.search.tokens import compounds_of, passage_tokens, segment_pass
 from sotay.index.validity import validity_meta
 from sotay.index.vietnamese import ABBREVIATIONS_FILE
 
-FORMAT_VERSION = 18  # bump when parsing, tokens or the on-disk layout change
+FORMAT_VERSION = 19  # bump when parsing, tokens or the on-disk layout change
 RACY_NS = 2_000_000_000  # a file modified within 2 s of a scan is re-read next time
 
 log = logging.getLogger(__name__)

@@ -81,5 +81,12 @@ def test_diacritics_restored_from_the_corpus_words() -> None:
         "gia hạn thu hồi vốn tối đa bao nhiêu tháng"
     # Words typed with their marks stay as typed.
     assert restorer.restore("hợp tác xa") .startswith("hợp tác")
+    # Officers' everyday words win over the decisions' commoner look-alikes ("mặt", "số", "thi");
+    # the decisions' own words stay theirs ("vay", "chi", "số lượng").
+    assert restorer.restore("ho vay von mat bao lau thi phai tra") == "hộ vay vốn mất bao lâu thì phải trả"
+    assert restorer.restore("so nao tham dinh du an") == "sở nào thẩm định dự án"
+    assert restorer.restore("moi ho duoc vay toi da bao nhieu") == "mỗi hộ được vay tối đa bao nhiêu"
+    assert restorer.restore("muc chi cho can bo") == "mức chi cho cán bộ"
+    assert restorer.restore("so luong ho ngheo") == "số lượng hộ nghèo"
     round_trip = DiacriticRestorer.from_json(restorer.to_json())
     assert round_trip.restore("nguyen tac thuc hien") == restorer.restore("nguyen tac thuc hien")
