@@ -590,6 +590,12 @@ class DutyBook:
         chosen.sort(key=numbers.display.__getitem__)
         return list(map(self.duties.__getitem__, chosen))
 
+    def named(self, name: str) -> tuple[Agency | None, list[Duty]]:
+        """(the agency ``name`` names, among the gazetteer's and the records' bodies, its duties in display
+        order, ``of``) — or (None, []) for an unknown name."""
+        agency = match_agency(name, self.registry)
+        return (None, []) if agency is None else (agency, self.of(agency))
+
     def in_provinces(self, named: Sequence[str]) -> tuple[tuple[Duty, ...], tuple[str, ...]]:
         """The records of decisions of the provinces ``named`` (canonical names, see ``named_provinces``).
 
@@ -639,19 +645,10 @@ class _Numbers:
                    display, own, groups, by_province)
 
 
-def corpus_registry(duties: Sequence[Duty]) -> Registry:
-    """The gazetteer plus the bodies found by shape in ``duties``."""
-    return DutyBook(duties).registry
-
-
 def duties_for(name: str, duties: list[Duty] | None = None) -> tuple[Agency | None, list[Duty]]:
     """(the agency ``name`` names, its duties in display order, ``DutyBook.of``) — or (None, []) for an unknown
     name. ``duties``: the corpus's records by default."""
-    book = duty_book() if duties is None else DutyBook(duties)
-    agency = match_agency(name, book.registry)
-    if agency is None:
-        return None, []
-    return agency, book.of(agency)
+    return (duty_book() if duties is None else DutyBook(duties)).named(name)
 
 
 def in_named_provinces(question: str, duties: Sequence[Duty]) -> tuple[list[Duty], tuple[str, ...]]:
@@ -670,11 +667,10 @@ def no_decisions_of(provinces: Sequence[str]) -> str:
             "để liệt kê (nhiệm vụ trong văn bản của tỉnh khác không áp dụng ở đó).")
 
 
-def agency_counts(duties: Sequence[Duty]) -> list[tuple[Agency, int]]:
-    """Every body with duties of its own and its number of duties (groups' included), most first."""
-    book = DutyBook(duties)
+def agency_counts(book: DutyBook) -> list[tuple[Agency, int]]:
+    """Every body with duties of its own in ``book`` and its number of duties (groups' included), most first."""
     bodies: dict[str, Agency] = {}
-    for d in duties:
+    for d in book.duties:
         bodies.setdefault(d.agency.name, d.agency)
     counts = [(a, len(book.of(a))) for a in bodies.values()]
     return sorted(counts, key=lambda c: (-c[1], c[0].name))

@@ -31,11 +31,9 @@ from sotay.commands import examples
 from sotay.index.documents import CorpusError
 from sotay.index.duties.gazetteer import GazetteerError, suggest
 from sotay.index.duties.records import (
-    Duty,
+    DutyBook,
     agency_counts,
-    all_duties,
-    corpus_registry,
-    duties_for,
+    duty_book,
     format_duties,
     in_named_provinces,
     no_decisions_of,
@@ -103,18 +101,18 @@ def run(args: argparse.Namespace) -> int:
             return _fail(str(exc), 2)
 
     try:
-        duties = all_duties()
+        book = duty_book()
     except (CorpusError, GazetteerError) as exc:
         return _fail(str(exc), 1)
     if args.list:
-        return _list(duties, args.json)
-    return _who(name, duties, args.json)
+        return _list(book, args.json)
+    return _who(name, book, args.json)
 
 
-def _who(name: str, duties: list[Duty], as_json: bool) -> int:
-    agency, found = duties_for(name, duties)
+def _who(name: str, book: DutyBook, as_json: bool) -> int:
+    agency, found = book.named(name)
     if agency is None:
-        suggestions = suggest(name, registry=corpus_registry(duties))
+        suggestions = suggest(name, registry=book.registry)
         if as_json:
             _print_json({"agency": None, "duties": [], "suggestions": suggestions})
         else:
@@ -131,13 +129,13 @@ def _who(name: str, duties: list[Duty], as_json: bool) -> int:
     return 0
 
 
-def _list(duties: list[Duty], as_json: bool) -> int:
-    counts = agency_counts(duties)
+def _list(book: DutyBook, as_json: bool) -> int:
+    counts = agency_counts(book)
     if as_json:
         _print_json({"agencies": [{"agency": a.name, "duties": n, "collective": a.collective,
                                    "in_gazetteer": a.known} for a, n in counts]})
         return 0
-    docs = len({d.doc_id for d in duties})
+    docs = len({d.doc_id for d in book.duties})
     sections = (
         (f"Các cơ quan có nhiệm vụ trong {docs} văn bản (số nhiệm vụ, kể cả nhiệm vụ chung của nhóm):",
          [c for c in counts if c[0].known and not c[0].collective]),

@@ -453,6 +453,6 @@ def test_a_duty_book_gives_what_going_through_every_record_gives(duties):
     assert book.in_provinces(("Điện Biên",)) == ((), ("Điện Biên",))
     found_by_shape = {d.agency.name for d in records if not d.agency.known}
     assert found_by_shape and found_by_shape <= set(book.registry.by_name)
-    assert agency_counts(records) == sorted(((a, len(_going_through(a, records))) for a in
+    assert agency_counts(book) == sorted(((a, len(_going_through(a, records))) for a in
                                              {d.agency.name: d.agency for d in records}.values()),
                                             key=lambda c: (-c[1], c[0].name))
